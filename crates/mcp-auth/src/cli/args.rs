@@ -1,0 +1,164 @@
+//! The command line, as a contract: command names, flags and JSON field names are
+//! relied on by other programs. Keep them exactly.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "mcp-auth", version, about = "Sign in to MCP servers with OAuth 2.1, once, correctly.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Discover how an MCP server wants to be authorized (JSON).
+    Discover { url: String },
+    /// Is the server available, or does it require authorization? (JSON)
+    Check { url: String },
+    /// Build an authorization URL with PKCE and state (JSON).
+    AuthUrl(AuthUrlArgs),
+    /// Exchange an authorization code for tokens (JSON).
+    Exchange(ExchangeArgs),
+    /// Where does this server stand: success, requires_oauth_config, requires_auth or error (JSON).
+    Connect {
+        server: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Sign in: discovery, registration, browser, redirect, token, verification.
+    Login {
+        server: String,
+        #[command(flatten)]
+        flow: FlowArgs,
+    },
+    /// List the server's tools, signing in if needed.
+    Tools {
+        server: String,
+        #[command(flatten)]
+        flow: FlowArgs,
+    },
+    /// Call a tool with JSON arguments, signing in or stepping up if needed.
+    Call {
+        server: String,
+        tool: String,
+        /// JSON object of arguments (default `{}`).
+        arguments: Option<String>,
+        #[command(flatten)]
+        flow: FlowArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AuthUrlArgs {
+    pub authorization_endpoint: String,
+    #[arg(long)]
+    pub client_id: String,
+    #[arg(long)]
+    pub redirect_uri: String,
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long)]
+    pub resource: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExchangeArgs {
+    pub token_endpoint: String,
+    #[arg(long)]
+    pub code: String,
+    #[arg(long)]
+    pub code_verifier: String,
+    #[arg(long)]
+    pub client_id: String,
+    #[arg(long)]
+    pub redirect_uri: String,
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// Read the client secret from the first line of standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// How to send the secret: client_secret_basic (default) or client_secret_post.
+    #[arg(long, default_value = "client_secret_basic")]
+    pub auth_method: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ClientArgs {
+    /// A client id registered with the authorization server.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The loopback redirect URI the client is registered with.
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+    /// The scope to request instead of the one the server suggests ("" for none).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Read the client secret from the first line of standard input
+    /// (or set OAUTH_CLIENT_SECRET).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// A Client ID Metadata Document URL, used as the client id where supported.
+    #[arg(long)]
+    pub client_metadata_url: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BrowserChoice {
+    /// Open the system browser.
+    System,
+    /// Print the URL and wait for the redirect.
+    Print,
+    /// Headless stand-in: GET the URL and follow redirects into the listener.
+    Http,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FlowArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[arg(long, value_enum, default_value = "system")]
+    pub browser: BrowserChoice,
+    /// A fixed loopback port for the redirect (fails if busy).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Seconds to wait for the browser to come back.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+}
+
+/// Secrets on argv are visible to every local process and end up in shell
+/// history, so `--client-secret` is refused with the way to do it instead.
+pub fn refuse_secret_flags(args: impl Iterator<Item = String>) -> Option<String> {
+    for a in args {
+        if a == "--client-secret" || a.starts_with("--client-secret=") {
+            return Some(
+                "mcp-auth: refusing --client-secret: a secret on the command line can be read by every \
+                 process on this computer and is kept in shell history.\n\
+                 Pass it in the environment (OAUTH_CLIENT_SECRET=...) or on standard input \
+                 (--client-secret-stdin)."
+                    .into(),
+            );
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_on_argv_is_refused() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert!(refuse_secret_flags(args(&["mcp-auth", "exchange", "--client-secret=x"])).is_some());
+        assert!(refuse_secret_flags(args(&["mcp-auth", "exchange", "--client-secret", "x"])).is_some());
+        assert!(refuse_secret_flags(args(&["mcp-auth", "exchange", "--client-secret-stdin"])).is_none());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

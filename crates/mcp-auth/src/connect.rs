@@ -1,0 +1,316 @@
+//! The status machine every face of the app shares, and MCP operations that
+//! re-authorize when the server asks.
+//!
+//! [`ConnectStatus`] is plain data with the JSON field names MCP users already
+//! know (`status`, `serverName`, `oauthDiscovery`…): the CLI prints it and the
+//! desktop app receives the same value over IPC.
+//!
+//! [`ServerSession::perform`] runs `initialize` + `tools/list` (+ `tools/call`)
+//! with the current grant; a 401 or a 403 `insufficient_scope` challenge leads to
+//! a refresh or a new sign-in (step-up asks for the union of granted and demanded
+//! scopes), at most [`MAX_AUTHORIZATIONS`] times for one operation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::challenge::BearerChallenge;
+use crate::discovery::{discover_with, probe, Discovery, Probe};
+use crate::error::{Error, Result};
+use crate::grant::Grant;
+use crate::mcp::{McpSession, Tool};
+use crate::signin::{Authorizer, PendingSignIn};
+use crate::browser::Opener;
+use crate::loopback::CancelSignal;
+use crate::address::canonical_resource;
+use crate::scope;
+
+/// Sign-ins allowed for one operation (the first one included).
+pub const MAX_AUTHORIZATIONS: u32 = 3;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum ConnectStatus {
+    Success {
+        server_name: String,
+        tools: Vec<ToolView>,
+    },
+    RequiresOauthConfig {
+        server_name: String,
+        auth_type: &'static str,
+        oauth_discovery: OauthDiscovery,
+    },
+    RequiresAuth {
+        server_name: String,
+        auth_type: &'static str,
+        auth_url: String,
+    },
+    Error {
+        server_name: String,
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ToolView {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl From<Tool> for ToolView {
+    fn from(t: Tool) -> Self {
+        ToolView { name: t.name, description: t.description }
+    }
+}
+
+/// What the configuration form is pre-filled with.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OauthDiscovery {
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub issuer: String,
+    pub suggested_client_id: Option<String>,
+    pub suggested_redirect_uri: String,
+    pub suggested_scope: Option<String>,
+    pub scopes: Vec<String>,
+    pub needs_client_secret: bool,
+}
+
+/// The redirect URI suggested for registering a client by hand: a fixed port,
+/// because most providers need the exact URI.
+pub const SUGGESTED_REDIRECT_URI: &str = "http://127.0.0.1:33418/callback";
+
+impl OauthDiscovery {
+    pub fn from_discovery(d: &Discovery, auth: &Authorizer) -> Self {
+        let meta = &d.auth_server;
+        let suggested_scope = scope::join(&auth.config.initial_scopes(d));
+        let mut scopes: Vec<String> = d
+            .protected_resource
+            .as_ref()
+            .and_then(|p| p.scopes_supported.clone())
+            .or_else(|| meta.scopes_supported.clone())
+            .unwrap_or_default();
+        scopes.truncate(256);
+        // A confidential client is needed when the AS does not accept `none`.
+        let needs_client_secret = meta
+            .token_endpoint_auth_methods_supported
+            .as_ref()
+            .is_some_and(|m| !m.iter().any(|m| m == "none"));
+        OauthDiscovery {
+            authorization_endpoint: meta.authorization_endpoint.clone(),
+            token_endpoint: meta.token_endpoint.clone(),
+            issuer: meta.issuer.clone(),
+            suggested_client_id: auth
+                .config
+                .client_id
+                .clone()
+                .or_else(|| meta.client_id_metadata_document_supported.then(|| auth.config.client_metadata_url.clone()).flatten()),
+            suggested_redirect_uri: auth.config.redirect_uri.clone().unwrap_or_else(|| SUGGESTED_REDIRECT_URI.into()),
+            suggested_scope,
+            scopes,
+            needs_client_secret,
+        }
+    }
+}
+
+/// An MCP operation that may need authorization.
+#[derive(Debug, Clone)]
+pub enum Operation {
+    ListTools,
+    CallTool { name: String, arguments: Value },
+}
+
+/// What an operation returned.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationResult {
+    pub server_name: String,
+    pub tools: Vec<ToolView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+}
+
+/// One MCP server, its discovery and its grant, for the length of a command
+/// (or of a window, in the app).
+pub struct ServerSession {
+    pub url: String,
+    pub authorizer: Authorizer,
+    pub discovery: Option<Discovery>,
+    pub grant: Option<Grant>,
+    pub sign_in_timeout: Duration,
+}
+
+impl ServerSession {
+    pub fn new(url: &str, authorizer: Authorizer) -> Result<Self> {
+        Ok(ServerSession {
+            url: canonical_resource(url)?,
+            authorizer,
+            discovery: None,
+            grant: None,
+            sign_in_timeout: crate::signin::DEFAULT_SIGN_IN_TIMEOUT,
+        })
+    }
+
+    fn server_name(&self) -> String {
+        url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| self.url.clone())
+    }
+
+    /// Without opening anything: where does this server stand?
+    /// `requires_auth` keeps the pending sign-in, returned alongside.
+    pub async fn connect(&mut self) -> (ConnectStatus, Option<PendingSignIn>) {
+        let server_name = self.server_name();
+        match self.connect_inner().await {
+            Ok(r) => r,
+            Err(e) => (ConnectStatus::Error { server_name, error: e.to_string() }, None),
+        }
+    }
+
+    async fn connect_inner(&mut self) -> Result<(ConnectStatus, Option<PendingSignIn>)> {
+        let server_name = self.server_name();
+        if self.grant.is_some() {
+            match self.attempt(&Operation::ListTools).await {
+                Ok(r) => return Ok((ConnectStatus::Success { server_name: r.server_name, tools: r.tools }, None)),
+                Err(Error::Unauthorized { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let http = self.authorizer.http().clone();
+        let challenge = match probe(&http, &self.url).await? {
+            Probe::Open => {
+                let r = self.attempt(&Operation::ListTools).await?;
+                return Ok((ConnectStatus::Success { server_name: r.server_name, tools: r.tools }, None));
+            }
+            Probe::Challenged { challenge, .. } => challenge,
+            Probe::Other { .. } => None,
+        };
+        let discovery = discover_with(&http, &self.url, challenge).await?;
+        self.discovery = Some(discovery.clone());
+        if !self.authorizer.can_identify(&discovery) {
+            return Ok((
+                ConnectStatus::RequiresOauthConfig {
+                    server_name,
+                    auth_type: "oauth2",
+                    oauth_discovery: OauthDiscovery::from_discovery(&discovery, &self.authorizer),
+                },
+                None,
+            ));
+        }
+        let scopes = self.authorizer.config.initial_scopes(&discovery);
+        let pending = self.authorizer.begin(&discovery, &scopes).await?;
+        Ok((
+            ConnectStatus::RequiresAuth { server_name, auth_type: "oauth2", auth_url: pending.authorization_url().to_string() },
+            Some(pending),
+        ))
+    }
+
+    /// Sign in now (discovering first), with the scopes the spec chooses.
+    pub async fn sign_in(&mut self, opener: &dyn Opener, cancel: CancelSignal) -> Result<&Grant> {
+        let http = self.authorizer.http().clone();
+        let challenge = match probe(&http, &self.url).await? {
+            Probe::Challenged { challenge, .. } => challenge,
+            Probe::Open => None,
+            Probe::Other { .. } => None,
+        };
+        self.authorize(challenge, None, opener, cancel).await?;
+        Ok(self.grant.as_ref().expect("just signed in"))
+    }
+
+    /// Discover for this challenge and sign in. `demanded` is set for step-up.
+    async fn authorize(
+        &mut self,
+        challenge: Option<BearerChallenge>,
+        step_up_from: Option<Vec<String>>,
+        opener: &dyn Opener,
+        cancel: CancelSignal,
+    ) -> Result<()> {
+        let http = self.authorizer.http().clone();
+        let discovery = discover_with(&http, &self.url, challenge.clone()).await?;
+        let scopes = match step_up_from {
+            Some(held) => {
+                let demanded = challenge.as_ref().and_then(|c| c.scope.as_deref()).map(scope::split).unwrap_or_default();
+                scope::with_offline_access(scope::union(&held, &demanded), discovery.auth_server.lists_scope("offline_access"))
+            }
+            None => self.authorizer.config.initial_scopes(&discovery),
+        };
+        let pending = self.authorizer.begin(&discovery, &scopes).await?;
+        let grant = self.authorizer.complete(pending, opener, self.sign_in_timeout, cancel).await?;
+        self.discovery = Some(discovery);
+        self.grant = Some(grant);
+        Ok(())
+    }
+
+    /// Run an operation, signing in, refreshing or stepping up as the server asks.
+    pub async fn perform(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        let mut authorizations = 0u32;
+        let mut refreshed = false;
+        loop {
+            if let (Some(g), Some(d)) = (&self.grant, &self.discovery) {
+                if g.needs_refresh(self.authorizer.clock()) && g.refresh_token.is_some() && !refreshed {
+                    refreshed = true;
+                    match self.authorizer.refresh(d, g).await {
+                        Ok(next) => self.grant = Some(next),
+                        Err(Error::InvalidGrant { .. }) => self.grant = None,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            let (status, challenge) = match self.attempt(op).await {
+                Ok(r) => return Ok(r),
+                Err(Error::Unauthorized { status, challenge, .. }) => (status, challenge),
+                Err(e) => return Err(e),
+            };
+            let step_up = status == 403 && challenge.as_ref().is_some_and(BearerChallenge::is_insufficient_scope);
+            // An expired token with a refresh token: refresh once before a new sign-in.
+            if !step_up && !refreshed {
+                if let (Some(g), Some(d)) = (&self.grant, &self.discovery) {
+                    if g.refresh_token.is_some() {
+                        refreshed = true;
+                        match self.authorizer.refresh(d, g).await {
+                            Ok(next) => {
+                                self.grant = Some(next);
+                                continue;
+                            }
+                            Err(Error::InvalidGrant { .. }) => self.grant = None,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+            }
+            if authorizations >= MAX_AUTHORIZATIONS {
+                return Err(Error::StepUpLimit { attempts: authorizations });
+            }
+            authorizations += 1;
+            let held = step_up.then(|| {
+                self.grant
+                    .as_ref()
+                    .map(|g| scope::union(&g.scopes, &g.requested_scopes))
+                    .unwrap_or_default()
+            });
+            self.authorize(challenge, held, opener, cancel.clone()).await?;
+        }
+    }
+
+    async fn attempt(&self, op: &Operation) -> Result<OperationResult> {
+        let http = self.authorizer.http();
+        let token = self.grant.as_ref().map(|g| &g.access_token);
+        let mut session = McpSession::connect(http, &self.url, token).await?;
+        let tools: Vec<ToolView> = session.list_tools().await?.into_iter().map(ToolView::from).collect();
+        let result = match op {
+            Operation::ListTools => None,
+            Operation::CallTool { name, arguments } => Some(session.call_tool(name, arguments.clone()).await?),
+        };
+        Ok(OperationResult {
+            server_name: session.server_name.clone().unwrap_or_else(|| self.server_name()),
+            tools,
+            result,
+        })
+    }
+}
+
+/// Shared handle type for the clock.
+pub type SharedClock = Arc<dyn crate::grant::Clock>;

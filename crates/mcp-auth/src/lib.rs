@@ -1,0 +1,42 @@
+//! The MCP Auth Manager engine: a headless OAuth 2.1 client for MCP servers.
+//!
+//! It does the whole MCP authorization dance the way the specification (2025-11-25
+//! and the 2026-07-28 revision) asks a client to: probe the server and parse its
+//! challenge ([`challenge`]), discover protected-resource and authorization-server
+//! metadata with the issuer and resource checks ([`discovery`]), obtain a client
+//! identity ([`registration`]), run the authorization-code flow with PKCE through
+//! the system browser and a loopback listener ([`authorize`], [`browser`],
+//! [`loopback`], [`signin`]), exchange, refresh and revoke tokens ([`token`],
+//! [`grant`]), and verify the result over MCP ([`mcp`], [`connect`]).
+//!
+//! Nothing here knows about Tauri: the desktop shell and the `mcp-auth` command
+//! are two faces of this crate. Secrets are only ever held in [`Secret`].
+
+pub mod address;
+pub mod authorize;
+pub mod browser;
+pub mod challenge;
+pub mod connect;
+pub mod discovery;
+mod error;
+pub mod grant;
+pub mod http;
+pub mod loopback;
+pub mod mcp;
+pub mod registration;
+pub mod scope;
+mod secret;
+pub mod signin;
+pub mod token;
+
+pub use browser::{BrowserUrl, HttpBrowser, Opener, PrintBrowser, SystemBrowser};
+pub use challenge::BearerChallenge;
+pub use connect::{ConnectStatus, OauthDiscovery, Operation, OperationResult, ServerSession, ToolView};
+pub use discovery::{discover, AuthServerMetadata, Discovery, Probe, ProtectedResource};
+pub use error::{Error, ErrorKind, Result};
+pub use grant::{Clock, FixedClock, Grant, GrantSummary, SystemClock};
+pub use http::{HttpClient, Limits};
+pub use loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
+pub use registration::{AuthMethod, ClientSource, RegisteredClient};
+pub use secret::Secret;
+pub use signin::{Authorizer, ClientConfig, PendingSignIn};
