@@ -389,8 +389,15 @@ pub(crate) fn parse_auth_server(
         return Err(Error::metadata(url, "not a JSON object"));
     }
     let found = doc.get("issuer").and_then(Value::as_str).unwrap_or_default();
-    let same = found == expected_issuer
-        || (legacy && found.trim_end_matches('/') == expected_issuer.trim_end_matches('/'));
+    // 2025-03-26 servers publish metadata on the MCP origin without anyone naming
+    // an issuer first, and some give it a path (`https://h/oauth`). There the
+    // origin is the authority, so a same-origin issuer is accepted; everywhere
+    // else the comparison is byte for byte (RFC 8414 §3.3).
+    let same_origin = || {
+        let origin = |s: &str| Url::parse(s).ok().map(|u| origin_of(&u));
+        origin(found).is_some() && origin(found) == origin(expected_issuer)
+    };
+    let same = found == expected_issuer || (legacy && same_origin());
     if !same {
         return Err(Error::IssuerMismatch {
             url: url.to_string(),
@@ -502,6 +509,13 @@ mod tests {
         for bad in ["http://as.example", "https://as.example?x=1", "https://as.example#f"] {
             assert!(parse_auth_server("u", &as_doc(bad), bad, false).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn legacy_fallback_accepts_a_same_origin_issuer_only() {
+        parse_auth_server("u", &as_doc("https://as.example/oauth"), "https://as.example", true).unwrap();
+        assert!(parse_auth_server("u", &as_doc("https://as.example/oauth"), "https://as.example", false).is_err());
+        assert!(parse_auth_server("u", &as_doc("https://evil.example"), "https://as.example", true).is_err());
     }
 
     #[test]

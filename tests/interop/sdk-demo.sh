@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Interop with the MCP TypeScript SDK's demo server (simpleStreamableHttp.js
+# --oauth --oauth-strict: DCR, a trailing-slash issuer, a strict `resource`
+# check): discover, login, tools, call, each through the real `mcp-auth` binary
+# with the headless browser stand-in. Ports are picked free on 127.0.0.1.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+: "${MCP_AUTH_BIN:?set MCP_AUTH_BIN to the mcp-auth binary}"
+node=tools/node_modules/node/bin/node
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
+log=$(mktemp)
+MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" \
+  tools/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js --oauth --oauth-strict >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 50); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1',$MCP_PORT),0.2)" 2>/dev/null && break; sleep 0.1
+done
+url="http://localhost:$MCP_PORT/mcp"
+fails=0; passes=0
+expect() { # name, jq-like python predicate on stdout JSON, command...
+  local name="$1" predicate="$2"; shift 2
+  local out; out=$("$@" 2>/dev/null); local code=$?
+  if [ $code -eq 0 ] && printf '%s' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($predicate) else 1)"; then
+    echo "ok   $name"; passes=$((passes+1))
+  else
+    echo "FAIL $name (exit $code)"; printf '%s\n' "$out" | head -20; fails=$((fails+1))
+  fi
+}
+expect "discover" "d['status']=='discovered' and d['issuer']=='http://localhost:$AUTH_PORT/' and d['resource']=='$url'" \
+  "$MCP_AUTH_BIN" discover "$url"
+expect "check" "d['status']=='requires_auth'" "$MCP_AUTH_BIN" check "$url"
+expect "connect says requires_auth" "True" sh -c "'$MCP_AUTH_BIN' connect '$url' | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['status']=='requires_auth' and d['authUrl'].startswith('http://localhost:$AUTH_PORT/authorize?'), d; print('{}')\""
+expect "login" "d['status']=='success' and d['grant']['scopes']==['mcp:tools']" \
+  "$MCP_AUTH_BIN" login "$url" --browser http --timeout 20
+expect "tools" "any(t['name']=='greet' for t in d['tools'])" "$MCP_AUTH_BIN" tools "$url" --browser http --timeout 20
+expect "call greet" "d['result']['content'][0]['text']=='Hello, Ada!'" \
+  "$MCP_AUTH_BIN" call "$url" greet '{"name":"Ada"}' --browser http --timeout 20
+echo "sdk-demo: $passes passed, $fails failed"
+[ $fails -eq 0 ]
