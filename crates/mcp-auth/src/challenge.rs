@@ -50,7 +50,11 @@ impl BearerChallenge {
             .flat_map(|v| parse(v.as_ref()))
             .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
             .map(|c| BearerChallenge {
-                resource_metadata: c.param("resource_metadata").map(str::to_owned),
+                resource_metadata: c
+                    .param("resource_metadata")
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
                 scope: c.param("scope").map(str::to_owned).filter(|s| !s.trim().is_empty()),
                 error: c.param("error").map(str::to_owned),
                 error_description: c.param("error_description").map(str::to_owned),

@@ -213,26 +213,30 @@ impl ServerSession {
         let http = self.authorizer.http().clone();
         let challenge = match probe(&http, &self.url).await? {
             Probe::Challenged { challenge, .. } => challenge,
-            Probe::Open => None,
-            Probe::Other { .. } => None,
+            Probe::Open | Probe::Other { .. } => None,
         };
-        self.authorize(challenge, None, opener, cancel).await?;
+        let discovery = discover_with(&http, &self.url, challenge).await?;
+        self.authorize(discovery, None, opener, cancel).await?;
         Ok(self.grant.as_ref().expect("just signed in"))
     }
 
-    /// Discover for this challenge and sign in. `demanded` is set for step-up.
+    /// Sign in with this discovery. `step_up_from` holds the scopes already held
+    /// when the server asked for more.
     async fn authorize(
         &mut self,
-        challenge: Option<BearerChallenge>,
+        discovery: Discovery,
         step_up_from: Option<Vec<String>>,
         opener: &dyn Opener,
         cancel: CancelSignal,
     ) -> Result<()> {
-        let http = self.authorizer.http().clone();
-        let discovery = discover_with(&http, &self.url, challenge.clone()).await?;
         let scopes = match step_up_from {
             Some(held) => {
-                let demanded = challenge.as_ref().and_then(|c| c.scope.as_deref()).map(scope::split).unwrap_or_default();
+                let demanded = discovery
+                    .challenge
+                    .as_ref()
+                    .and_then(|c| c.scope.as_deref())
+                    .map(scope::split)
+                    .unwrap_or_default();
                 scope::with_offline_access(scope::union(&held, &demanded), discovery.auth_server.lists_scope("offline_access"))
             }
             None => self.authorizer.config.initial_scopes(&discovery),
@@ -244,19 +248,42 @@ impl ServerSession {
         Ok(())
     }
 
+    /// Refresh the grant against `discovery`; `Ok(false)` when it cannot be
+    /// refreshed (no refresh token, `invalid_grant`, another issuer now) and a
+    /// new sign-in is needed.
+    async fn try_refresh(&mut self, discovery: &Discovery) -> Result<bool> {
+        let Some(g) = self.grant.as_ref().filter(|g| g.refresh_token.is_some()) else {
+            return Ok(false);
+        };
+        if g.issuer != discovery.auth_server.issuer || !discovery.auth_server.allows_refresh() {
+            self.grant = None;
+            return Ok(false);
+        }
+        match self.authorizer.refresh(discovery, g).await {
+            Ok(next) => {
+                self.grant = Some(next);
+                Ok(true)
+            }
+            Err(Error::InvalidGrant { .. }) => {
+                self.grant = None;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Run an operation, signing in, refreshing or stepping up as the server asks.
     pub async fn perform(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        let http = self.authorizer.http().clone();
         let mut authorizations = 0u32;
         let mut refreshed = false;
         loop {
-            if let (Some(g), Some(d)) = (&self.grant, &self.discovery) {
-                if g.needs_refresh(self.authorizer.clock()) && g.refresh_token.is_some() && !refreshed {
+            // Refresh early when the local clock says the token is (nearly) expired.
+            let due = self.grant.as_ref().is_some_and(|g| g.needs_refresh(self.authorizer.clock()));
+            if due && !refreshed {
+                if let Some(d) = self.discovery.clone() {
                     refreshed = true;
-                    match self.authorizer.refresh(d, g).await {
-                        Ok(next) => self.grant = Some(next),
-                        Err(Error::InvalidGrant { .. }) => self.grant = None,
-                        Err(e) => return Err(e),
-                    }
+                    self.try_refresh(&d).await?;
                 }
             }
             let (status, challenge) = match self.attempt(op).await {
@@ -265,20 +292,15 @@ impl ServerSession {
                 Err(e) => return Err(e),
             };
             let step_up = status == 403 && challenge.as_ref().is_some_and(BearerChallenge::is_insufficient_scope);
-            // An expired token with a refresh token: refresh once before a new sign-in.
+            // The challenge may point somewhere new (another AS): discover again.
+            let discovery = discover_with(&http, &self.url, challenge).await?;
+            // A token the server refused, with a refresh token: refresh once
+            // (the server's 401 wins over the local expiry) before a new sign-in.
             if !step_up && !refreshed {
-                if let (Some(g), Some(d)) = (&self.grant, &self.discovery) {
-                    if g.refresh_token.is_some() {
-                        refreshed = true;
-                        match self.authorizer.refresh(d, g).await {
-                            Ok(next) => {
-                                self.grant = Some(next);
-                                continue;
-                            }
-                            Err(Error::InvalidGrant { .. }) => self.grant = None,
-                            Err(e) => return Err(e),
-                        }
-                    }
+                refreshed = true;
+                if self.try_refresh(&discovery).await? {
+                    self.discovery = Some(discovery);
+                    continue;
                 }
             }
             if authorizations >= MAX_AUTHORIZATIONS {
@@ -291,7 +313,7 @@ impl ServerSession {
                     .map(|g| scope::union(&g.scopes, &g.requested_scopes))
                     .unwrap_or_default()
             });
-            self.authorize(challenge, held, opener, cancel.clone()).await?;
+            self.authorize(discovery, held, opener, cancel.clone()).await?;
         }
     }
 
