@@ -11,7 +11,7 @@
 #   BENCH_DISCOVERY_BIN  default /work/target/release/examples/bench_discovery
 #   NODE                 default tools/node_modules/node/bin/node (Node 22, installed by scripts/setup)
 #   BENCH_ITERATIONS     figure 1 iterations per side        (default 200)
-#   BENCH_WARMUP         figure 1 warm-up iterations per side (default 20)
+#   BENCH_WARMUP         figure 1 warm-up iterations per side (default 50)
 #   BENCH_PROCESS_RUNS   figure 2 runs per command            (default 30)
 #   BENCH_STARTUP_RUNS   figure 3 runs per command            (default 20)
 #   BENCH_RESULTS        where the raw JSON goes (default bench/results/latest, git-ignored)
@@ -25,7 +25,7 @@ MCP_AUTH_BIN="${MCP_AUTH_BIN:-/work/target/release/mcp-auth}"
 BENCH_DISCOVERY_BIN="${BENCH_DISCOVERY_BIN:-/work/target/release/examples/bench_discovery}"
 NODE="${NODE:-$root/tools/node_modules/node/bin/node}"
 ITER="${BENCH_ITERATIONS:-200}"
-WARM="${BENCH_WARMUP:-20}"
+WARM="${BENCH_WARMUP:-50}"
 PROC_RUNS="${BENCH_PROCESS_RUNS:-30}"
 PROC_WARM=3
 START_RUNS="${BENCH_STARTUP_RUNS:-20}"
@@ -35,8 +35,9 @@ RESULTS="${BENCH_RESULTS:-$here/results/latest}"
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-for v in ITER PROC_RUNS START_RUNS; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 1 && ${!v} <= 100000 )) || die "$v must be a number from 1 to 100000"
+for pair in ITER:BENCH_ITERATIONS PROC_RUNS:BENCH_PROCESS_RUNS START_RUNS:BENCH_STARTUP_RUNS; do
+  v="${pair%%:*}"
+  [[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 1 && ${!v} <= 100000 )) || die "${pair#*:} must be a number from 1 to 100000"
 done
 [[ "$WARM" =~ ^[0-9]+$ ]] && (( WARM <= 100000 )) || die "BENCH_WARMUP must be a number from 0 to 100000"
 [[ -x "$MCP_AUTH_BIN" ]] || die "no mcp-auth binary at $MCP_AUTH_BIN (cargo build --release -p mcp-auth, or set MCP_AUTH_BIN)"
@@ -52,8 +53,8 @@ fi
 MCP_REMOTE_JS="$here/node_modules/mcp-remote/dist/proxy.js"
 [[ -f "$MCP_REMOTE_JS" ]] || die "mcp-remote has no dist/proxy.js"
 
-rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.json # only what an earlier run wrote there
 tmp="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -151,6 +152,8 @@ timeout 1800 "${no_browser[@]}" python3 "$here/startup.py" --runs "$START_RUNS" 
 kill "$server_pid" 2>/dev/null || true
 wait "$server_pid" 2>/dev/null || true
 server_pid=""
+# The server writes its request counts (per method and path, whole run) on exit.
+cp "$tmp/server.err" "$RESULTS/server-requests.json" 2>/dev/null || true
 
 say "raw results in $RESULTS"
 set +e

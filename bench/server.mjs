@@ -59,9 +59,16 @@ function readBody(req, limit = 64 * 1024) {
   });
 }
 
+// Requests per method and path, written to stderr as JSON on SIGTERM/SIGINT (one
+// Map update per request, the same for every client): shows how many requests
+// each client made.
+const counts = new Map();
+
 async function handle(req, res) {
   const url = new URL(req.url, origin);
   const path = url.pathname;
+  const key = `${req.method} ${path}`;
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 
   if (path === '/mcp') {
     // Drain the initialize body so the connection stays reusable.
@@ -154,6 +161,7 @@ server.listen(requested, '127.0.0.1', () => {
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
+    process.stderr.write(`${JSON.stringify(Object.fromEntries(counts))}\n`);
     server.close();
     server.closeAllConnections?.();
     process.exit(0);

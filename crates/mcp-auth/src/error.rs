@@ -100,6 +100,14 @@ pub enum Error {
     Mcp { url: String, message: String },
     #[error("the server keeps asking for more permission (after {attempts} attempts); stopped")]
     StepUpLimit { attempts: u32 },
+    #[error("the system keychain is not available: {reason}")]
+    Keychain { reason: String },
+    #[error("the server list at {path} is damaged; it was set aside as {backup} and a new list was started")]
+    ServerListCorrupt { path: String, backup: String },
+    #[error("no server named {0:?}; see `mcp-auth servers list`")]
+    UnknownServer(String),
+    #[error("not signed in to {server}; run `mcp-auth login {server}`")]
+    NotSignedIn { server: String },
     #[error("invalid input: {0}")]
     InvalidInput(String),
     #[error("{context}: {source}")]
@@ -139,6 +147,10 @@ pub enum ErrorKind {
     Server,
     /// The caller passed something invalid.
     InvalidInput,
+    /// The OS keychain is absent, locked or unreachable.
+    Keychain,
+    /// Local storage (the server list) had a problem.
+    Storage,
 }
 
 impl Error {
@@ -160,13 +172,15 @@ impl Error {
             | PkceUnsupported { .. }
             | IssuerParameterMismatch { .. } => ErrorKind::Untrusted,
             NeedsClientConfig { .. } => ErrorKind::NeedsClientConfig,
-            InvalidGrant { .. } | Unauthorized { .. } => ErrorKind::NeedsSignIn,
+            InvalidGrant { .. } | Unauthorized { .. } | NotSignedIn { .. } => ErrorKind::NeedsSignIn,
+            Keychain { .. } => ErrorKind::Keychain,
+            ServerListCorrupt { .. } => ErrorKind::Storage,
             Cancelled | AuthorizationDenied { .. } => ErrorKind::Cancelled,
             SignInTimedOut { .. } => ErrorKind::TimedOut,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,
             Mcp { .. } => ErrorKind::Server,
-            InvalidRedirectUri { .. } | InvalidInput(_) => ErrorKind::InvalidInput,
+            InvalidRedirectUri { .. } | InvalidInput(_) | UnknownServer(_) => ErrorKind::InvalidInput,
         }
     }
 

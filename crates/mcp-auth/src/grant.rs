@@ -8,7 +8,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::registration::ClientSource;
 use crate::secret::Secret;
@@ -65,7 +65,7 @@ pub struct Grant {
 }
 
 /// The non-secret view of a grant, safe to print or send to a UI.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantSummary {
     pub resource: String,
     pub issuer: String,

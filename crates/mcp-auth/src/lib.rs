@@ -7,7 +7,11 @@
 //! identity ([`registration`]), run the authorization-code flow with PKCE through
 //! the system browser and a loopback listener ([`authorize`], [`browser`],
 //! [`loopback`], [`signin`]), exchange, refresh and revoke tokens ([`token`],
-//! [`grant`]), and verify the result over MCP ([`mcp`], [`connect`]).
+//! [`grant`]), and verify the result over MCP ([`mcp`], [`connect`]). What the
+//! user signed in to is remembered across runs: secrets in the OS keychain
+//! ([`vault`], [`keychain`]), everything else in a server list with no secret
+//! in it ([`servers`], [`store`]); [`credential`] hands fresh tokens to other
+//! programs.
 //!
 //! Nothing here knows about Tauri: the desktop shell and the `mcp-auth` command
 //! are two faces of this crate. Secrets are only ever held in [`Secret`].
@@ -17,17 +21,24 @@ pub mod authorize;
 pub mod browser;
 pub mod challenge;
 pub mod connect;
+pub mod credential;
 pub mod discovery;
 mod error;
 pub mod grant;
 pub mod http;
+pub mod keychain;
 pub mod loopback;
 pub mod mcp;
+pub mod paths;
+mod records;
 pub mod registration;
 pub mod scope;
 mod secret;
+pub mod servers;
 pub mod signin;
+pub mod store;
 pub mod token;
+pub mod vault;
 
 pub use browser::{BrowserUrl, HttpBrowser, Opener, PrintBrowser, SystemBrowser};
 pub use challenge::BearerChallenge;
@@ -40,3 +51,5 @@ pub use loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
 pub use registration::{AuthMethod, ClientSource, RegisteredClient};
 pub use secret::Secret;
 pub use signin::{Authorizer, ClientConfig, PendingSignIn};
+pub use store::Store;
+pub use vault::{Vault, VaultKey};

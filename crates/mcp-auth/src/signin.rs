@@ -30,6 +30,9 @@ pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct ClientConfig {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
+    /// The issuer the secret was stored for; `None` when the user gave it for
+    /// this run. A secret is never sent to another issuer.
+    pub client_secret_issuer: Option<String>,
     /// A loopback redirect URI the client is registered with (fixes the port).
     pub redirect_uri: Option<String>,
     /// A fixed port for the default `http://127.0.0.1:PORT/callback`.
@@ -137,7 +140,14 @@ impl Authorizer {
             .config
             .client_id
             .as_ref()
-            .map(|id| RegisteredClient::entered(meta, id, self.config.client_secret.clone()));
+            .map(|id| {
+                let secret = self
+                    .config
+                    .client_secret
+                    .clone()
+                    .filter(|_| self.config.client_secret_issuer.as_ref().is_none_or(|i| i == &meta.issuer));
+                RegisteredClient::entered(meta, id, secret)
+            });
         let known = self
             .clients
             .get(&meta.issuer)

@@ -47,6 +47,67 @@ pub enum Command {
         #[command(flatten)]
         flow: FlowArgs,
     },
+    /// The server list: list, add, remove.
+    #[command(subcommand)]
+    Servers(ServersCommand),
+    /// Signed in or not, scopes, issuer, expiry, refresh state (never the token).
+    Status { server: Option<String> },
+    /// Print a fresh access token for another program (refreshing when due).
+    Token { server: String },
+    /// Refresh the access token now.
+    Refresh { server: String },
+    /// Revoke the tokens at the server (RFC 7009), then delete them locally.
+    Revoke { server: String },
+    /// Delete this server's local sign-in data: tokens, registration, settings.
+    Clear { server: String },
+    /// Client secrets kept in the keychain.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Import remote MCP servers from other MCP clients' configs.
+    Import(ImportArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServersCommand {
+    /// List the servers and their sign-in state.
+    List,
+    /// Add a server by URL.
+    Add {
+        url: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a server and its tokens, registration and secrets.
+    Remove {
+        server: String,
+        /// Revoke its tokens at the server first.
+        #[arg(long)]
+        revoke: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCommand {
+    /// Store a client secret (read without echo, or from stdin).
+    Set {
+        server: String,
+        /// The client id the secret belongs to (default: the server's).
+        #[arg(long)]
+        client_id: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Only this client: claude-desktop, claude-code, cursor, vscode, windsurf.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Show what would be imported, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A project directory to read project-level configs from (default: current).
+    #[arg(long)]
+    pub project: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

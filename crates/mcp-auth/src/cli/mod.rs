@@ -2,6 +2,7 @@
 //! it starts faster than a multi-threaded one.
 
 mod args;
+mod manage;
 mod oneshot;
 mod output;
 mod session;
@@ -37,5 +38,15 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Login { server, flow } => session::login(&server, &flow).await,
         Tools { server, flow } => session::tools(&server, &flow).await,
         Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,
+        Servers(args::ServersCommand::List) => manage::servers_list(),
+        Servers(args::ServersCommand::Add { url, name }) => manage::servers_add(&url, name.as_deref()),
+        Servers(args::ServersCommand::Remove { server, revoke }) => manage::servers_remove(&server, revoke).await,
+        Status { server } => manage::status(server.as_deref()),
+        Token { server } => manage::token(&server).await,
+        Refresh { server } => manage::refresh(&server).await,
+        Revoke { server } => manage::revoke(&server).await,
+        Clear { server } => manage::clear(&server),
+        Secret(args::SecretCommand::Set { server, client_id }) => manage::secret_set(&server, client_id.as_deref()).await,
+        Import(a) => manage::import(&a),
     }
 }

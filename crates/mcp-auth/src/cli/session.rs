@@ -1,42 +1,126 @@
 //! The commands that run a flow: `connect`, `login`, `tools`, `call`.
 //!
-//! Until the vault lands, a grant lives in memory for one command and is never
-//! written anywhere.
+//! A server is named by its name in the server list or by URL (a new URL is
+//! added to the list by `login`, `tools` and `call`). The grant, the client
+//! registration and what discovery found are stored after the flow: tokens and
+//! secrets in the keychain, the rest in the server list.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mcp_auth::{
-    cancel_pair, Authorizer, BrowserUrl, ClientConfig, ConnectStatus, Error, HttpBrowser, HttpClient, Limits, Opener,
-    Operation, PrintBrowser, ServerSession, SystemBrowser, SystemClock,
-};
 use mcp_auth::browser::OpenFuture;
+use mcp_auth::keychain::KeychainVault;
+use mcp_auth::servers::ServerEntry;
+use mcp_auth::{
+    cancel_pair, AuthMethod, Authorizer, BrowserUrl, ClientConfig, ClientSource, ConnectStatus, Error, HttpBrowser,
+    HttpClient, Limits, Opener, Operation, PrintBrowser, RegisteredClient, ServerSession, Store, SystemBrowser,
+    SystemClock,
+};
 use serde_json::{json, Value};
 
 use super::args::{BrowserChoice, ClientArgs, FlowArgs};
 use super::output::{client_secret, failure, print_json};
 
-fn config(c: &ClientArgs, port: Option<u16>) -> Result<ClientConfig, Error> {
-    Ok(ClientConfig {
-        client_id: c.client_id.clone(),
-        client_secret: client_secret(c.client_secret_stdin)?,
-        redirect_uri: c.redirect_uri.clone(),
-        port,
-        scope: c.scope.clone(),
-        client_metadata_url: c.client_metadata_url.clone(),
-    })
-}
-
-fn session(server: &str, c: &ClientArgs, port: Option<u16>) -> Result<ServerSession, Error> {
-    let http = HttpClient::new(Limits::default())?;
-    let auth = Authorizer::new(http, Arc::new(SystemClock), config(c, port)?);
-    ServerSession::new(server, auth)
+/// A server session with what the store knows about the server.
+struct Prepared {
+    store: Store<KeychainVault>,
+    entry: Option<ServerEntry>,
+    session: ServerSession,
 }
 
 fn host_of(server: &str) -> String {
     url::Url::parse(server).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| server.to_string())
 }
+
+/// Resolve the server, merge stored settings with the flags, load the grant
+/// and the known clients.
+fn prepare(server: &str, c: &ClientArgs, port: Option<u16>, add_if_new: bool) -> Result<Prepared, Error> {
+    let store = Store::open()?;
+    let entry = match store.resolve(server) {
+        Ok(e) => Some(e),
+        Err(Error::UnknownServer(_)) if add_if_new && url::Url::parse(server).is_ok() => Some(store.add(server, None, &SystemClock)?),
+        Err(Error::UnknownServer(_)) if url::Url::parse(server).is_ok() => None,
+        Err(e) => return Err(e),
+    };
+    let stored = entry.clone().unwrap_or_default();
+    let given_secret = client_secret(c.client_secret_stdin)?;
+    let client_id = c.client_id.clone().or(stored.client_id.clone());
+    let (client_secret, client_secret_issuer) = match (given_secret, &client_id, &stored.discovery) {
+        (Some(s), _, _) => (Some(s), None),
+        (None, Some(id), Some(d)) => (
+            store.load_client(&d.issuer, id)?.and_then(|c| c.client_secret),
+            Some(d.issuer.clone()),
+        ),
+        _ => (None, None),
+    };
+    let config = ClientConfig {
+        client_id,
+        client_secret,
+        client_secret_issuer,
+        redirect_uri: c.redirect_uri.clone().or(stored.redirect_uri.clone()),
+        port: port.or(stored.port),
+        scope: c.scope.clone().or(stored.scope.clone()),
+        client_metadata_url: c.client_metadata_url.clone().or(stored.client_metadata_url.clone()),
+    };
+    let http = HttpClient::new(Limits::default())?;
+    let mut auth = Authorizer::new(http, Arc::new(SystemClock), config);
+    for client in store.automatic_clients()? {
+        auth.remember_client(client);
+    }
+    let url = entry.as_ref().map(|e| e.url.clone()).unwrap_or_else(|| server.to_string());
+    let mut session = ServerSession::new(&url, auth)?;
+    if let Some(e) = &entry {
+        session.grant = store.load_grant(e)?;
+    }
+    Ok(Prepared { store, entry, session })
+}
+
+/// Store what the flow produced: the grant, the client, the settings used.
+fn persist(p: &Prepared, before: Option<&Secret>, c: &ClientArgs, port: Option<u16>) -> Result<(), Error> {
+    let Some(entry) = &p.entry else { return Ok(()) };
+    let s = &p.session;
+    let Some(grant) = &s.grant else { return Ok(()) };
+    if before == Some(&grant.access_token) {
+        return Ok(());
+    }
+    if let Some(client) = s.authorizer.client_for(&grant.issuer).filter(|cl| cl.client_id == grant.client_id) {
+        p.store.save_client(client)?;
+    } else if grant.client_source == ClientSource::Entered && s.authorizer.config.client_secret.is_some() {
+        let meta = s.discovery.as_ref().map(|d| &d.auth_server);
+        let secret = s.authorizer.config.client_secret.clone();
+        p.store.save_client(&RegisteredClient {
+            issuer: grant.issuer.clone(),
+            client_id: grant.client_id.clone(),
+            token_endpoint_auth_method: meta.map(|m| AuthMethod::choose(m, secret.is_some())).unwrap_or(AuthMethod::ClientSecretBasic),
+            client_secret: secret,
+            client_secret_expires_at: None,
+            redirect_uris: Vec::new(),
+            source: ClientSource::Entered,
+        })?;
+    }
+    p.store.save_grant(&entry.name, grant, s.discovery.as_ref())?;
+    p.store.edit(&entry.name, |e| {
+        if let Some(id) = &c.client_id {
+            e.client_id = Some(id.clone());
+        }
+        if let Some(uri) = &c.redirect_uri {
+            e.redirect_uri = Some(uri.clone());
+        }
+        if port.is_some() {
+            e.port = port;
+        }
+        if let Some(scope) = &c.scope {
+            e.scope = Some(scope.clone());
+        }
+        if let Some(m) = &c.client_metadata_url {
+            e.client_metadata_url = Some(m.clone());
+        }
+    })?;
+    Ok(())
+}
+
+use mcp_auth::Secret;
 
 fn print_url(url: &str) {
     eprintln!("Open this link in your browser to sign in:\n{url}\nWaiting for the browser to come back…");
@@ -70,11 +154,11 @@ fn opener(choice: BrowserChoice, http: &HttpClient) -> Box<dyn Opener> {
 
 pub async fn connect(server: &str, c: &ClientArgs) -> ExitCode {
     let name = host_of(server);
-    let mut s = match session(server, c, None) {
-        Ok(s) => s,
+    let mut p = match prepare(server, c, None, false) {
+        Ok(p) => p,
         Err(e) => return failure(Some(&name), &e),
     };
-    let (status, _pending) = s.connect().await;
+    let (status, _pending) = p.session.connect().await;
     print_json(&status);
     match status {
         ConnectStatus::Success { .. } => ExitCode::SUCCESS,
@@ -82,14 +166,16 @@ pub async fn connect(server: &str, c: &ClientArgs) -> ExitCode {
     }
 }
 
-async fn run(server: &str, flow: &FlowArgs, op: Operation, verbose_grant: bool) -> ExitCode {
+async fn run(server: &str, flow: &FlowArgs, op: Operation, sign_in_first: bool) -> ExitCode {
     let name = host_of(server);
-    let mut s = match session(server, &flow.client, flow.port) {
-        Ok(s) => s,
+    let mut p = match prepare(server, &flow.client, flow.port, true) {
+        Ok(p) => p,
         Err(e) => return failure(Some(&name), &e),
     };
-    s.sign_in_timeout = Duration::from_secs(flow.timeout.max(1));
-    let opener = opener(flow.browser, s.authorizer.http());
+    let name = p.entry.as_ref().map(|e| e.name.clone()).unwrap_or(name);
+    let before = p.session.grant.as_ref().map(|g| g.access_token.clone());
+    p.session.sign_in_timeout = Duration::from_secs(flow.timeout.max(1));
+    let opener = opener(flow.browser, p.session.authorizer.http());
     let (canceller, cancel) = cancel_pair();
     // Ctrl-C cancels the sign-in cleanly (listener closed, verifier dropped).
     tokio::spawn(async move {
@@ -97,18 +183,25 @@ async fn run(server: &str, flow: &FlowArgs, op: Operation, verbose_grant: bool) 
             canceller.cancel();
         }
     });
-    if verbose_grant {
-        if let Err(e) = s.sign_in(opener.as_ref(), cancel.clone()).await {
-            return failure(Some(&name), &e);
-        }
+    let mut outcome = Ok(());
+    if sign_in_first {
+        outcome = p.session.sign_in(opener.as_ref(), cancel.clone()).await.map(|_| ());
     }
-    match s.perform(&op, opener.as_ref(), cancel).await {
+    let result = match outcome {
+        Ok(()) => p.session.perform(&op, opener.as_ref(), cancel).await,
+        Err(e) => Err(e),
+    };
+    // Whatever happened after, a new grant is worth keeping.
+    if let Err(e) = persist(&p, before.as_ref(), &flow.client, flow.port) {
+        return failure(Some(&name), &e);
+    }
+    match result {
         Ok(r) => {
-            let mut v = json!({"status": "success", "serverName": r.server_name, "tools": r.tools});
+            let mut v = json!({"status": "success", "serverName": r.server_name, "server": name, "tools": r.tools});
             if let Some(result) = r.result {
                 v["result"] = result;
             }
-            if let Some(g) = &s.grant {
+            if let Some(g) = &p.session.grant {
                 v["grant"] = serde_json::to_value(g.summary()).unwrap_or(Value::Null);
             }
             print_json(&v);

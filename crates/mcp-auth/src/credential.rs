@@ -1,0 +1,171 @@
+//! Handing a fresh access token to other programs, refreshing, and revoking.
+//!
+//! `mcp-auth token <server>` is called by other tools before every request, so
+//! the common case (a stored token that is still fresh) reads one file and one
+//! keychain entry and builds no HTTP client. When a refresh is due, one process
+//! at a time does it: a file lock per grant, and the process that waited re-reads
+//! the vault and uses the token the other one stored, so a rotating server never
+//! sees the same refresh token twice.
+
+use std::fs::{File, OpenOptions};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::grant::{Clock, Grant};
+use crate::http::{HttpClient, Limits};
+use crate::registration::{AuthMethod, ClientSource, RegisteredClient};
+use crate::secret::Secret;
+use crate::servers::{RefreshOutcome, ServerEntry};
+use crate::store::Store;
+use crate::token::TokenEndpoint;
+use crate::vault::Vault;
+
+/// Longest wait for another process's refresh.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Hold the refresh lock of one grant.
+fn lock_grant<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
+    let key = Store::<V>::grant_key(server).ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
+    let dir = store.lock_dir();
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
+    let name: String = Sha256::digest(key.as_str().as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let path = dir.join(format!("{name}.lock"));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Io { context: format!("could not open {}", path.display()), source })?;
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::InvalidInput("another process has been refreshing this sign-in for 30 s; try again".into()))
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Io { context: "could not lock the sign-in for refreshing".into(), source })
+            }
+        }
+    }
+}
+
+/// The client a grant was made with (a public client if nothing is stored).
+fn client_of<V: Vault>(store: &Store<V>, server: &ServerEntry, grant: &Grant) -> Result<RegisteredClient> {
+    Ok(store.client_for_grant(server)?.unwrap_or_else(|| RegisteredClient {
+        issuer: grant.issuer.clone(),
+        client_id: grant.client_id.clone(),
+        client_secret: None,
+        client_secret_expires_at: None,
+        token_endpoint_auth_method: AuthMethod::None,
+        redirect_uris: Vec::new(),
+        source: ClientSource::Entered,
+    }))
+}
+
+/// A fresh access token for a server, refreshing first when it expires within
+/// the margin.
+pub async fn fresh_token<V: Vault>(store: &Store<V>, name: &str, clock: &dyn Clock) -> Result<Secret> {
+    let server = store.resolve(name)?;
+    let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
+    let grant = store.load_grant(&server)?.ok_or_else(not_signed_in)?;
+    if !grant.needs_refresh(clock) {
+        return Ok(grant.access_token);
+    }
+    refresh_locked(store, &server, clock, false).await.map(|g| g.access_token)
+}
+
+/// Refresh now (even if the token is still fresh, when `force`).
+pub async fn refresh<V: Vault>(store: &Store<V>, name: &str, clock: &dyn Clock) -> Result<Grant> {
+    let server = store.resolve(name)?;
+    refresh_locked(store, &server, clock, true).await
+}
+
+async fn refresh_locked<V: Vault>(store: &Store<V>, server: &ServerEntry, clock: &dyn Clock, force: bool) -> Result<Grant> {
+    let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
+    let _lock = lock_grant(store, server)?;
+    // Another process may have refreshed while we waited: re-read.
+    let server = store.resolve(&server.name)?;
+    let grant = store.load_grant(&server)?.ok_or_else(not_signed_in)?;
+    if !force && !grant.needs_refresh(clock) {
+        return Ok(grant);
+    }
+    let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
+    let (Some(_), Some(discovery)) = (&grant.refresh_token, &server.discovery) else {
+        return if still_valid && !force { Ok(grant) } else { Err(not_signed_in()) };
+    };
+    if !discovery.refresh_allowed || discovery.issuer != grant.issuer {
+        return if still_valid && !force { Ok(grant) } else { Err(not_signed_in()) };
+    }
+    let client = client_of(store, &server, &grant)?;
+    let http = HttpClient::new(Limits::default())?;
+    let result = TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await;
+    match result {
+        Ok(next) => {
+            store.record_refresh(&server.name, Some(&next), RefreshOutcome { at: clock.now(), ok: true, message: None })?;
+            Ok(next)
+        }
+        Err(e @ Error::InvalidGrant { .. }) => {
+            // The refresh token is dead: forget it, say "sign in again", no retry.
+            store.forget_grant(&server)?;
+            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
+            Err(not_signed_in())
+        }
+        Err(e) => {
+            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
+            Err(e)
+        }
+    }
+}
+
+/// What revoking did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RevokeReport {
+    /// The server confirmed the revocation (RFC 7009 200) of every token sent.
+    pub server_confirmed: bool,
+    /// Why the server was not (fully) reached, if it was not.
+    pub server_message: Option<String>,
+    /// Local copies were deleted (always, even when the server was not reached).
+    pub deleted_locally: bool,
+}
+
+/// Revoke both tokens at the server (RFC 7009), then delete them locally,
+/// whatever the server said.
+pub async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> {
+    let server = store.resolve(name)?;
+    let grant = store.load_grant(&server)?.ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
+    let endpoint = server
+        .discovery
+        .as_ref()
+        .filter(|d| d.issuer == grant.issuer)
+        .and_then(|d| d.revocation_endpoint.clone());
+    let (server_confirmed, server_message) = match endpoint {
+        None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
+        Some(url) => {
+            let client = client_of(store, &server, &grant)?;
+            let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?;
+            let ep = TokenEndpoint { url: &url, client: &client };
+            let mut confirmed = true;
+            let mut message = None;
+            let mut tokens: Vec<(&Secret, &str)> = Vec::new();
+            if let Some(rt) = &grant.refresh_token {
+                tokens.push((rt, "refresh_token"));
+            }
+            tokens.push((&grant.access_token, "access_token"));
+            for (token, hint) in tokens {
+                if let Err(e) = ep.revoke(&http, token, hint).await {
+                    confirmed = false;
+                    message.get_or_insert(e.to_string());
+                }
+            }
+            (confirmed, message)
+        }
+    };
+    let deleted_locally = store.forget_grant(&server)?;
+    Ok(RevokeReport { server_confirmed, server_message, deleted_locally })
+}
