@@ -79,10 +79,15 @@ pub struct GrantSummary {
 }
 
 impl Grant {
-    /// Expired, or inside the refresh margin.
+    /// Expired, or inside the refresh margin. The margin is [`REFRESH_MARGIN`],
+    /// or half the token's lifetime for short-lived tokens (a 60 s token is
+    /// not refreshed the moment it arrives).
     pub fn needs_refresh(&self, clock: &dyn Clock) -> bool {
         match self.expires_at {
-            Some(t) => clock.now().saturating_add(REFRESH_MARGIN) >= t,
+            Some(t) => {
+                let lifetime = t.saturating_sub(self.obtained_at);
+                clock.now().saturating_add(REFRESH_MARGIN.min(lifetime / 2)) >= t
+            }
             None => false,
         }
     }
@@ -138,6 +143,15 @@ mod tests {
             expires_at,
             obtained_at: 0,
         }
+    }
+
+    #[test]
+    fn short_lived_tokens_get_half_their_lifetime_as_margin() {
+        let mut g = grant(Some(1060));
+        g.obtained_at = 1000;
+        assert!(!g.needs_refresh(&FixedClock(1000)));
+        assert!(!g.needs_refresh(&FixedClock(1029)));
+        assert!(g.needs_refresh(&FixedClock(1030)));
     }
 
     #[test]

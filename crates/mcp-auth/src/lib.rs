@@ -26,6 +26,7 @@ pub mod discovery;
 mod error;
 pub mod grant;
 pub mod http;
+pub mod import;
 pub mod keychain;
 pub mod loopback;
 pub mod mcp;

@@ -10,7 +10,7 @@ use mcp_auth::{Clock, Error, HttpClient, Limits, RegisteredClient, Secret, Store
 use serde_json::{json, Value};
 
 use super::args::ImportArgs;
-use super::output::{failure, print_json, success};
+use super::output::{failure, success};
 
 /// The state a badge shows.
 fn state_of(s: &ServerEntry, now: u64) -> &'static str {
@@ -214,7 +214,62 @@ pub async fn secret_set(server: &str, client_id: Option<&str>) -> ExitCode {
     }
 }
 
-pub fn import(_a: &ImportArgs) -> ExitCode {
-    print_json(&json!({"status": "error", "error": "import is not available yet"}));
-    ExitCode::from(1)
+pub fn import(a: &ImportArgs) -> ExitCode {
+    use mcp_auth::import::{scan, SourceClient};
+    let clients: Vec<SourceClient> = match &a.from {
+        Some(id) => match SourceClient::parse(id) {
+            Some(c) => vec![c],
+            None => {
+                return failure(None, &Error::InvalidInput(format!(
+                    "unknown client {id:?}; use one of: claude-desktop, claude-code, cursor, vscode, windsurf"
+                )))
+            }
+        },
+        None => SourceClient::ALL.to_vec(),
+    };
+    let Some(home) = mcp_auth::paths::home_dir() else {
+        return failure(None, &Error::InvalidInput("no home directory".into()));
+    };
+    let project = a.project.clone().or_else(|| std::env::current_dir().ok());
+    let (found, errors) = scan(&clients, &home, project.as_deref());
+    let result = (|| {
+        let store = open()?;
+        let mut rows = Vec::new();
+        for f in &found {
+            let (list, _) = store.list()?;
+            let existing = list.find(&f.url).map(|s| s.name.clone());
+            let mut added = None;
+            if existing.is_none() && !a.dry_run {
+                let wish = if list.servers.iter().any(|s| s.name == f.name) { None } else { Some(f.name.as_str()) };
+                let entry = store.add(&f.url, wish, &SystemClock)?;
+                store.edit(&entry.name, |e| e.imported_from = Some(f.client.id().to_string()))?;
+                added = Some(entry.name);
+            }
+            rows.push(json!({
+                "client": f.client.id(),
+                "path": f.path,
+                "name": f.name,
+                "url": f.url,
+                "via_wrapper": f.via_wrapper,
+                "credential_headers": f.credential_headers,
+                "already_present_as": existing,
+                "added_as": added,
+            }));
+        }
+        Ok::<_, Error>(rows)
+    })();
+    match result {
+        Ok(rows) => {
+            let with_credentials = found.iter().filter(|f| !f.credential_headers.is_empty()).count();
+            success(&json!({
+                "dry_run": a.dry_run,
+                "found": rows,
+                "errors": errors,
+                "note": (with_credentials > 0).then(|| format!(
+                    "{with_credentials} server(s) carry a static credential header in their client config; it was not copied. Sign in with `mcp-auth login` instead, then remove the header from that file."
+                )),
+            }))
+        }
+        Err(e) => failure(None, &e),
+    }
 }

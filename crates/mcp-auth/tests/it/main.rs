@@ -5,6 +5,8 @@ mod fixture;
 mod support;
 
 mod discovery;
+mod import;
 mod signin;
 mod stepup;
+mod store;
 mod tokens;

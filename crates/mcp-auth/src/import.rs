@@ -1,0 +1,323 @@
+//! Finding the remote MCP servers other MCP clients already know about.
+//!
+//! Claude Desktop, Claude Code, Cursor, VS Code and Windsurf each keep MCP
+//! servers in a JSON file of their own shape, at their own path on each OS.
+//! Only remote (URL) servers are of interest here, including the `mcp-remote`
+//! wrappers Claude Desktop users write to reach them. Headers that carry static
+//! credentials are reported by name only: moving one into the keychain is the
+//! user's decision, never a silent copy.
+//!
+//! The parsers take text and return findings, so they are tested (and fuzzed)
+//! without touching the file system; [`scan`] does the reading.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Bigger config files are skipped (Claude Code's `~/.claude.json` grows, but
+/// not this big).
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceClient {
+    ClaudeDesktop,
+    ClaudeCode,
+    Cursor,
+    Vscode,
+    Windsurf,
+}
+
+impl SourceClient {
+    pub const ALL: [SourceClient; 5] =
+        [SourceClient::ClaudeDesktop, SourceClient::ClaudeCode, SourceClient::Cursor, SourceClient::Vscode, SourceClient::Windsurf];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            SourceClient::ClaudeDesktop => "claude-desktop",
+            SourceClient::ClaudeCode => "claude-code",
+            SourceClient::Cursor => "cursor",
+            SourceClient::Vscode => "vscode",
+            SourceClient::Windsurf => "windsurf",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == s)
+    }
+
+    pub fn display_name(self) -> &'static str {
+        match self {
+            SourceClient::ClaudeDesktop => "Claude Desktop",
+            SourceClient::ClaudeCode => "Claude Code",
+            SourceClient::Cursor => "Cursor",
+            SourceClient::Vscode => "VS Code",
+            SourceClient::Windsurf => "Windsurf",
+        }
+    }
+}
+
+/// One remote server found in a client's config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Found {
+    pub client: SourceClient,
+    pub path: PathBuf,
+    pub name: String,
+    pub url: String,
+    /// Names of headers that look like static credentials (never their values).
+    pub credential_headers: Vec<String>,
+    /// Found through an `mcp-remote` (or similar) stdio wrapper.
+    pub via_wrapper: bool,
+}
+
+/// A config file that could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanError {
+    pub client: SourceClient,
+    pub path: PathBuf,
+    pub error: String,
+}
+
+/// Where each client keeps its user-level config, on this OS.
+pub fn user_config_paths(client: SourceClient, home: &Path) -> Vec<PathBuf> {
+    let app_support = |name: &str| -> PathBuf {
+        if cfg!(target_os = "macos") {
+            home.join("Library/Application Support").join(name)
+        } else if cfg!(windows) {
+            std::env::var_os("APPDATA").map(PathBuf::from).unwrap_or_else(|| home.join("AppData/Roaming")).join(name)
+        } else {
+            std::env::var_os("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| home.join(".config"))
+                .join(name)
+        }
+    };
+    match client {
+        SourceClient::ClaudeDesktop => vec![app_support("Claude").join("claude_desktop_config.json")],
+        SourceClient::ClaudeCode => vec![home.join(".claude.json")],
+        SourceClient::Cursor => vec![home.join(".cursor/mcp.json")],
+        SourceClient::Vscode => vec![
+            app_support("Code").join("User/mcp.json"),
+            app_support("Code - Insiders").join("User/mcp.json"),
+        ],
+        SourceClient::Windsurf => vec![home.join(".codeium/windsurf/mcp_config.json")],
+    }
+}
+
+/// Project-level configs inside a project directory.
+pub fn project_config_paths(client: SourceClient, project: &Path) -> Vec<PathBuf> {
+    match client {
+        SourceClient::ClaudeCode => vec![project.join(".mcp.json")],
+        SourceClient::Cursor => vec![project.join(".cursor/mcp.json")],
+        SourceClient::Vscode => vec![project.join(".vscode/mcp.json")],
+        _ => Vec::new(),
+    }
+}
+
+/// Read every config of the chosen clients.
+pub fn scan(clients: &[SourceClient], home: &Path, project: Option<&Path>) -> (Vec<Found>, Vec<ScanError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for &client in clients {
+        let mut paths = user_config_paths(client, home);
+        if let Some(p) = project {
+            paths.extend(project_config_paths(client, p));
+        }
+        for path in paths {
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            if meta.len() > MAX_CONFIG_BYTES {
+                errors.push(ScanError { client, path, error: "the file is too large to read".into() });
+                continue;
+            }
+            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| parse(client, &path, &t)) {
+                Ok(mut f) => found.append(&mut f),
+                Err(error) => errors.push(ScanError { client, path, error }),
+            }
+        }
+    }
+    (found, errors)
+}
+
+/// Parse one config file's text.
+pub fn parse(client: SourceClient, path: &Path, text: &str) -> Result<Vec<Found>, String> {
+    let cleaned = strip_jsonc(text);
+    let root: Value = serde_json::from_str(&cleaned).map_err(|e| format!("not valid JSON: {e}"))?;
+    let mut out = Vec::new();
+    let mut add = |servers: Option<&Value>| {
+        if let Some(Value::Object(map)) = servers {
+            for (name, spec) in map.iter().take(1000) {
+                if let Some(f) = server_of(client, path, name, spec) {
+                    out.push(f);
+                }
+            }
+        }
+    };
+    match client {
+        SourceClient::Vscode => {
+            add(root.get("servers"));
+            add(root.pointer("/mcp/servers"));
+        }
+        SourceClient::ClaudeCode => {
+            add(root.get("mcpServers"));
+            if let Some(Value::Object(projects)) = root.get("projects") {
+                for p in projects.values().take(10_000) {
+                    add(p.get("mcpServers"));
+                }
+            }
+        }
+        _ => add(root.get("mcpServers")),
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|f| seen.insert((f.name.clone(), f.url.clone())));
+    Ok(out)
+}
+
+fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Option<Found> {
+    let obj = spec.as_object()?;
+    let direct = ["url", "serverUrl", "httpUrl"].iter().find_map(|k| obj.get(*k).and_then(Value::as_str));
+    let (url, via_wrapper, mut headers) = match direct {
+        Some(u) => (u.to_string(), false, header_names(obj.get("headers"))),
+        None => {
+            let (u, h) = wrapped_url(obj)?;
+            (u, true, h)
+        }
+    };
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    headers.sort();
+    headers.dedup();
+    Some(Found {
+        client,
+        path: path.to_path_buf(),
+        name: name.chars().filter(|c| !c.is_control()).take(100).collect(),
+        url: url.trim().to_string(),
+        credential_headers: headers,
+        via_wrapper,
+    })
+}
+
+/// Header names that carry credentials.
+fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "authorization" || n.contains("api-key") || n.contains("apikey") || n.contains("token") || n.contains("secret") || n == "cookie"
+}
+
+fn header_names(headers: Option<&Value>) -> Vec<String> {
+    match headers {
+        Some(Value::Object(m)) => m.keys().filter(|k| is_credential_header(k)).cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `npx mcp-remote https://… --header "Authorization: Bearer …"` and friends.
+fn wrapped_url(obj: &Map<String, Value>) -> Option<(String, Vec<String>)> {
+    let command = obj.get("command").and_then(Value::as_str).unwrap_or("");
+    let args: Vec<&str> = obj.get("args")?.as_array()?.iter().filter_map(Value::as_str).collect();
+    let mentions_wrapper = |s: &str| s.contains("mcp-remote") || s.contains("supergateway") || s.contains("mcp-proxy");
+    if !mentions_wrapper(command) && !args.iter().any(|a| mentions_wrapper(a)) {
+        return None;
+    }
+    let url = args.iter().find(|a| a.starts_with("https://") || a.starts_with("http://"))?.to_string();
+    let mut headers = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if *a == "--header" || *a == "-H" {
+            if let Some(h) = it.next() {
+                if let Some((name, _)) = h.split_once(':') {
+                    if is_credential_header(name.trim()) {
+                        headers.push(name.trim().to_string());
+                    }
+                }
+            }
+        }
+    }
+    Some((url, headers))
+}
+
+/// JSON with comments and trailing commas (VS Code's `mcp.json`) to JSON.
+/// Strings are copied untouched, escapes included.
+pub fn strip_jsonc(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(b.len());
+                out.extend_from_slice(&b[start..i]);
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(b.len());
+            }
+            b',' => {
+                let mut j = i + 1;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if !matches!(b.get(j), Some(b'}') | Some(b']')) {
+                    out.push(b',');
+                }
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonc_comments_and_trailing_commas() {
+        let text = r#"{
+          // a comment with "quotes" and a , comma
+          "servers": { "a": { "url": "https://x/y//z", "note": "/* not a comment */", }, },
+          /* block
+             comment */
+          "inputs": [1, 2, ],
+        }"#;
+        let v: Value = serde_json::from_str(&strip_jsonc(text)).unwrap();
+        assert_eq!(v["servers"]["a"]["url"], "https://x/y//z");
+        assert_eq!(v["servers"]["a"]["note"], "/* not a comment */");
+        assert_eq!(v["inputs"], serde_json::json!([1, 2]));
+        // Escaped quotes inside strings.
+        let v: Value = serde_json::from_str(&strip_jsonc(r#"{"a": "x\"//y", }"#)).unwrap();
+        assert_eq!(v["a"], "x\"//y");
+    }
+
+    #[test]
+    fn hostile_text_never_panics() {
+        for t in ["", "\"", "/*", "//", "{\"a\":\"\\", ",,,", "{\"mcpServers\": []}", "[1,", "\u{0}"] {
+            let _ = strip_jsonc(t);
+            for c in SourceClient::ALL {
+                let _ = parse(c, Path::new("x"), t);
+            }
+        }
+    }
+}
