@@ -78,6 +78,26 @@ run_json() {
   timeout 60 "$@" >"$LOGS/$name.json" 2>"$LOGS/$name.err"
 }
 
+# leaks DIR...: reads secrets (one a line) on stdin; prints the files under the
+# DIRs that contain any of them (nothing when none does).
+leaks() {
+  python3 -c '
+import os, sys
+needles = [l.encode() for l in sys.stdin.read().split("\n") if len(l) > 8]
+hits = set()
+for root in sys.argv[1:]:
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            try:
+                data = open(p, "rb").read()
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                hits.add(p)
+print(" ".join(sorted(hits)))' "$@"
+}
+
 # print_logs: every log of this run, for a failure report (no tokens are in them).
 print_logs() {
   local f

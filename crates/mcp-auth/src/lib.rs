@@ -33,6 +33,7 @@ pub mod mcp;
 pub mod paths;
 mod records;
 pub mod registration;
+pub mod saved;
 pub mod scope;
 mod secret;
 pub mod servers;

@@ -2,7 +2,8 @@
 provider (auto-approving authorization server on the same origin, with DCR,
 refresh-token rotation and RFC 7009 revocation).
 
-Usage: server.py PORT   (env ACCESS_TOKEN_TTL: access-token lifetime in seconds)
+Usage: server.py PORT   (env ACCESS_TOKEN_TTL: access-token lifetime in seconds;
+                         FASTMCP_PATCH_BASIC=1: see below)
 Logs one line per OAuth request (method, path, grant_type) — never a token.
 """
 import os
@@ -19,6 +20,10 @@ from fastmcp.server.auth.providers.in_memory import InMemoryOAuthProvider  # noq
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions  # noqa: E402
 
 port = int(sys.argv[1])
+# FASTMCP_PATCH_BASIC=1 works around python-sdk issue #3545 (its token and
+# revocation endpoints demand client_id in the form even from a client that
+# authenticates with HTTP Basic, RFC 6749 §2.3.1) the way PR #3550 fixes it.
+PATCH_BASIC = os.environ.get("FASTMCP_PATCH_BASIC") == "1"
 base = f"http://127.0.0.1:{port}"
 # The provider reads this module constant whenever it issues a token.
 in_memory.DEFAULT_ACCESS_TOKEN_EXPIRY_SECONDS = int(os.environ.get("ACCESS_TOKEN_TTL", "3600"))
@@ -40,26 +45,78 @@ def echo(text: str) -> str:
 
 
 class RequestLog:
-    """ASGI middleware: one line per OAuth endpoint request (never bodies' secrets)."""
+    """ASGI middleware: one line per OAuth endpoint request and its answer, naming
+    parameters, client authentication and errors; never a token, code or secret."""
+
+    PATHS = ("/token", "/revoke", "/register", "/authorize")
+    SHOWN = ("grant_type", "token_type_hint", "resource", "scope", "token_endpoint_auth_method",
+             "grant_types", "redirect_uris", "response_types", "error", "error_description")
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] not in ("/token", "/revoke", "/register", "/authorize"):
+        if scope["type"] != "http" or scope["path"] not in self.PATHS:
             return await self.app(scope, receive, send)
+        import json
+        from urllib.parse import parse_qs
         chunks = []
         more = True
         while more:
             msg = await receive()
             chunks.append(msg)
             more = msg.get("more_body", False)
-        body = b"".join(m.get("body", b"") for m in chunks)
-        from urllib.parse import parse_qs
-        form = parse_qs(body.decode("utf-8", "replace")) if scope["method"] == "POST" else {}
-        fields = {k: v[0] for k, v in form.items()
-                  if k in ("grant_type", "token_type_hint", "resource", "scope")}
-        print(f"REQ {scope['method']} {scope['path']} {fields}", file=sys.stderr, flush=True)
+        body = b"".join(m.get("body", b"") for m in chunks).decode("utf-8", "replace")
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        fields = {}
+        if scope["method"] == "POST":
+            if "json" in headers.get("content-type", ""):
+                try:
+                    fields = json.loads(body)
+                except ValueError:
+                    fields = {}
+            else:
+                fields = {k: v[0] for k, v in parse_qs(body).items()}
+        if scope["method"] == "GET":
+            fields = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        auth = "client_secret_basic" if headers.get("authorization", "").lower().startswith("basic ") \
+            else "client_secret_post" if "client_secret" in fields else "none"
+        if (PATCH_BASIC and scope["path"] in ("/token", "/revoke") and "client_id" not in fields
+                and headers.get("authorization", "").lower().startswith("basic ")):
+            # The upstream fix (python-sdk PR #3550): take client_id from the Basic header.
+            import base64
+            from urllib.parse import quote, unquote
+            basic_id = unquote(base64.b64decode(headers["authorization"][6:]).decode().split(":", 1)[0])
+            body = body + ("&" if body else "") + "client_id=" + quote(basic_id, safe="")
+            chunks = [{"type": "http.request", "body": body.encode(), "more_body": False}]
+            scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+                         + [(b"content-length", str(len(body.encode())).encode())])
+            print(f"PATCH {scope['path']}: client_id taken from the Basic header", file=sys.stderr, flush=True)
+        shown = {k: fields[k] for k in self.SHOWN if k in fields}
+        if scope["path"] in ("/token", "/revoke"):
+            shown["client_auth"] = auth
+        status = {}
+        answer = []
+
+        async def send_and_log(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    out = {}
+                    try:
+                        j = json.loads(b"".join(answer) or b"null")
+                        if isinstance(j, dict):
+                            out = {k: j[k] for k in self.SHOWN if k in j}
+                            if "client_secret" in j:
+                                out["client_secret"] = "issued"
+                    except ValueError:
+                        pass
+                    print(f"REQ {scope['method']} {scope['path']} {shown} -> {status.get('code')} {out}",
+                          file=sys.stderr, flush=True)
+            await send(message)
+
         replay = iter(chunks)
 
         async def again():
@@ -67,7 +124,7 @@ class RequestLog:
                 return next(replay)
             except StopIteration:
                 return await receive()
-        return await self.app(scope, again, send)
+        return await self.app(scope, again, send_and_log)
 
 
 if __name__ == "__main__":

@@ -95,8 +95,9 @@ const provider = new Provider(ISSUER, {
   features: {
     devInteractions: { enabled: true },
     registration: { enabled: true },
-    revocation: { enabled: true },
-    introspection: { enabled: true },
+    // A client may revoke or introspect only its own tokens.
+    revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
     resourceIndicators: {
       enabled: true,
       // A request without `resource` still gets a token for the MCP server.

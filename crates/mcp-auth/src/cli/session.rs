@@ -12,10 +12,10 @@ use std::time::Duration;
 use mcp_auth::browser::OpenFuture;
 use mcp_auth::keychain::KeychainVault;
 use mcp_auth::servers::ServerEntry;
+use mcp_auth::saved::Overrides;
 use mcp_auth::{
-    cancel_pair, AuthMethod, Authorizer, BrowserUrl, ClientConfig, ClientSource, ConnectStatus, Error, HttpBrowser,
-    HttpClient, Limits, Opener, Operation, PrintBrowser, RegisteredClient, ServerSession, Store, SystemBrowser,
-    SystemClock,
+    cancel_pair, BrowserUrl, ConnectStatus, Error, HttpBrowser, HttpClient, Limits, Opener, Operation, PrintBrowser,
+    ServerSession, Store, SystemBrowser, SystemClock,
 };
 use serde_json::{json, Value};
 
@@ -25,102 +25,38 @@ use super::output::{client_secret, failure, print_json};
 /// A server session with what the store knows about the server.
 struct Prepared {
     store: Store<KeychainVault>,
-    entry: Option<ServerEntry>,
+    entry: ServerEntry,
     session: ServerSession,
+    given: Overrides,
 }
 
 fn host_of(server: &str) -> String {
     url::Url::parse(server).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| server.to_string())
 }
 
-/// Resolve the server, merge stored settings with the flags, load the grant
-/// and the known clients.
+/// Resolve the server (adding a new URL when asked), merge stored settings with
+/// the flags, load the grant and the known clients.
 fn prepare(server: &str, c: &ClientArgs, port: Option<u16>, add_if_new: bool) -> Result<Prepared, Error> {
     let store = Store::open()?;
+    let is_url = url::Url::parse(server).is_ok();
     let entry = match store.resolve(server) {
-        Ok(e) => Some(e),
-        Err(Error::UnknownServer(_)) if add_if_new && url::Url::parse(server).is_ok() => Some(store.add(server, None, &SystemClock)?),
-        Err(Error::UnknownServer(_)) if url::Url::parse(server).is_ok() => None,
+        Ok(e) => e,
+        Err(Error::UnknownServer(_)) if add_if_new && is_url => store.add(server, None, &SystemClock)?,
+        // Not stored and not to be added: a session with nothing to keep.
+        Err(Error::UnknownServer(_)) if is_url => ServerEntry { url: server.to_string(), ..ServerEntry::default() },
         Err(e) => return Err(e),
     };
-    let stored = entry.clone().unwrap_or_default();
-    let given_secret = client_secret(c.client_secret_stdin)?;
-    let client_id = c.client_id.clone().or(stored.client_id.clone());
-    let (client_secret, client_secret_issuer) = match (given_secret, &client_id, &stored.discovery) {
-        (Some(s), _, _) => (Some(s), None),
-        (None, Some(id), Some(d)) => (
-            store.load_client(&d.issuer, id)?.and_then(|c| c.client_secret),
-            Some(d.issuer.clone()),
-        ),
-        _ => (None, None),
+    let given = Overrides {
+        client_id: c.client_id.clone(),
+        client_secret: client_secret(c.client_secret_stdin)?,
+        redirect_uri: c.redirect_uri.clone(),
+        port,
+        scope: c.scope.clone(),
+        client_metadata_url: c.client_metadata_url.clone(),
     };
-    let config = ClientConfig {
-        client_id,
-        client_secret,
-        client_secret_issuer,
-        redirect_uri: c.redirect_uri.clone().or(stored.redirect_uri.clone()),
-        port: port.or(stored.port),
-        scope: c.scope.clone().or(stored.scope.clone()),
-        client_metadata_url: c.client_metadata_url.clone().or(stored.client_metadata_url.clone()),
-    };
-    let http = HttpClient::new(Limits::default())?;
-    let mut auth = Authorizer::new(http, Arc::new(SystemClock), config);
-    for client in store.automatic_clients()? {
-        auth.remember_client(client);
-    }
-    let url = entry.as_ref().map(|e| e.url.clone()).unwrap_or_else(|| server.to_string());
-    let mut session = ServerSession::new(&url, auth)?;
-    if let Some(e) = &entry {
-        session.grant = store.load_grant(e)?;
-    }
-    Ok(Prepared { store, entry, session })
+    let session = store.open_session(&entry, &given, HttpClient::new(Limits::default())?, Arc::new(SystemClock))?;
+    Ok(Prepared { store, entry, session, given })
 }
-
-/// Store what the flow produced: the grant, the client, the settings used.
-fn persist(p: &Prepared, before: Option<&Secret>, c: &ClientArgs, port: Option<u16>) -> Result<(), Error> {
-    let Some(entry) = &p.entry else { return Ok(()) };
-    let s = &p.session;
-    let Some(grant) = &s.grant else { return Ok(()) };
-    if before == Some(&grant.access_token) {
-        return Ok(());
-    }
-    if let Some(client) = s.authorizer.client_for(&grant.issuer).filter(|cl| cl.client_id == grant.client_id) {
-        p.store.save_client(client)?;
-    } else if grant.client_source == ClientSource::Entered && s.authorizer.config.client_secret.is_some() {
-        let meta = s.discovery.as_ref().map(|d| &d.auth_server);
-        let secret = s.authorizer.config.client_secret.clone();
-        p.store.save_client(&RegisteredClient {
-            issuer: grant.issuer.clone(),
-            client_id: grant.client_id.clone(),
-            token_endpoint_auth_method: meta.map(|m| AuthMethod::choose(m, secret.is_some())).unwrap_or(AuthMethod::ClientSecretBasic),
-            client_secret: secret,
-            client_secret_expires_at: None,
-            redirect_uris: Vec::new(),
-            source: ClientSource::Entered,
-        })?;
-    }
-    p.store.save_grant(&entry.name, grant, s.discovery.as_ref())?;
-    p.store.edit(&entry.name, |e| {
-        if let Some(id) = &c.client_id {
-            e.client_id = Some(id.clone());
-        }
-        if let Some(uri) = &c.redirect_uri {
-            e.redirect_uri = Some(uri.clone());
-        }
-        if port.is_some() {
-            e.port = port;
-        }
-        if let Some(scope) = &c.scope {
-            e.scope = Some(scope.clone());
-        }
-        if let Some(m) = &c.client_metadata_url {
-            e.client_metadata_url = Some(m.clone());
-        }
-    })?;
-    Ok(())
-}
-
-use mcp_auth::Secret;
 
 fn print_url(url: &str) {
     eprintln!("Open this link in your browser to sign in:\n{url}\nWaiting for the browser to come back…");
@@ -172,7 +108,7 @@ async fn run(server: &str, flow: &FlowArgs, op: Operation, sign_in_first: bool) 
         Ok(p) => p,
         Err(e) => return failure(Some(&name), &e),
     };
-    let name = p.entry.as_ref().map(|e| e.name.clone()).unwrap_or(name);
+    let name = if p.entry.name.is_empty() { name } else { p.entry.name.clone() };
     let before = p.session.grant.as_ref().map(|g| g.access_token.clone());
     p.session.sign_in_timeout = Duration::from_secs(flow.timeout.max(1));
     let opener = opener(flow.browser, p.session.authorizer.http());
@@ -192,7 +128,7 @@ async fn run(server: &str, flow: &FlowArgs, op: Operation, sign_in_first: bool) 
         Err(e) => Err(e),
     };
     // Whatever happened after, a new grant is worth keeping.
-    if let Err(e) = persist(&p, before.as_ref(), &flow.client, flow.port) {
+    if let Err(e) = p.store.keep_session(&p.entry, &p.session, before.as_ref(), &p.given) {
         return failure(Some(&name), &e);
     }
     match result {

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Interop with oidc-provider 9 (a strict, OpenID Certified authorization server
+# with a real login and consent page) and an MCP resource server beside it that
+# verifies JWT access tokens (JWKS, issuer, audience = its MCP URL, expiry) and
+# refuses revoked ones. Drives the real `mcp-auth` binary with `--browser print`
+# and a scripted browser (browser.mjs) that fills the login and consent forms.
+#
+#   (a) public client via DCR: login, tools, call, refresh after expiry,
+#       revoke, the revoked token gets 401, status says needs_sign_in
+#   (d) RFC 9207: `iss` is in the authorization response; a wrong or missing
+#       `iss` is refused and the code is never redeemed
+#   (b) pre-registered confidential client (client_secret_basic), its secret
+#       kept in the keychain via `mcp-auth secret set`
+#   (c) a resource the authorization server does not know: sign-in fails cleanly
+#   and: no secret or token lands in a file
+#
+# Needs MCP_AUTH_BIN; runs itself inside scripts/with-keyring when not already.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../../.."
+if [ -z "${MCP_AUTH_TEST_TMP:-}" ]; then exec scripts/with-keyring "$here/run.sh" "$@"; fi
+SUITE=oidc-provider
+. tests/interop/lib.sh
+interop_init
+
+TTL=${ACCESS_TOKEN_TTL:-5}
+ISSUER_PORT=$(free_port); MCP_PORT=$(free_port); MCP2_PORT=$(free_port); REDIRECT_PORT=$(free_port)
+ISSUER="http://127.0.0.1:$ISSUER_PORT"
+URL="http://127.0.0.1:$MCP_PORT/mcp"
+URL2="http://127.0.0.1:$MCP2_PORT/mcp"
+CONF_ID=confidential-app
+CONF_REDIRECT="http://127.0.0.1:$REDIRECT_PORT/callback"
+SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+SLOG="$LOGS/oidc-server.log"
+
+ISSUER_PORT=$ISSUER_PORT MCP_PORT=$MCP_PORT MCP2_PORT=$MCP2_PORT ACCESS_TOKEN_TTL=$TTL \
+  CONF_CLIENT_ID=$CONF_ID CONF_CLIENT_SECRET="$SECRET" CONF_REDIRECT_URI="$CONF_REDIRECT" \
+  timeout 900 "$NODE" tests/interop/oidc/server.mjs >"$LOGS/oidc-server.out" 2>"$SLOG" &
+PIDS+=($!)
+for _ in $(seq 150); do grep -q READY "$LOGS/oidc-server.out" 2>/dev/null && break; sleep 0.1; done
+if ! grep -q READY "$LOGS/oidc-server.out" || ! wait_port "$MCP_PORT" 20; then
+  fail "start oidc-provider and the MCP servers"; interop_finish; exit 1
+fi
+
+# How many provider log lines match an extended regex.
+seen() { grep -cE "$1" "$SLOG"; }
+
+# login_browser NAME [mcp-auth login args...]: `mcp-auth login ... --browser print`
+# in the background; the URL it prints on stderr goes to browser.mjs on stdin
+# (env BROWSER_ISS passes through). Returns mcp-auth's exit status.
+login_browser() {
+  local name="$1"; shift
+  timeout 90 "$M" login "$@" --browser print --timeout 60 >"$LOGS/$name.json" 2>"$LOGS/$name.err" &
+  local lp=$! url="" i
+  for ((i = 0; i < 300; i++)); do
+    url=$(sed -n '/Open this link in your browser to sign in:/{n;p;q}' "$LOGS/$name.err" 2>/dev/null)
+    case "$url" in http://*|https://*) sleep 0.1; url=$(sed -n '/Open this link in your browser to sign in:/{n;p;q}' "$LOGS/$name.err" 2>/dev/null); break;; esac
+    url=""
+    kill -0 "$lp" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -n "$url" ]; then
+    if ! printf '%s\n' "$url" | timeout 60 "$NODE" tests/interop/oidc/browser.mjs \
+        >"$LOGS/$name.browser.json" 2>"$LOGS/$name.browser.err"; then
+      kill "$lp" 2>/dev/null   # the response never reached the listener: don't wait 60 s
+    fi
+  else
+    echo '{"ok": false, "why": "mcp-auth printed no authorization URL"}' >"$LOGS/$name.browser.json"
+  fi
+  wait "$lp"
+}
+
+# --- (a) public client via Dynamic Client Registration ------------------------
+login_browser a-login "$URL"; rc=$?
+check "a: login via DCR through the real login + consent pages (exit $rc)" \
+  "$rc == 0 and d['status'] == 'success' and d['grant']['client_source'] == 'registered' and d['grant']['issuer'] == '$ISSUER' and d['grant']['resource'] == '$URL'" \
+  "$LOGS/a-login.json"
+check "a: the browser went through login and consent" "d['ok'] and d['forms'] == ['login', 'consent']" "$LOGS/a-login.browser.json"
+if [ "$(seen '^LOG registration POST -> 201 .*"token_endpoint_auth_method":"none"')" -ge 1 ] \
+   && [ "$(seen "^LOG authorization GET -> 303 .*resource=\"$URL\" .*code_challenge_method=S256 state=present")" -ge 1 ] \
+   && [ "$(seen "^LOG token POST -> 200 client_auth=none .*grant_type=authorization_code resource=\"$URL\" .*code_verifier=present")" -ge 1 ]; then
+  ok "a: DCR (public client), PKCE S256, state and resource=<MCP URL> on both requests"
+else
+  fail "a: DCR (public client), PKCE S256, state and resource=<MCP URL> on both requests" "$(grep -E '^LOG (registration|authorization|token) ' "$SLOG" | tail -4 | tr '\n' ' ')"
+fi
+run_json a-tools "$M" tools "$URL" --browser print --timeout 5
+check "a: tools lists echo" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/a-tools.json"
+run_json a-call "$M" call "$URL" echo '{"text":"hi"}' --browser print --timeout 5
+check "a: call echo answers hi" "d['result']['content'][0]['text'] == 'hi'" "$LOGS/a-call.json"
+
+# The access token lives $TTL s: take it, wait until it has expired, take it again.
+t1=$(timeout 30 "$M" token "$URL" 2>"$LOGS/a-token1.err")
+aud=$(printf '%s' "$t1" | jwt_claim aud 2>/dev/null)
+exp=$(printf '%s' "$t1" | jwt_claim exp 2>/dev/null)
+if [ "$aud" = "$URL" ]; then ok "a: the access token is a JWT whose aud is the MCP URL"; else fail "a: the access token is a JWT whose aud is the MCP URL" "aud=$aud"; fi
+refreshes_before=$(seen '^LOG token POST -> 200 .*grant_type=refresh_token')
+case "$exp" in ''|*[!0-9]*) exp=$(( $(date +%s) + TTL ));; esac
+wait_s=$(( exp - $(date +%s) + 1 )); [ "$wait_s" -gt 0 ] && [ "$wait_s" -le 60 ] && sleep "$wait_s"
+[ "$(mcp_status_with "$t1" "$URL")" = 401 ] && expired_401=yes || expired_401=no
+t2=$(timeout 30 "$M" token "$URL" 2>"$LOGS/a-token2.err")
+refreshes_after=$(seen '^LOG token POST -> 200 .*grant_type=refresh_token')
+if [ -n "$t2" ] && [ "$t2" != "$t1" ] && [ "$refreshes_after" -gt "$refreshes_before" ] && [ "$expired_401" = yes ]; then
+  ok "a: token after expiry refreshes (refresh_token grant at the provider, a new token)"
+else
+  fail "a: token after expiry refreshes (refresh_token grant at the provider, a new token)" \
+    "changed=$([ "$t2" != "$t1" ] && echo yes || echo no) refresh grants $refreshes_before -> $refreshes_after, expired token got 401: $expired_401; $(tr '\n' ' ' <"$LOGS/a-token2.err")"
+fi
+before=$(mcp_status_with "$t2" "$URL")
+run_json a-revoke "$M" revoke "$URL"
+check "a: revoke is confirmed by the server (RFC 7009)" "d['status'] == 'revoked' and d['server_confirmed'] is True" "$LOGS/a-revoke.json"
+after=$(mcp_status_with "$t2" "$URL")
+if [ "$before" = 200 ] && [ "$after" = 401 ]; then ok "a: the MCP server answers 401 to the revoked token"
+else fail "a: the MCP server answers 401 to the revoked token" "before revoke: $before, after: $after"; fi
+run_json a-status "$M" status "$URL"
+check "a: status says needs_sign_in" "d['state'] == 'needs_sign_in'" "$LOGS/a-status.json"
+
+# --- (d) RFC 9207 authorization response issuer identifier -------------------
+curl -s -m 10 "$ISSUER/.well-known/oauth-authorization-server" >"$LOGS/as-metadata.json"
+check "d: the provider advertises authorization_response_iss_parameter_supported" \
+  "d['authorization_response_iss_parameter_supported'] is True and d['issuer'] == '$ISSUER'" "$LOGS/as-metadata.json"
+check "d: the authorization response carried iss=<issuer>" \
+  "'iss' in d['response_params'] and d['iss'] == '$ISSUER' and d['code_present']" "$LOGS/a-login.browser.json"
+for mode in tamper strip; do
+  codes_before=$(seen '^LOG token POST .*grant_type=authorization_code')
+  BROWSER_ISS=$mode login_browser "d-$mode" "$URL"; rc=$?
+  codes_after=$(seen '^LOG token POST .*grant_type=authorization_code')
+  delivered=$(jsonget "$LOGS/d-$mode.browser.json" "d['ok'] and d['code_present']")
+  what=$([ $mode = tamper ] && echo "a wrong iss" || echo "a missing iss")
+  if [ "$delivered" = True ] && [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$codes_after" -eq "$codes_before" ]; then
+    ok "d: $what is refused and the code is not redeemed"
+  else
+    fail "d: $what is refused and the code is not redeemed" \
+      "delivered=$delivered exit=$rc code redemptions $codes_before -> $codes_after; $(tail -3 "$LOGS/d-$mode.err" | tr '\n' ' ')"
+  fi
+done
+
+# --- (b) pre-registered confidential client, client_secret_basic ------------
+# The same MCP URL, now under its own name: drop case (a)'s entry first (`servers
+# add` of a URL already listed keeps the old entry and its name).
+run_json b-remove "$M" servers remove "$URL"
+run_json b-add "$M" servers add "$URL" --name conf; rc=$?
+if [ $rc -eq 0 ] && [ "$(jsonget "$LOGS/b-add.json" "d['name']")" = conf ]; then ok "b: servers add <url> --name conf"
+else fail "b: servers add <url> --name conf" "exit $rc: $(cat "$LOGS/b-add.json" "$LOGS/b-add.err" | tr '\n' ' ' | head -c 400)"; fi
+printf '%s\n' "$SECRET" | timeout 30 "$M" secret set conf --client-id "$CONF_ID" >"$LOGS/b-secret.json" 2>"$LOGS/b-secret.err"; rc=$?
+if [ $rc -eq 0 ]; then ok "b: secret set reads the secret from stdin into the keychain"
+else fail "b: secret set reads the secret from stdin into the keychain" "exit $rc: $(tr '\n' ' ' <"$LOGS/b-secret.err")"; fi
+basic_before=$(seen "^LOG token POST -> 200 client_auth=client_secret_basic client_id=$CONF_ID registered_auth=client_secret_basic grant_type=authorization_code")
+login_browser b-login conf --redirect-uri "$CONF_REDIRECT"; rc=$?
+check "b: login with the pre-registered confidential client (exit $rc)" \
+  "$rc == 0 and d['status'] == 'success' and d['grant']['client_id'] == '$CONF_ID'" "$LOGS/b-login.json"
+basic_after=$(seen "^LOG token POST -> 200 client_auth=client_secret_basic client_id=$CONF_ID registered_auth=client_secret_basic grant_type=authorization_code")
+if [ "$basic_after" -gt "$basic_before" ]; then ok "b: the token request authenticated with HTTP Basic (client_secret_basic)"
+else fail "b: the token request authenticated with HTTP Basic (client_secret_basic)" "$(grep -E '^LOG token ' "$SLOG" | tail -2 | tr '\n' ' ')"; fi
+run_json b-tools "$M" tools conf --browser print --timeout 5
+check "b: tools works with the confidential client's token" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/b-tools.json"
+
+# --- (c) a resource the authorization server does not know ----------------------
+tokens_before=$(seen "^LOG token POST .*resource=\"$URL2\"")
+start=$(date +%s)
+login_browser c-login "$URL2"; rc=$?
+took=$(( $(date +%s) - start ))
+rejected=$(seen "^LOG resource.rejected resource=$URL2\$")
+tokens_after=$(seen "^LOG token POST .*resource=\"$URL2\"")
+browser_error=$(jsonget "$LOGS/c-login.browser.json" "d.get('error')")
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$rejected" -ge 1 ] && [ "$tokens_after" -eq "$tokens_before" ] \
+   && grep -q invalid_target "$LOGS/c-login.err" "$LOGS/c-login.json" && ! grep -qi panick "$LOGS/c-login.err"; then
+  ok "c: sign-in for a resource the provider does not know fails cleanly (invalid_target, ${took}s)"
+else
+  fail "c: sign-in for a resource the provider does not know fails cleanly" \
+    "exit=$rc in ${took}s, provider rejected resource: $rejected, browser saw error=$browser_error; $(tail -3 "$LOGS/c-login.err" | tr '\n' ' ')"
+fi
+run_json c-status "$M" status "$URL2"
+check "c: no grant was stored for it" "d['state'] == 'needs_sign_in'" "$LOGS/c-status.json"
+
+# --- no secret and no token in any file ----------------------------------------
+found=$(printf '%s\n%s\n%s\n' "$SECRET" "$t1" "$t2" | leaks "${MCP_AUTH_CONFIG_DIR:-/nonexistent}" "$LOGS")
+if [ -z "$found" ]; then ok "no client secret or access token in any file (config dir, logs)"
+else fail "no client secret or access token in any file (config dir, logs)" "found in: $found"; fi
+
+interop_finish
