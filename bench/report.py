@@ -9,6 +9,10 @@ RESULTS_DIR holds what run.sh wrote:
   fig2.json                              hyperfine --export-json (two results: mcp-auth, then SDK)
     or fig2-engine.json, fig2-sdk.json   startup.py --until-exit (when hyperfine is missing)
   fig3-engine.json, fig3-remote.json     startup.py
+  fig4.json                              hyperfine --export-json (two results: mcp-auth login, then SDK)
+    or fig4-engine.json, fig4-sdk.json   startup.py --until-exit
+  fig5.json                              hyperfine --export-json (one result: mcp-auth token)
+    or fig5-engine.json                  startup.py --until-exit
   machine.json                           what run.sh learned about the machine and the tools
 """
 
@@ -64,6 +68,16 @@ def main():
         f2_tool = "bench/startup.py --until-exit (hyperfine not installed)"
     f3e, f3r = load(d, "fig3-engine.json"), load(d, "fig3-remote.json")
 
+    def process_figure(base, names):
+        """hyperfine's per-run times if it ran, else startup.py --until-exit's results."""
+        if os.path.exists(os.path.join(d, f"{base}.json")):
+            hf = load(d, f"{base}.json")["results"]
+            return [stats_ms([t * 1000 for t in r["times"]]) for r in hf], f"hyperfine {m.get('hyperfine', '')}".strip()
+        return [load(d, f"{base}-{n}.json") for n in names], "bench/startup.py --until-exit (hyperfine not installed)"
+
+    (f4e, f4s), f4_tool = process_figure("fig4", ["engine", "sdk"])
+    (f5e,), f5_tool = process_figure("fig5", ["engine"])
+
     rows = []
 
     def row(name, ours, theirs, other_name, need_ratio, abs_limit_ms=None):
@@ -79,6 +93,11 @@ def main():
         )
         return ok
 
+    def alone(name, ours, abs_limit_ms):
+        ok = ours["median_ms"] < abs_limit_ms
+        rows.append(f"| {name} | {cell(ours)} | — | {ours['n']} | — | < {abs_limit_ms} ms | {'yes' if ok else '**no**'} |")
+        return ok
+
     results = [
         row("1. discovery + registration, per iteration in one process (probe, PRM, AS metadata, DCR)",
             f1e, f1s, "SDK", 4),
@@ -86,6 +105,11 @@ def main():
             f2e, f2s, "Node + SDK", 20),
         row("3. `mcp-auth login --browser print`, process start to the printed sign-in URL",
             f3e, f3r, "mcp-remote", 20, abs_limit_ms=25),
+        row("4. whole headless sign-in as a whole process: discovery, registration, authorize, token, `tools/list` "
+            "(`mcp-auth login --browser http` vs a Node script doing the same with the SDK's `auth()` and `Client`)",
+            f4e, f4s, "Node + SDK", 3),
+        alone("5. `mcp-auth token <server>` with a valid stored grant, per call as a whole process (keychain included)",
+              f5e, 20),
     ]
 
     out = []
@@ -100,7 +124,13 @@ def main():
     out.append(f"Figure 1: {f1e.get('warmup', '?')} warm-up iterations each side, one HTTP client reused (keep-alive on both sides). "
                f"Figure 2: {f2_tool}, {m.get('process_warmup', '?')} warm-up runs each. "
                f"Figure 3: bench/startup.py, {f3e.get('warmup', '?')} warm-up runs each, fresh HOME and "
-               "MCP_REMOTE_CONFIG_DIR per run, mcp-remote run as `node …/mcp-remote/dist/proxy.js` (no npx).")
+               "MCP_REMOTE_CONFIG_DIR per run (MCP_AUTH_CONFIG_DIR for mcp-auth), mcp-remote run as "
+               "`node …/mcp-remote/dist/proxy.js` (no npx). "
+               f"Figure 4: {f4_tool}, {m.get('login_warmup', '?')} warm-up runs each, an empty MCP_AUTH_CONFIG_DIR "
+               "before every mcp-auth run (a new registration each time; tokens and client go to the keychain), "
+               "the SDK's state in memory. "
+               f"Figure 5: {f5_tool}, {m.get('token_warmup', '?')} warm-up runs, one stored grant "
+               "(fresh for an hour; run.sh checks it was not refreshed).")
     out.append("")
     out.append("Machine and versions:")
     out.append("")
@@ -108,6 +138,7 @@ def main():
         ("cpu", "CPU"), ("nproc", "nproc"), ("kernel", "kernel"), ("mcp_auth", "mcp-auth"),
         ("mcp_auth_bin", "mcp-auth binary"), ("bench_bin", "bench_discovery binary"), ("node", "Node"),
         ("sdk", "@modelcontextprotocol/sdk"), ("mcp_remote", "mcp-remote"), ("hyperfine", "hyperfine"),
+        ("keyring", "keychain"),
         ("load", "load average before the run"),
     ]:
         if m.get(k):

@@ -15,9 +15,11 @@ fresh temporary directory; every VAR given with --fresh-env (and HOME) is
 pointed at it, so nothing is reused between runs. The directory is removed
 afterwards.
 
-With --until-exit (the fallback for figure 2 when hyperfine is not installed)
-each run is timed from just before the spawn to the process's exit instead
-(stdin and stdout /dev/null); a non-zero exit status fails the benchmark.
+With --until-exit (the fallback for figures 2, 4 and 5 when hyperfine is not
+installed) each run is timed from just before the spawn to the process's exit
+instead (stdin and stdout /dev/null); a non-zero exit status fails the benchmark.
+HOME is left alone there; every VAR given with --fresh-env is pointed at a fresh
+empty temporary directory per run (removed afterwards).
 
 Prints one JSON object: {"label","median_ms","p10_ms","p90_ms","min_ms","max_ms","n","warmup","samples_ms"}.
 Exits non-zero (and prints the command's output) if a run does not print the
@@ -103,15 +105,26 @@ def one_run(cmd, marker, timeout, fresh_env):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def one_run_until_exit(cmd, timeout):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+def one_run_until_exit(cmd, timeout, fresh_env):
+    env = None
+    fresh = None
+    if fresh_env:
+        fresh = tempfile.mkdtemp(prefix="mcp-auth-bench-")
+        env = dict(os.environ)
+        for var in fresh_env:
+            env[var] = fresh
     try:
-        code = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        raise RuntimeError(f"{' '.join(cmd)}: still running after {timeout} s")
-    elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env, start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            raise RuntimeError(f"{' '.join(cmd)}: still running after {timeout} s")
+        elapsed = time.perf_counter() - start
+    finally:
+        if fresh:
+            shutil.rmtree(fresh, ignore_errors=True)
     if code != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit status {code}")
     return elapsed * 1000.0, ""
@@ -156,7 +169,7 @@ def main():
 
     def run():
         if a.until_exit:
-            return one_run_until_exit(cmd, a.timeout)
+            return one_run_until_exit(cmd, a.timeout, a.fresh_env)
         return one_run(cmd, a.marker, a.timeout, a.fresh_env)
 
     for _ in range(a.warmup):

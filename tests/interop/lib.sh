@@ -62,13 +62,12 @@ p += "=" * (-len(p) % 4)
 print(json.loads(base64.urlsafe_b64decode(p)).get(sys.argv[1]))' "$1"
 }
 
-# mcp_status_with TOKEN URL: HTTP status of a raw tools/list with that bearer
+# mcp_status_with TOKEN URL: HTTP status of a raw MCP initialize with that bearer
 # token (the token goes to curl on stdin, never in argv).
 mcp_status_with() {
   printf 'Authorization: Bearer %s\n' "$1" | curl -s -o /dev/null -w '%{http_code}' -m 10 -H @- \
     -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \
-    -H 'mcp-protocol-version: 2025-06-18' \
-    -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' "$2"
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"interop-curl","version":"1"}}}' "$2"
 }
 
 # run_json NAME CMD...: runs an mcp-auth command with a time limit; stdout to

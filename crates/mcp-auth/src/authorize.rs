@@ -81,6 +81,11 @@ impl AuthorizationRequest<'_> {
                 .append_pair("code_challenge_method", Pkce::METHOD);
             if let Some(scope) = self.scope.filter(|s| !s.is_empty()) {
                 q.append_pair("scope", scope);
+                // OpenID Connect servers grant offline_access (a refresh token)
+                // only with an explicit consent prompt (OIDC Core §11).
+                if scope.split(' ').any(|s| s == "offline_access") {
+                    q.append_pair("prompt", "consent");
+                }
             }
             if let Some(resource) = self.resource {
                 q.append_pair("resource", resource);

@@ -132,6 +132,28 @@ pub struct OperationResult {
     pub result: Option<Value>,
 }
 
+/// The steps of [`ServerSession::connect`], for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectStep {
+    Contacting,
+    ReadingMetadata,
+    Registering,
+    Verifying,
+}
+
+impl ConnectStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectStep::Contacting => "contacting",
+            ConnectStep::ReadingMetadata => "metadata",
+            ConnectStep::Registering => "registering",
+            ConnectStep::Verifying => "verifying",
+        }
+    }
+}
+
+pub type ProgressHook = Box<dyn Fn(ConnectStep) + Send + Sync>;
+
 /// One MCP server, its discovery and its grant, for the length of a command
 /// (or of a window, in the app).
 pub struct ServerSession {
@@ -140,6 +162,8 @@ pub struct ServerSession {
     pub discovery: Option<Discovery>,
     pub grant: Option<Grant>,
     pub sign_in_timeout: Duration,
+    /// Told about each step of `connect`.
+    pub on_progress: Option<ProgressHook>,
 }
 
 impl ServerSession {
@@ -150,6 +174,7 @@ impl ServerSession {
             discovery: None,
             grant: None,
             sign_in_timeout: crate::signin::DEFAULT_SIGN_IN_TIMEOUT,
+            on_progress: None,
         })
     }
 
@@ -170,9 +195,16 @@ impl ServerSession {
         }
     }
 
+    fn step(&self, step: ConnectStep) {
+        if let Some(hook) = &self.on_progress {
+            hook(step);
+        }
+    }
+
     async fn connect_inner(&mut self) -> Result<(ConnectStatus, Option<PendingSignIn>)> {
         let server_name = self.server_name();
         if self.grant.is_some() {
+            self.step(ConnectStep::Verifying);
             match self.attempt(&Operation::ListTools).await {
                 Ok(r) => return Ok((ConnectStatus::Success { server_name: r.server_name, tools: r.tools }, None)),
                 Err(Error::Unauthorized { .. }) => {}
@@ -180,14 +212,17 @@ impl ServerSession {
             }
         }
         let http = self.authorizer.http().clone();
+        self.step(ConnectStep::Contacting);
         let challenge = match probe(&http, &self.url).await? {
             Probe::Open => {
+                self.step(ConnectStep::Verifying);
                 let r = self.attempt(&Operation::ListTools).await?;
                 return Ok((ConnectStatus::Success { server_name: r.server_name, tools: r.tools }, None));
             }
             Probe::Challenged { challenge, .. } => challenge,
             Probe::Other { .. } => None,
         };
+        self.step(ConnectStep::ReadingMetadata);
         let discovery = discover_with(&http, &self.url, challenge).await?;
         self.discovery = Some(discovery.clone());
         if !self.authorizer.can_identify(&discovery) {
@@ -201,6 +236,7 @@ impl ServerSession {
             ));
         }
         let scopes = self.authorizer.config.initial_scopes(&discovery);
+        self.step(ConnectStep::Registering);
         let pending = self.authorizer.begin(&discovery, &scopes).await?;
         Ok((
             ConnectStatus::RequiresAuth { server_name, auth_type: "oauth2", auth_url: pending.authorization_url().to_string() },

@@ -157,10 +157,21 @@ pub async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeRepo
                 tokens.push((rt, "refresh_token"));
             }
             tokens.push((&grant.access_token, "access_token"));
+            let mut refresh_revoked = false;
             for (token, hint) in tokens {
-                if let Err(e) = ep.revoke(&http, token, hint).await {
-                    confirmed = false;
-                    message.get_or_insert(e.to_string());
+                match ep.revoke(&http, token, hint).await {
+                    Ok(_) => refresh_revoked |= hint == "refresh_token",
+                    // RFC 7009 §2.2.1: the server cannot revoke this kind of
+                    // token (a self-contained JWT access token). With the refresh
+                    // token revoked, the sign-in is over at the server; the access
+                    // token lapses at its expiry.
+                    Err(Error::TokenEndpoint { error, .. }) if error == "unsupported_token_type" && refresh_revoked => {
+                        message.get_or_insert("the server does not revoke access tokens; the last one stays valid until it expires".to_string());
+                    }
+                    Err(e) => {
+                        confirmed = false;
+                        message = Some(e.to_string());
+                    }
                 }
             }
             (confirmed, message)

@@ -77,7 +77,7 @@ pub enum Error {
         error: String,
         description: Option<String>,
     },
-    #[error("the redirect came from {found:?}, not from the authorization server {expected:?}; refused")]
+    #[error("the sign-in answer {} the authorization server {expected}; refused", match found { Some(f) => format!("came from {f}, not from"), None => "did not say it came from".to_string() })]
     IssuerParameterMismatch {
         expected: String,
         found: Option<String>,
@@ -175,7 +175,8 @@ impl Error {
             InvalidGrant { .. } | Unauthorized { .. } | NotSignedIn { .. } => ErrorKind::NeedsSignIn,
             Keychain { .. } => ErrorKind::Keychain,
             ServerListCorrupt { .. } => ErrorKind::Storage,
-            Cancelled | AuthorizationDenied { .. } => ErrorKind::Cancelled,
+            Cancelled => ErrorKind::Cancelled,
+            AuthorizationDenied { .. } => ErrorKind::Server,
             SignInTimedOut { .. } => ErrorKind::TimedOut,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,

@@ -182,7 +182,7 @@ impl LoopbackListener {
     /// Wait for the one valid callback, the timeout, or a cancel. Consumes the
     /// listener: the sockets close when this returns.
     pub async fn wait(self, expect: &Expectation, timeout: Duration, mut cancel: CancelSignal) -> Result<Secret> {
-        let (tx, mut rx) = mpsc::channel::<(RequestHead, oneshot::Sender<Reply>)>(MAX_CONNECTIONS);
+        let (tx, mut rx) = mpsc::channel::<(RequestHead, Responder)>(MAX_CONNECTIONS);
         let live = Arc::new(AtomicUsize::new(0));
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
@@ -201,10 +201,14 @@ impl LoopbackListener {
                         spawn_connection(stream, tx.clone(), live.clone());
                     }
                 }
-                Some((head, reply_to)) = rx.recv() => {
+                Some((head, responder)) = rx.recv() => {
                     let (reply, outcome) = judge(&head, &self.target.path, &allowed_hosts, expect);
-                    let _ = reply_to.send(reply);
+                    let (written_tx, written_rx) = oneshot::channel();
+                    let _ = responder.send((reply, written_tx));
                     if let Some(outcome) = outcome {
+                        // Let the browser get its page before the listener (and
+                        // perhaps the process) goes away.
+                        let _ = tokio::time::timeout(Duration::from_secs(2), written_rx).await;
                         return outcome;
                     }
                 }
@@ -224,7 +228,10 @@ fn allowed_hosts(port: u16) -> Vec<String> {
     ["127.0.0.1", "localhost", "[::1]"].iter().map(|h| format!("{h}:{port}")).collect()
 }
 
-fn spawn_connection(stream: TcpStream, tx: mpsc::Sender<(RequestHead, oneshot::Sender<Reply>)>, live: Arc<AtomicUsize>) {
+/// Hands a connection's reply back to it, and hears when it was written.
+type Responder = oneshot::Sender<(Reply, oneshot::Sender<()>)>;
+
+fn spawn_connection(stream: TcpStream, tx: mpsc::Sender<(RequestHead, Responder)>, live: Arc<AtomicUsize>) {
     if live.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
         live.fetch_sub(1, Ordering::SeqCst);
         return; // dropped: closes the socket
@@ -235,22 +242,25 @@ fn spawn_connection(stream: TcpStream, tx: mpsc::Sender<(RequestHead, oneshot::S
     });
 }
 
-async fn serve(mut stream: TcpStream, tx: mpsc::Sender<(RequestHead, oneshot::Sender<Reply>)>) {
-    let reply = match read_head(&mut stream).await {
+async fn serve(mut stream: TcpStream, tx: mpsc::Sender<(RequestHead, Responder)>) {
+    let (reply, written) = match read_head(&mut stream).await {
         Some(head) => {
             let (reply_tx, reply_rx) = oneshot::channel();
             if tx.send((head, reply_tx)).await.is_err() {
                 return;
             }
             match reply_rx.await {
-                Ok(r) => r,
+                Ok((r, written)) => (r, Some(written)),
                 Err(_) => return,
             }
         }
-        None => Reply::new(400, "Bad request", "The request could not be read."),
+        None => (Reply::new(400, "Bad request", "The request could not be read."), None),
     };
     let _ = stream.write_all(&reply.to_bytes()).await;
     let _ = stream.shutdown().await;
+    if let Some(w) = written {
+        let _ = w.send(());
+    }
 }
 
 async fn read_head(stream: &mut TcpStream) -> Option<RequestHead> {
@@ -394,6 +404,8 @@ pub fn judge(
     if let Some(error) = params.get("error") {
         let outcome = if error == "access_denied" {
             Error::Cancelled
+        } else if error == "invalid_scope" {
+            Error::InvalidScope { scope: String::new() }
         } else {
             Error::AuthorizationDenied {
                 error: error.chars().take(100).collect(),
@@ -404,7 +416,7 @@ pub fn judge(
     }
     match params.remove("code").filter(|c| !c.is_empty()) {
         Some(code) => (
-            Reply::new(200, "Signed in", "You are signed in. You can close this tab and return to the app."),
+            Reply::new(200, "Sign-in received", "MCP Auth Manager received your sign-in. You can close this tab and return to the app."),
             Some(Ok(Secret::new(code))),
         ),
         None => (

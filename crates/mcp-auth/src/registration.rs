@@ -150,7 +150,17 @@ pub async fn register(
         .token_endpoint_auth_methods_supported
         .as_ref()
         .is_none_or(|l| l.iter().any(|m| m == "none"));
-    let method = if public_allowed { AuthMethod::None } else { AuthMethod::choose(meta, true) };
+    // When a confidential client is required, ask for client_secret_post if it is
+    // offered: it is what the MCP Python SDK's servers handle reliably (their
+    // revocation endpoint wants the secret in the body), and the registration
+    // answer then binds the method for every later request.
+    let method = if public_allowed {
+        AuthMethod::None
+    } else if meta.token_endpoint_auth_methods_supported.as_ref().is_some_and(|l| l.iter().any(|m| m == "client_secret_post")) {
+        AuthMethod::ClientSecretPost
+    } else {
+        AuthMethod::choose(meta, true)
+    };
     let mut grant_types = vec!["authorization_code"];
     if meta.allows_refresh() {
         grant_types.push("refresh_token");

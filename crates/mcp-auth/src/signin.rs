@@ -243,13 +243,18 @@ impl Authorizer {
         let expect = Expectation { state: flow.state.clone(), issuer: flow.issuer.clone(), iss_required: flow.iss_required };
         let wait = listener.wait(&expect, timeout, cancel);
         tokio::pin!(wait);
+        let scope_asked = || flow.scope.clone().unwrap_or_default();
         let code = tokio::select! {
-            r = &mut wait => r?,
-            opened = opener.open(&browser_url) => {
-                opened?;
-                wait.await?
-            }
-        };
+            r = &mut wait => r,
+            opened = opener.open(&browser_url) => match opened {
+                Ok(()) => wait.await,
+                Err(e) => Err(e),
+            },
+        }
+        .map_err(|e| match e {
+            Error::InvalidScope { .. } => Error::InvalidScope { scope: scope_asked() },
+            other => other,
+        })?;
         let endpoint = TokenEndpoint { url: &token_endpoint, client: &client };
         let response = endpoint
             .exchange(&self.http, &code, &flow.pkce.verifier, &flow.redirect_uri, Some(&flow.resource), self.clock.as_ref())

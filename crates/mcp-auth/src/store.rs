@@ -57,7 +57,13 @@ impl<V: Vault> Store<V> {
         let canonical = crate::address::canonical_resource(url)?;
         self.update(|list| {
             if let Some(existing) = list.find(&canonical) {
-                return Ok(existing.clone());
+                return match name {
+                    Some(n) if n != existing.name => Err(Error::InvalidInput(format!(
+                        "{canonical} is already in the list as {:?}",
+                        existing.name
+                    ))),
+                    _ => Ok(existing.clone()),
+                };
             }
             if let Some(n) = name {
                 if list.servers.iter().any(|s| s.name == n) {
@@ -161,6 +167,16 @@ impl<V: Vault> Store<V> {
             .get(&VaultKey::client(issuer, client_id))?
             .map(|s| records::client_from_secret(&s))
             .transpose()
+    }
+
+    /// Delete one client identity (and its secret) from the keychain and the list.
+    pub fn forget_client(&self, issuer: &str, client_id: &str) -> Result<bool> {
+        let deleted = self.vault.delete(&VaultKey::client(issuer, client_id))?;
+        self.update(|list| {
+            list.clients.retain(|c| !(c.issuer == issuer && c.client_id == client_id));
+            Ok(())
+        })?;
+        Ok(deleted)
     }
 
     /// Every automatic client (registered or metadata document) the app holds.

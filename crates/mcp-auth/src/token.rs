@@ -109,6 +109,9 @@ impl TokenEndpoint<'_> {
         match (client.token_endpoint_auth_method, secret) {
             (AuthMethod::ClientSecretBasic, Some(secret)) => {
                 headers.push(("authorization", basic_auth(&client.client_id, secret)));
+                // The id (not the secret) in the body too: RFC 6749 allows it,
+                // and some servers (the MCP Python SDK's) require it.
+                form.push(("client_id", &client.client_id));
             }
             (AuthMethod::ClientSecretPost, Some(secret)) => {
                 form.push(("client_id", &client.client_id));

@@ -20,9 +20,13 @@ from fastmcp.server.auth.providers.in_memory import InMemoryOAuthProvider  # noq
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions  # noqa: E402
 
 port = int(sys.argv[1])
-# FASTMCP_PATCH_BASIC=1 works around python-sdk issue #3545 (its token and
-# revocation endpoints demand client_id in the form even from a client that
-# authenticates with HTTP Basic, RFC 6749 §2.3.1) the way PR #3550 fixes it.
+# FASTMCP_PATCH_BASIC=1 works around two bugs of the MCP Python SDK's
+# authorization server (mcp 2.3.0) that refuse a client authenticating with HTTP
+# Basic (RFC 6749 §2.3.1), which mcp-auth does when the server lists
+# client_secret_basic: its token and revocation endpoints demand client_id in
+# the form (python-sdk issue #3545; fixed the way PR #3550 does), and its
+# revocation endpoint demands a client_secret form field (RevocationRequest).
+# Off by default: the suite tests FastMCP as it ships.
 PATCH_BASIC = os.environ.get("FASTMCP_PATCH_BASIC") == "1"
 base = f"http://127.0.0.1:{port}"
 # The provider reads this module constant whenever it issues a token.
@@ -88,6 +92,9 @@ class RequestLog:
             from urllib.parse import quote, unquote
             basic_id = unquote(base64.b64decode(headers["authorization"][6:]).decode().split(":", 1)[0])
             body = body + ("&" if body else "") + "client_id=" + quote(basic_id, safe="")
+            if scope["path"] == "/revoke" and "client_secret" not in fields:
+                # Its RevocationRequest model also demands a client_secret field.
+                body += "&client_secret="
             chunks = [{"type": "http.request", "body": body.encode(), "more_body": False}]
             scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
                          + [(b"content-length", str(len(body.encode())).encode())])

@@ -12,7 +12,14 @@
 #   (b) pre-registered confidential client (client_secret_basic), its secret
 #       kept in the keychain via `mcp-auth secret set`
 #   (c) a resource the authorization server does not know: sign-in fails cleanly
+#   (e) a Client ID Metadata Document (https on 127.0.0.1, a throwaway test CA)
+#       as the client id: no registration, no secret
 #   and: no secret or token lands in a file
+#
+# The resource server cannot ask oidc-provider's introspection endpoint about
+# its JWT access tokens (it answers unsupported_token_type for structured
+# tokens), so it checks that the token's grant is still alive; revoking the
+# refresh token ends the grant.
 #
 # Needs MCP_AUTH_BIN; runs itself inside scripts/with-keyring when not already.
 set -uo pipefail
@@ -33,7 +40,29 @@ CONF_REDIRECT="http://127.0.0.1:$REDIRECT_PORT/callback"
 SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
 SLOG="$LOGS/oidc-server.log"
 
-ISSUER_PORT=$ISSUER_PORT MCP_PORT=$MCP_PORT MCP2_PORT=$MCP2_PORT ACCESS_TOKEN_TTL=$TTL \
+# (e) a Client ID Metadata Document over https on 127.0.0.1, from a throwaway
+# test CA made here (its keys live in the temp dir and die with it).
+CIMD_PORT=$(free_port); CIMD_REDIRECT_PORT=$(free_port)
+CIMD_URL="https://127.0.0.1:$CIMD_PORT/client.json"
+tls="$LOGS/tls"; mkdir -p "$tls"
+if command -v openssl >/dev/null && (
+  set -e
+  timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" -subj "/CN=mcp-auth interop test CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+  timeout 20 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tls/server.key" -out "$tls/server.csr" -subj "/CN=127.0.0.1"
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls/ext.cnf"
+  timeout 20 openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 1 -extfile "$tls/ext.cnf" -out "$tls/server.pem"
+) >"$LOGS/openssl.log" 2>&1; then
+  cimd_env=(CIMD_PORT="$CIMD_PORT" CIMD_CERT="$tls/server.pem" CIMD_KEY="$tls/server.key"
+            CIMD_REDIRECT_URI="http://127.0.0.1:$CIMD_REDIRECT_PORT/callback" NODE_EXTRA_CA_CERTS="$tls/ca.pem")
+else
+  cimd_env=()
+fi
+
+env "${cimd_env[@]}" ISSUER_PORT=$ISSUER_PORT MCP_PORT=$MCP_PORT MCP2_PORT=$MCP2_PORT ACCESS_TOKEN_TTL=$TTL \
   CONF_CLIENT_ID=$CONF_ID CONF_CLIENT_SECRET="$SECRET" CONF_REDIRECT_URI="$CONF_REDIRECT" \
   timeout 900 "$NODE" tests/interop/oidc/server.mjs >"$LOGS/oidc-server.out" 2>"$SLOG" &
 PIDS+=($!)
@@ -94,16 +123,19 @@ aud=$(printf '%s' "$t1" | jwt_claim aud 2>/dev/null)
 exp=$(printf '%s' "$t1" | jwt_claim exp 2>/dev/null)
 if [ "$aud" = "$URL" ]; then ok "a: the access token is a JWT whose aud is the MCP URL"; else fail "a: the access token is a JWT whose aud is the MCP URL" "aud=$aud"; fi
 refreshes_before=$(seen '^LOG token POST -> 200 .*grant_type=refresh_token')
+rotations_before=$(seen '^LOG refresh_token.consumed')
 case "$exp" in ''|*[!0-9]*) exp=$(( $(date +%s) + TTL ));; esac
 wait_s=$(( exp - $(date +%s) + 1 )); [ "$wait_s" -gt 0 ] && [ "$wait_s" -le 60 ] && sleep "$wait_s"
-[ "$(mcp_status_with "$t1" "$URL")" = 401 ] && expired_401=yes || expired_401=no
 t2=$(timeout 30 "$M" token "$URL" 2>"$LOGS/a-token2.err")
+[ "$(mcp_status_with "$t1" "$URL")" = 401 ] && expired_401=yes || expired_401=no
 refreshes_after=$(seen '^LOG token POST -> 200 .*grant_type=refresh_token')
-if [ -n "$t2" ] && [ "$t2" != "$t1" ] && [ "$refreshes_after" -gt "$refreshes_before" ] && [ "$expired_401" = yes ]; then
-  ok "a: token after expiry refreshes (refresh_token grant at the provider, a new token)"
+rotations_after=$(seen '^LOG refresh_token.consumed')
+if [ -n "$t2" ] && [ "$t2" != "$t1" ] && [ "$refreshes_after" -gt "$refreshes_before" ] \
+   && [ "$rotations_after" -gt "$rotations_before" ] && [ "$expired_401" = yes ]; then
+  ok "a: token after expiry refreshes (refresh_token grant, refresh token rotated, a new token)"
 else
-  fail "a: token after expiry refreshes (refresh_token grant at the provider, a new token)" \
-    "changed=$([ "$t2" != "$t1" ] && echo yes || echo no) refresh grants $refreshes_before -> $refreshes_after, expired token got 401: $expired_401; $(tr '\n' ' ' <"$LOGS/a-token2.err")"
+  fail "a: token after expiry refreshes (refresh_token grant, refresh token rotated, a new token)" \
+    "changed=$([ "$t2" != "$t1" ] && echo yes || echo no) refresh grants $refreshes_before -> $refreshes_after, rotations $rotations_before -> $rotations_after, expired token got 401: $expired_401; $(tr '\n' ' ' <"$LOGS/a-token2.err")"
 fi
 before=$(mcp_status_with "$t2" "$URL")
 run_json a-revoke "$M" revoke "$URL"
@@ -171,6 +203,31 @@ else
 fi
 run_json c-status "$M" status "$URL2"
 check "c: no grant was stored for it" "d['state'] == 'needs_sign_in'" "$LOGS/c-status.json"
+
+# --- (e) Client ID Metadata Document (https on loopback, test CA) --------------
+if [ ${#cimd_env[@]} -eq 0 ]; then
+  echo "skip e: Client ID Metadata Document (could not make a test CA: $(tail -1 "$LOGS/openssl.log"))"
+else
+  check "e: the provider advertises client_id_metadata_document_supported" \
+    "d.get('client_id_metadata_document_supported') is True" "$LOGS/as-metadata.json"
+  run_json e-remove "$M" servers remove conf
+  fetched_before=$(seen '^LOG cimd GET /client.json$')
+  registrations_before=$(seen '^LOG registration POST')
+  login_browser e-login "$URL" --client-metadata-url "$CIMD_URL" --port "$CIMD_REDIRECT_PORT"; rc=$?
+  fetched_after=$(seen '^LOG cimd GET /client.json$')
+  registrations_after=$(seen '^LOG registration POST')
+  check "e: login with a Client ID Metadata Document as client_id (exit $rc)" \
+    "$rc == 0 and d['status'] == 'success' and d['grant']['client_id'] == '$CIMD_URL'" "$LOGS/e-login.json"
+  if [ "$fetched_after" -gt "$fetched_before" ] && [ "$registrations_after" -eq "$registrations_before" ] \
+     && [ "$(seen "^LOG token POST -> 200 client_auth=none client_id=$CIMD_URL .*grant_type=authorization_code")" -ge 1 ]; then
+    ok "e: the provider fetched the document; no registration, no secret"
+  else
+    fail "e: the provider fetched the document; no registration, no secret" \
+      "fetches $fetched_before -> $fetched_after, registrations $registrations_before -> $registrations_after; $(grep -E '^LOG (cimd|authorization|token|registration) ' "$SLOG" | tail -3 | tr '\n' ' ')"
+  fi
+  run_json e-tools "$M" tools "$URL" --browser print --timeout 5
+  check "e: tools works with the CIMD client's token" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/e-tools.json"
+fi
 
 # --- no secret and no token in any file ----------------------------------------
 found=$(printf '%s\n%s\n%s\n' "$SECRET" "$t1" "$t2" | leaks "${MCP_AUTH_CONFIG_DIR:-/nonexistent}" "$LOGS")

@@ -16,8 +16,10 @@
 //   CONF_CLIENT_ID                     pre-registered confidential client (default confidential-app)
 //   CONF_CLIENT_SECRET                 its secret (required; never logged)
 //   CONF_REDIRECT_URI                  its one registered redirect URI
-//   CIMD_ORIGIN                        optional: an https origin whose Client ID
-//                                      Metadata Documents may be fetched (loopback test CA)
+//   CIMD_PORT, CIMD_CERT, CIMD_KEY,    optional: serve a Client ID Metadata Document at
+//   CIMD_REDIRECT_URI                  https://127.0.0.1:CIMD_PORT/client.json (cert and key
+//                                      files from a test CA, trusted via NODE_EXTRA_CA_CERTS),
+//                                      and let the provider fetch documents from there only
 //
 // Logs go to stderr, one line per event, prefixed with "LOG"; they name
 // parameters, grant types and client authentication methods, never a token,
@@ -49,7 +51,10 @@ const TTL = Number(env('ACCESS_TOKEN_TTL', '3600'));
 const CONF_CLIENT_ID = env('CONF_CLIENT_ID', 'confidential-app');
 const CONF_CLIENT_SECRET = env('CONF_CLIENT_SECRET');
 const CONF_REDIRECT_URI = env('CONF_REDIRECT_URI');
-const CIMD_ORIGIN = process.env.CIMD_ORIGIN || '';
+// Optional Client ID Metadata Documents, served over https on 127.0.0.1 with a
+// test CA (the process trusts it through NODE_EXTRA_CA_CERTS).
+const CIMD_PORT = Number(process.env.CIMD_PORT || 0);
+const CIMD_ORIGIN = CIMD_PORT ? `https://127.0.0.1:${CIMD_PORT}` : '';
 
 const ISSUER = `http://127.0.0.1:${ISSUER_PORT}`;
 const MCP_URL = `http://127.0.0.1:${MCP_PORT}/mcp`;
@@ -141,7 +146,8 @@ const provider = new Provider(ISSUER, {
   ...(CIMD_ORIGIN ? {
     // oidc-provider's SSRF guard refuses loopback addresses; this test fetches
     // from the test's own https origin on 127.0.0.1 only (allowFetch above).
-    fetch: (url, options) => fetch(url, { ...options }),
+    // Its guard rides on `options.dispatcher`: drop it, keep everything else.
+    fetch: (url, { dispatcher, ...options }) => fetch(url, options),
   } : {}),
 });
 provider.proxy = false;
@@ -149,6 +155,8 @@ provider.proxy = false;
 provider.on('access_token.issued', (token) => {
   jtiGrant.set(token.jti, token.grantId);
 });
+// Rotation: a refresh consumes the old refresh token and saves a new one.
+provider.on('refresh_token.consumed', () => log('refresh_token.consumed (rotated)'));
 
 // --- one log line per protocol request (no secrets) ------------------------
 provider.use(async (ctx, next) => {
@@ -315,6 +323,28 @@ const listen = (server, port) => new Promise((resolve, reject) => {
   server.listen(port, '127.0.0.1', resolve);
 });
 
+if (CIMD_PORT) {
+  const https = await import('node:https');
+  const { readFileSync } = await import('node:fs');
+  const clientId = `${CIMD_ORIGIN}/client.json`;
+  const doc = JSON.stringify({
+    client_id: clientId,
+    client_name: 'MCP Auth Manager (CIMD interop test)',
+    redirect_uris: [env('CIMD_REDIRECT_URI')],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+  });
+  const tls = { cert: readFileSync(env('CIMD_CERT')), key: readFileSync(env('CIMD_KEY')) };
+  await listen(https.createServer(tls, (req, res) => {
+    log(`cimd ${req.method} ${req.url}`);
+    if (req.method === 'GET' && req.url === '/client.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' });
+      res.end(doc);
+    } else { res.writeHead(404); res.end(); }
+  }), CIMD_PORT);
+}
 await listen(http.createServer(provider.callback()), ISSUER_PORT);
 await listen(mcpServer(MCP_PORT, MCP_URL, 'good'), MCP_PORT);
 await listen(mcpServer(MCP2_PORT, MCP2_URL, 'stranger'), MCP2_PORT);

@@ -1,0 +1,33 @@
+//! Tauri's build step. The app's commands are declared here so that each gets an
+//! `allow-…` permission, and the main window's capability lists exactly the ones
+//! the UI calls (src-tauri/capabilities/main.json): nothing is allowed by default.
+
+const COMMANDS: &[&str] = &[
+    "list_servers",
+    "add_server",
+    "discover_server",
+    "save_settings",
+    "set_client_secret",
+    "remove_client_secret",
+    "sign_in",
+    "cancel_sign_in",
+    "server_detail",
+    "refresh_server",
+    "revoke_server",
+    "clear_server",
+    "remove_server",
+    "reveal_token",
+    "copy_token",
+    "import_scan",
+    "import_add",
+    "start_demo",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build");
+}

@@ -1,0 +1,319 @@
+//! The commands the UI calls. Each is a few lines: call the engine, map the
+//! error, return a view. Long work (a sign-in waiting for the browser) is
+//! spawned and reports through events. No command returns a token or secret,
+//! except `reveal_token`, called only when the user presses "Reveal".
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcp_auth::import::{scan, SourceClient};
+use mcp_auth::keychain::KeychainVault;
+use mcp_auth::saved::Overrides;
+use mcp_auth::servers::{RedirectMode, ServerEntry, ServerList};
+use mcp_auth::{
+    cancel_pair, credential, ClientSource, ConnectStatus, HttpClient, Limits, Operation, RedirectTarget, RegisteredClient,
+    Secret, ServerSession, Store, SystemClock,
+};
+use serde::Deserialize;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use ts_rs::TS;
+
+use crate::error::{CommandError, CommandResult};
+use crate::events::{self, PROGRESS, SIGN_IN_FINISHED};
+use crate::state::AppState;
+use crate::views::*;
+
+/// How long a sign-in waits for the browser.
+const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn has_client_secret(list: &ServerList, s: &ServerEntry) -> bool {
+    let issuer = s.discovery.as_ref().map(|d| d.issuer.as_str());
+    list.clients.iter().any(|c| {
+        c.source == ClientSource::Entered && c.has_secret && Some(c.client_id.as_str()) == s.client_id.as_deref() && Some(c.issuer.as_str()) == issuer
+    })
+}
+
+fn view(store: &Store<KeychainVault>, name: &str) -> CommandResult<ServerView> {
+    let (list, _) = store.list()?;
+    let s = list.find(name).ok_or_else(|| mcp_auth::Error::UnknownServer(name.to_string()))?;
+    Ok(ServerView::of(s, has_client_secret(&list, s)))
+}
+
+fn session_for(store: &Store<KeychainVault>, entry: &ServerEntry) -> CommandResult<ServerSession> {
+    Ok(store.open_session(entry, &Overrides::default(), HttpClient::new(Limits::default())?, Arc::new(SystemClock))?)
+}
+
+/// Keep what discovery found and any client it registered.
+fn keep_discovery(store: &Store<KeychainVault>, name: &str, session: &ServerSession) -> CommandResult<()> {
+    if let Some(d) = &session.discovery {
+        let summary = mcp_auth::store::summary_of(d);
+        store.edit(name, |e| e.discovery = Some(summary))?;
+        if let Some(client) = session.authorizer.client_for(&d.auth_server.issuer) {
+            store.save_client(client)?;
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub fn list_servers(state: State<'_, AppState>) -> CommandResult<Vec<ServerView>> {
+    let (list, _notice) = state.store.list()?;
+    Ok(list.servers.iter().map(|s| ServerView::of(s, has_client_secret(&list, s))).collect())
+}
+
+#[tauri::command]
+pub fn add_server(state: State<'_, AppState>, url: String) -> CommandResult<ServerView> {
+    let entry = state.store.add(url.trim(), None, &SystemClock)?;
+    view(&state.store, &entry.name)
+}
+
+/// Discover at once after adding: where does this server stand?
+#[tauri::command]
+pub async fn discover_server<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<ConnectView> {
+    let store = state.store.clone();
+    let entry = store.resolve(&name)?;
+    let progress = |step: &str| events::emit(&app, PROGRESS, ProgressEvent { server: name.clone(), step: step.into() });
+    progress("contacting");
+    let mut session = session_for(&store, &entry)?;
+    let hook_app = app.clone();
+    let hook_name = name.clone();
+    session.on_progress = Some(Box::new(move |step| {
+        events::emit(&hook_app, PROGRESS, ProgressEvent { server: hook_name.clone(), step: step.as_str().into() })
+    }));
+    let (status, _pending) = session.connect().await;
+    keep_discovery(&store, &name, &session)?;
+    progress("done");
+    Ok(status.into())
+}
+
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, name: String, settings: SettingsInput) -> CommandResult<ServerView> {
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let redirect_uri = clean(settings.redirect_uri);
+    if let Some(uri) = &redirect_uri {
+        RedirectTarget::parse(uri)?;
+    }
+    let mode = match settings.redirect_mode.as_deref() {
+        Some("deep_link") => RedirectMode::DeepLink,
+        _ => RedirectMode::Loopback,
+    };
+    state.store.edit(&name, |e| {
+        e.client_id = clean(settings.client_id);
+        e.redirect_uri = redirect_uri;
+        // An empty scope is a choice (ask for none); absent means "suggested".
+        e.scope = settings.scope.map(|s| s.trim().to_string());
+        e.redirect_mode = mode;
+    })?;
+    view(&state.store, &name)
+}
+
+/// Store a client secret in the keychain. It is never sent back to the page.
+#[tauri::command]
+pub fn set_client_secret(state: State<'_, AppState>, name: String, secret: String) -> CommandResult<ServerView> {
+    let secret = Secret::new(secret);
+    let entry = state.store.resolve(&name)?;
+    let client_id = entry.client_id.clone().ok_or_else(|| CommandError::input("Enter the client ID first."))?;
+    let issuer = entry.discovery.as_ref().map(|d| d.issuer.clone()).ok_or_else(|| CommandError::input("Check the server first, so the secret can be tied to its sign-in service."))?;
+    if secret.is_empty() {
+        return Err(CommandError::input("The secret is empty."));
+    }
+    state.store.save_client(&RegisteredClient {
+        issuer,
+        client_id,
+        client_secret: Some(secret),
+        client_secret_expires_at: None,
+        token_endpoint_auth_method: mcp_auth::AuthMethod::ClientSecretBasic,
+        redirect_uris: Vec::new(),
+        source: ClientSource::Entered,
+    })?;
+    view(&state.store, &name)
+}
+
+#[tauri::command]
+pub fn remove_client_secret(state: State<'_, AppState>, name: String) -> CommandResult<ServerView> {
+    let entry = state.store.resolve(&name)?;
+    if let (Some(id), Some(d)) = (&entry.client_id, &entry.discovery) {
+        state.store.forget_client(&d.issuer, id)?;
+    }
+    view(&state.store, &name)
+}
+
+/// Start a sign-in: returns the URL at once (for "copy the link instead"),
+/// opens the browser, and reports the end through `sign-in-finished`.
+#[tauri::command]
+pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<SignInStarted> {
+    let store = state.store.clone();
+    let entry = store.resolve(&name)?;
+    let mut session = session_for(&store, &entry)?;
+    session.grant = None;
+    let (status, pending) = session.connect().await;
+    keep_discovery(&store, &name, &session)?;
+    let pending = match (status, pending) {
+        (ConnectStatus::RequiresAuth { .. }, Some(p)) => p,
+        (ConnectStatus::Success { .. }, _) => return Err(CommandError::input("This server does not ask anyone to sign in.")),
+        (ConnectStatus::RequiresOauthConfig { .. }, _) => {
+            return Err(mcp_auth::Error::NeedsClientConfig { url: entry.url.clone() }.into())
+        }
+        (ConnectStatus::Error { error, .. }, _) => {
+            return Err(CommandError { kind: mcp_auth::ErrorKind::Network, message: "The server could not be checked.".into(), detail: Some(error) })
+        }
+        (_, None) => return Err(CommandError::internal("no sign-in was prepared")),
+    };
+    let flow_id = mcp_auth::authorize::new_state()[..16].to_string();
+    let auth_url = pending.authorization_url().to_string();
+    let (canceller, cancel) = cancel_pair();
+    state.flows.lock().unwrap().insert(flow_id.clone(), canceller);
+    let opener = state.opener.clone();
+    let started = SignInStarted { flow_id: flow_id.clone(), auth_url };
+    tauri::async_runtime::spawn(async move {
+        let outcome = async {
+            let grant = session.authorizer.complete(pending, opener.as_ref(), SIGN_IN_TIMEOUT, cancel.clone()).await?;
+            session.grant = Some(grant);
+            let result = session.perform(&Operation::ListTools, opener.as_ref(), cancel).await;
+            store.keep_session(&entry, &session, None, &Overrides::default())?;
+            result
+        }
+        .await;
+        if let Some(state) = app.try_state::<AppState>() {
+            state.flows.lock().unwrap().remove(&flow_id);
+        }
+        let finished = match outcome {
+            Ok(r) => SignInFinished {
+                flow_id,
+                server: name,
+                tools: Some(r.tools.into_iter().map(|t| ToolView { name: t.name, description: t.description }).collect()),
+                error: None,
+            },
+            Err(e) => SignInFinished { flow_id, server: name, tools: None, error: Some(e.into()) },
+        };
+        events::emit(&app, SIGN_IN_FINISHED, finished);
+    });
+    Ok(started)
+}
+
+#[tauri::command]
+pub fn cancel_sign_in(state: State<'_, AppState>, flow_id: String) -> CommandResult<()> {
+    if let Some(c) = state.flows.lock().unwrap().remove(&flow_id) {
+        c.cancel();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub fn server_detail(state: State<'_, AppState>, name: String) -> CommandResult<DetailView> {
+    let entry = state.store.resolve(&name)?;
+    let grant = state.store.load_grant(&entry)?;
+    let claims = grant.as_ref().and_then(|g| crate::jwt::claims(g.access_token.expose()));
+    Ok(DetailView { server: view(&state.store, &name)?, token_is_jwt: claims.is_some(), claims })
+}
+
+#[tauri::command]
+pub async fn refresh_server(state: State<'_, AppState>, name: String) -> CommandResult<ServerView> {
+    let store = state.store.clone();
+    credential::refresh(&store, &name, &SystemClock).await?;
+    view(&store, &name)
+}
+
+#[tauri::command]
+pub async fn revoke_server(state: State<'_, AppState>, name: String) -> CommandResult<RevokeView> {
+    let store = state.store.clone();
+    let r = credential::revoke(&store, &name).await?;
+    let message = if r.server_confirmed {
+        "Signed out at the server, and removed from this computer.".to_string()
+    } else {
+        "Removed from this computer. The server could not confirm the sign-out.".to_string()
+    };
+    Ok(RevokeView { server_confirmed: r.server_confirmed, deleted_locally: r.deleted_locally, message })
+}
+
+#[tauri::command]
+pub fn clear_server(state: State<'_, AppState>, name: String) -> CommandResult<ServerView> {
+    let entry = state.store.resolve(&name)?;
+    state.store.clear(&entry)?;
+    view(&state.store, &name)
+}
+
+#[tauri::command]
+pub async fn remove_server(state: State<'_, AppState>, name: String, revoke: bool) -> CommandResult<()> {
+    let store = state.store.clone();
+    let entry = store.resolve(&name)?;
+    if revoke && entry.grant.is_some() {
+        // Best effort: the local removal below happens whatever the server says.
+        let _ = credential::revoke(&store, &name).await;
+    }
+    let entry = store.resolve(&name)?;
+    store.remove(&entry)?;
+    Ok(())
+}
+
+/// The access token, on an explicit "Reveal" click only.
+#[tauri::command]
+pub async fn reveal_token(state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    let token = credential::fresh_token(&state.store, &name, &SystemClock).await?;
+    Ok(token.expose().to_string())
+}
+
+/// Copy the access token to the clipboard without sending it to the page.
+#[tauri::command]
+pub async fn copy_token<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<()> {
+    let token = credential::fresh_token(&state.store, &name, &SystemClock).await?;
+    app.clipboard().write_text(token.expose().to_string()).map_err(|e| CommandError::internal(e.to_string()))
+}
+
+#[tauri::command]
+pub fn import_scan(state: State<'_, AppState>) -> CommandResult<Vec<ImportCandidate>> {
+    let home = mcp_auth::paths::home_dir().ok_or_else(|| CommandError::internal("no home directory"))?;
+    let (found, _errors) = scan(&SourceClient::ALL, &home, None);
+    let (list, _) = state.store.list()?;
+    Ok(found
+        .into_iter()
+        .map(|f| ImportCandidate {
+            client: f.client.id().into(),
+            client_name: f.client.display_name().into(),
+            path: f.path.display().to_string(),
+            already_present_as: list.find(&f.url).map(|s| s.name.clone()),
+            name: f.name,
+            url: f.url,
+            credential_headers: f.credential_headers,
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct ImportChoice {
+    pub url: String,
+    pub name: String,
+    pub client: String,
+}
+
+#[tauri::command]
+pub fn import_add(state: State<'_, AppState>, choices: Vec<ImportChoice>) -> CommandResult<Vec<ServerView>> {
+    let mut added = Vec::new();
+    for c in choices {
+        let (list, _) = state.store.list()?;
+        if list.find(&c.url).is_some() {
+            continue;
+        }
+        let wish = (!list.servers.iter().any(|s| s.name == c.name)).then_some(c.name.as_str());
+        let entry = state.store.add(&c.url, wish, &SystemClock)?;
+        state.store.edit(&entry.name, |e| e.imported_from = Some(c.client.clone()))?;
+        added.push(view(&state.store, &entry.name)?);
+    }
+    Ok(added)
+}
+
+/// Start the built-in demo server (once) and add it to the list.
+#[tauri::command]
+pub async fn start_demo(state: State<'_, AppState>) -> CommandResult<DemoView> {
+    let mut demo = state.demo.lock().await;
+    if demo.is_none() {
+        *demo = Some(crate::demo::start().await.map_err(|e| CommandError::internal(e.to_string()))?);
+    }
+    let url = demo.as_ref().map(|d| d.mcp_url.clone()).unwrap_or_default();
+    let (list, _) = state.store.list()?;
+    let name = (!list.servers.iter().any(|s| s.name == "Demo server")).then_some("Demo server");
+    let entry = state.store.add(&url, name, &SystemClock)?;
+    Ok(DemoView { url, server: view(&state.store, &entry.name)? })
+}

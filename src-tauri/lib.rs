@@ -1,0 +1,68 @@
+//! MCP Auth Manager, the desktop app: a thin Tauri shell over the `mcp-auth`
+//! engine. The shell registers state, plugins and commands; every screen calls
+//! the engine through `commands.rs` and never re-implements it.
+
+mod commands;
+mod demo;
+mod error;
+mod events;
+mod jwt;
+mod redirect;
+mod state;
+pub mod views;
+
+pub use commands::ImportChoice;
+pub use error::CommandError;
+
+use mcp_auth::Store;
+
+/// The builder shared by the app and its IPC tests.
+pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
+    tauri::Builder::<R>::new()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_servers,
+            commands::add_server,
+            commands::discover_server,
+            commands::save_settings,
+            commands::set_client_secret,
+            commands::remove_client_secret,
+            commands::sign_in,
+            commands::cancel_sign_in,
+            commands::server_detail,
+            commands::refresh_server,
+            commands::revoke_server,
+            commands::clear_server,
+            commands::remove_server,
+            commands::reveal_token,
+            commands::copy_token,
+            commands::import_scan,
+            commands::import_add,
+            commands::start_demo,
+        ])
+}
+
+/// The state for a store in `dir` (tests) or the user's config dir.
+pub fn app_state(dir: Option<&std::path::Path>) -> Result<state::AppState, mcp_auth::Error> {
+    let store = match dir {
+        Some(d) => Store::new(d, mcp_auth::keychain::keychain_vault()),
+        None => Store::open()?,
+    };
+    Ok(state::AppState::new(store))
+}
+
+pub fn run() {
+    let state = match app_state(None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("MCP Auth Manager cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    builder(state)
+        .plugin(tauri_plugin_single_instance::init(|app: &tauri::AppHandle, _argv, _cwd| redirect::on_second_instance(app)))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .run(tauri::generate_context!())
+        .expect("error while running MCP Auth Manager");
+}

@@ -1,0 +1,249 @@
+//! What the UI sees: view types with generated TypeScript (`ui/src/bindings/`,
+//! written by `cargo test`, committed, checked for staleness in CI).
+//!
+//! Views are built from the engine's data and never carry a token or a secret;
+//! the only exception is [`reveal_token`](crate::commands::reveal_token), which
+//! returns a bare string on an explicit click.
+
+use mcp_auth::servers::{RedirectMode, ServerEntry};
+use mcp_auth::{ConnectStatus, GrantSummary};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The badge of a server in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub enum Badge {
+    Connected,
+    NeedsSignIn,
+    ExpiresSoon,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct ServerView {
+    pub name: String,
+    pub url: String,
+    pub host: String,
+    pub badge: Badge,
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_source: Option<String>,
+    pub scopes: Vec<String>,
+    pub requested_scopes: Vec<String>,
+    /// Unix seconds.
+    #[ts(type = "number | null")]
+    pub expires_at: Option<u64>,
+    pub has_refresh_token: bool,
+    #[ts(type = "number | null")]
+    pub last_refresh_at: Option<u64>,
+    pub last_refresh_ok: Option<bool>,
+    pub last_refresh_message: Option<String>,
+    pub redirect_mode: String,
+    pub redirect_uri: Option<String>,
+    pub scope_setting: Option<String>,
+    /// A client secret is stored in the keychain for the entered client id.
+    pub has_client_secret: bool,
+    pub discovered: bool,
+    pub imported_from: Option<String>,
+}
+
+pub fn now() -> u64 {
+    mcp_auth::Clock::now(&mcp_auth::SystemClock)
+}
+
+fn badge_of(grant: Option<&GrantSummary>, last_refresh_ok: Option<bool>, now: u64) -> Badge {
+    let Some(g) = grant else { return Badge::NeedsSignIn };
+    match g.expires_at {
+        Some(t) if t <= now && !g.has_refresh_token => Badge::NeedsSignIn,
+        Some(t) if t <= now + 600 && !g.has_refresh_token => Badge::ExpiresSoon,
+        _ if last_refresh_ok == Some(false) => Badge::Error,
+        _ => Badge::Connected,
+    }
+}
+
+impl ServerView {
+    pub fn of(s: &ServerEntry, has_client_secret: bool) -> Self {
+        let g = s.grant.as_ref();
+        let host = url::Url::parse(&s.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        ServerView {
+            name: s.name.clone(),
+            url: s.url.clone(),
+            host,
+            badge: badge_of(g, s.last_refresh.as_ref().map(|r| r.ok), now()),
+            issuer: g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
+            client_id: g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
+            client_source: g.map(|g| serde_json::to_value(g.client_source).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            scopes: g.map(|g| g.scopes.clone()).unwrap_or_default(),
+            requested_scopes: g.map(|g| g.requested_scopes.clone()).unwrap_or_default(),
+            expires_at: g.and_then(|g| g.expires_at),
+            has_refresh_token: g.is_some_and(|g| g.has_refresh_token),
+            last_refresh_at: s.last_refresh.as_ref().map(|r| r.at),
+            last_refresh_ok: s.last_refresh.as_ref().map(|r| r.ok),
+            last_refresh_message: s.last_refresh.as_ref().and_then(|r| r.message.clone()),
+            redirect_mode: match s.redirect_mode {
+                RedirectMode::Loopback => "loopback".into(),
+                RedirectMode::DeepLink => "deep_link".into(),
+            },
+            redirect_uri: s.redirect_uri.clone(),
+            scope_setting: s.scope.clone(),
+            has_client_secret,
+            discovered: s.discovery.is_some(),
+            imported_from: s.imported_from.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct ToolView {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// The same four states as `mcp-auth connect`, with the same field names.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub enum ConnectView {
+    Success { server_name: String, tools: Vec<ToolView> },
+    RequiresOauthConfig { server_name: String, auth_type: String, oauth_discovery: OauthDiscoveryView },
+    RequiresAuth { server_name: String, auth_type: String, auth_url: String },
+    Error { server_name: String, error: String },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct OauthDiscoveryView {
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub issuer: String,
+    pub suggested_client_id: Option<String>,
+    pub suggested_redirect_uri: String,
+    pub suggested_scope: Option<String>,
+    pub scopes: Vec<String>,
+    pub needs_client_secret: bool,
+}
+
+impl From<ConnectStatus> for ConnectView {
+    fn from(s: ConnectStatus) -> Self {
+        match s {
+            ConnectStatus::Success { server_name, tools } => ConnectView::Success {
+                server_name,
+                tools: tools.into_iter().map(|t| ToolView { name: t.name, description: t.description }).collect(),
+            },
+            ConnectStatus::RequiresOauthConfig { server_name, auth_type, oauth_discovery: d } => ConnectView::RequiresOauthConfig {
+                server_name,
+                auth_type: auth_type.into(),
+                oauth_discovery: OauthDiscoveryView {
+                    authorization_endpoint: d.authorization_endpoint,
+                    token_endpoint: d.token_endpoint,
+                    issuer: d.issuer,
+                    suggested_client_id: d.suggested_client_id,
+                    suggested_redirect_uri: d.suggested_redirect_uri,
+                    suggested_scope: d.suggested_scope,
+                    scopes: d.scopes,
+                    needs_client_secret: d.needs_client_secret,
+                },
+            },
+            ConnectStatus::RequiresAuth { server_name, auth_type, auth_url } => {
+                ConnectView::RequiresAuth { server_name, auth_type: auth_type.into(), auth_url }
+            }
+            ConnectStatus::Error { server_name, error } => ConnectView::Error { server_name, error },
+        }
+    }
+}
+
+/// The review screen.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct DetailView {
+    pub server: ServerView,
+    /// The access token's claims when it is a JWT: decoded for display only,
+    /// not verified.
+    pub claims: Option<Vec<ClaimView>>,
+    pub token_is_jwt: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct ClaimView {
+    pub name: String,
+    pub value: String,
+}
+
+/// Editable settings of a server (the configure form).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct SettingsInput {
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    pub redirect_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct SignInStarted {
+    pub flow_id: String,
+    /// The validated authorization URL, for "copy the link instead".
+    pub auth_url: String,
+}
+
+/// Sent as the `sign-in-finished` event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct SignInFinished {
+    pub flow_id: String,
+    pub server: String,
+    pub tools: Option<Vec<ToolView>>,
+    pub error: Option<crate::error::CommandError>,
+}
+
+/// Sent as the `progress` event while a server is discovered.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct ProgressEvent {
+    pub server: String,
+    /// `contacting`, `metadata`, `registering`, `done`.
+    pub step: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct RevokeView {
+    pub server_confirmed: bool,
+    pub deleted_locally: bool,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct ImportCandidate {
+    pub client: String,
+    pub client_name: String,
+    pub path: String,
+    pub name: String,
+    pub url: String,
+    pub credential_headers: Vec<String>,
+    pub already_present_as: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct DemoView {
+    pub url: String,
+    pub server: ServerView,
+}

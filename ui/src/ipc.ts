@@ -1,0 +1,60 @@
+// The only file that calls `invoke`: one typed function per command, with the
+// types generated from Rust (src/bindings, written by `cargo test`).
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { CommandError } from "./bindings/CommandError";
+import type { ConnectView } from "./bindings/ConnectView";
+import type { DemoView } from "./bindings/DemoView";
+import type { DetailView } from "./bindings/DetailView";
+import type { ImportCandidate } from "./bindings/ImportCandidate";
+import type { ImportChoice } from "./bindings/ImportChoice";
+import type { ProgressEvent } from "./bindings/ProgressEvent";
+import type { RevokeView } from "./bindings/RevokeView";
+import type { ServerView } from "./bindings/ServerView";
+import type { SettingsInput } from "./bindings/SettingsInput";
+import type { SignInFinished } from "./bindings/SignInFinished";
+import type { SignInStarted } from "./bindings/SignInStarted";
+
+export type { CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished };
+
+/** Errors from commands are CommandError; anything else is wrapped into one. */
+export function asCommandError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "kind" in e && "message" in e) return e as CommandError;
+  return { kind: "local", message: "Something went wrong inside the app.", detail: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asCommandError(e);
+  }
+}
+
+export const api = {
+  listServers: () => call<ServerView[]>("list_servers"),
+  addServer: (url: string) => call<ServerView>("add_server", { url }),
+  discoverServer: (name: string) => call<ConnectView>("discover_server", { name }),
+  saveSettings: (name: string, settings: SettingsInput) => call<ServerView>("save_settings", { name, settings }),
+  setClientSecret: (name: string, secret: string) => call<ServerView>("set_client_secret", { name, secret }),
+  removeClientSecret: (name: string) => call<ServerView>("remove_client_secret", { name }),
+  signIn: (name: string) => call<SignInStarted>("sign_in", { name }),
+  cancelSignIn: (flowId: string) => call<void>("cancel_sign_in", { flowId }),
+  serverDetail: (name: string) => call<DetailView>("server_detail", { name }),
+  refreshServer: (name: string) => call<ServerView>("refresh_server", { name }),
+  revokeServer: (name: string) => call<RevokeView>("revoke_server", { name }),
+  clearServer: (name: string) => call<ServerView>("clear_server", { name }),
+  removeServer: (name: string, revoke: boolean) => call<void>("remove_server", { name, revoke }),
+  revealToken: (name: string) => call<string>("reveal_token", { name }),
+  copyToken: (name: string) => call<void>("copy_token", { name }),
+  importScan: () => call<ImportCandidate[]>("import_scan"),
+  importAdd: (choices: ImportChoice[]) => call<ServerView[]>("import_add", { choices }),
+  startDemo: () => call<DemoView>("start_demo"),
+};
+
+export const events = {
+  onProgress: (f: (e: ProgressEvent) => void): Promise<UnlistenFn> => listen<ProgressEvent>("progress", (e) => f(e.payload)),
+  onSignInFinished: (f: (e: SignInFinished) => void): Promise<UnlistenFn> =>
+    listen<SignInFinished>("sign-in-finished", (e) => f(e.payload)),
+};

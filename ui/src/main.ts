@@ -1,0 +1,45 @@
+// MCP Auth Manager's window: a server list on the left, the selected server on
+// the right. Rendering is a full rebuild of plain DOM (the page is small);
+// focus is kept across rebuilds by `data-key`.
+
+import { clear, h } from "./dom";
+import { model, onRender, reload, render, wireEvents } from "./model";
+import { openAdd, openImport } from "./views/dialogs";
+import { detailPane, tickCountdown } from "./views/detail";
+import { errorCard } from "./views/errors";
+import { serverList } from "./views/list";
+
+const root = document.getElementById("app")!;
+
+function view(): HTMLElement {
+  const globalError = model.errors.get("");
+  const globalNotice = model.notices.get("");
+  return h("div", { class: "shell" },
+    h("header", { class: "topbar" },
+      h("div", { class: "brand" }, h("img", { src: "/icon.svg", alt: "", width: 26, height: 26 }), h("h1", {}, "MCP Auth Manager")),
+      h("div", { class: "top-actions" },
+        h("button", { type: "button", "data-key": "import", onclick: () => void openImport() }, "Import"),
+        h("button", { type: "button", class: "primary", "data-key": "add", onclick: openAdd }, "Add server"),
+      ),
+    ),
+    globalError ? errorCard(globalError, () => { model.errors.delete(""); render(); }) : null,
+    globalNotice ? h("div", { class: "notice", role: "status" }, globalNotice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(""); render(); } }, "OK")) : null,
+    !model.loaded
+      ? h("main", { class: "loading" }, h("span", { class: "spinner" }))
+      : model.servers.length === 0
+        ? h("main", { class: "single" }, serverList(openAdd, () => void openImport()))
+        : h("main", { class: "split" }, serverList(openAdd, () => void openImport()), detailPane()),
+  );
+}
+
+onRender(() => {
+  const focused = (document.activeElement as HTMLElement | null)?.dataset?.key;
+  clear(root);
+  root.append(view());
+  if (focused) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+});
+
+wireEvents();
+render();
+void reload();
+setInterval(tickCountdown, 1000);

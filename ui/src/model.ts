@@ -1,0 +1,206 @@
+// The app's state in the page, and the actions that change it. Views read the
+// model and call actions; actions call the IPC layer and re-render.
+
+import { api, asCommandError, events, type CommandError, type ConnectView, type DetailView, type ServerView } from "./ipc";
+import type { ToolView } from "./bindings/ToolView";
+
+export interface Flow {
+  flowId: string;
+  authUrl: string;
+}
+
+export const model = {
+  servers: [] as ServerView[],
+  loaded: false,
+  selected: null as string | null,
+  /** Discovery progress per server: the steps seen so far. */
+  progress: new Map<string, string[]>(),
+  /** The latest connect result per server. */
+  connect: new Map<string, ConnectView>(),
+  tools: new Map<string, ToolView[]>(),
+  flows: new Map<string, Flow>(),
+  detail: null as DetailView | null,
+  /** An error to show in the detail pane, per server (or "" for global). */
+  errors: new Map<string, CommandError>(),
+  notices: new Map<string, string>(),
+  busy: new Set<string>(),
+  settingsOpen: new Set<string>(),
+  revealed: null as { server: string; token: string } | null,
+};
+
+let renderFn: () => void = () => {};
+export function onRender(f: () => void): void {
+  renderFn = f;
+}
+export function render(): void {
+  renderFn();
+}
+
+export function selected(): ServerView | undefined {
+  return model.servers.find((s) => s.name === model.selected);
+}
+
+async function guard<T>(key: string, work: () => Promise<T>): Promise<T | undefined> {
+  model.busy.add(key);
+  model.errors.delete(key);
+  render();
+  try {
+    return await work();
+  } catch (e) {
+    model.errors.set(key, asCommandError(e));
+    return undefined;
+  } finally {
+    model.busy.delete(key);
+    render();
+  }
+}
+
+export async function reload(): Promise<void> {
+  await guard("", async () => {
+    model.servers = await api.listServers();
+    model.loaded = true;
+    if (model.selected && !model.servers.some((s) => s.name === model.selected)) model.selected = null;
+    if (!model.selected && model.servers.length) model.selected = model.servers[0].name;
+  });
+  await loadDetail();
+}
+
+export async function loadDetail(): Promise<void> {
+  const name = model.selected;
+  model.detail = null;
+  if (!name) return render();
+  try {
+    model.detail = await api.serverDetail(name);
+  } catch (e) {
+    model.errors.set(name, asCommandError(e));
+  }
+  render();
+}
+
+export async function select(name: string): Promise<void> {
+  model.selected = name;
+  model.revealed = null;
+  render();
+  await loadDetail();
+}
+
+function upsert(s: ServerView): void {
+  const i = model.servers.findIndex((x) => x.name === s.name);
+  if (i >= 0) model.servers[i] = s;
+  else model.servers.push(s);
+}
+
+export async function addServer(url: string): Promise<ServerView | undefined> {
+  const s = await api.addServer(url);
+  upsert(s);
+  model.selected = s.name;
+  render();
+  void discover(s.name);
+  return s;
+}
+
+export async function discover(name: string): Promise<void> {
+  model.progress.set(name, []);
+  model.connect.delete(name);
+  const result = await guard(name, () => api.discoverServer(name));
+  model.progress.delete(name);
+  if (result) {
+    model.connect.set(name, result);
+    if (result.status === "success") model.tools.set(name, result.tools);
+    if (result.status === "requires_oauth_config") model.settingsOpen.add(name);
+  }
+  await reload();
+}
+
+export async function signIn(name: string): Promise<void> {
+  const started = await guard(name, () => api.signIn(name));
+  if (started) model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl });
+  render();
+}
+
+export async function cancelSignIn(name: string): Promise<void> {
+  const f = model.flows.get(name);
+  if (f) await api.cancelSignIn(f.flowId);
+}
+
+export async function refresh(name: string): Promise<void> {
+  const s = await guard(name, () => api.refreshServer(name));
+  if (s) {
+    upsert(s);
+    model.notices.set(name, "Access renewed.");
+  }
+  await loadDetail();
+}
+
+export async function revoke(name: string): Promise<void> {
+  const r = await guard(name, () => api.revokeServer(name));
+  if (r) {
+    model.notices.set(name, r.message);
+    model.tools.delete(name);
+  }
+  await reload();
+}
+
+export async function clearLocal(name: string): Promise<void> {
+  const s = await guard(name, () => api.clearServer(name));
+  if (s) {
+    model.notices.set(name, "Local sign-in data cleared.");
+    model.tools.delete(name);
+    model.connect.delete(name);
+  }
+  await reload();
+}
+
+export async function removeServer(name: string, revokeFirst: boolean): Promise<void> {
+  await guard(name, () => api.removeServer(name, revokeFirst));
+  model.selected = null;
+  await reload();
+}
+
+export async function reveal(name: string): Promise<void> {
+  const token = await guard(`${name}:token`, () => api.revealToken(name));
+  if (token === undefined) return;
+  model.revealed = { server: name, token };
+  render();
+  // Hidden again after a short time.
+  setTimeout(() => {
+    if (model.revealed?.token === token) {
+      model.revealed = null;
+      render();
+    }
+  }, 20_000);
+}
+
+export async function copyToken(name: string): Promise<void> {
+  const ok = await guard(`${name}:token`, () => api.copyToken(name));
+  if (ok !== undefined) model.notices.set(name, "Access token copied to the clipboard.");
+  render();
+}
+
+export async function startDemo(): Promise<void> {
+  const demo = await guard("", () => api.startDemo());
+  if (!demo) return;
+  upsert(demo.server);
+  model.selected = demo.server.name;
+  await discover(demo.server.name);
+}
+
+export function wireEvents(): void {
+  void events.onProgress((e) => {
+    const steps = model.progress.get(e.server);
+    if (steps && !steps.includes(e.step)) {
+      steps.push(e.step);
+      render();
+    }
+  });
+  void events.onSignInFinished(async (e) => {
+    model.flows.delete(e.server);
+    if (e.error) model.errors.set(e.server, e.error);
+    if (e.tools) {
+      model.tools.set(e.server, e.tools);
+      model.notices.set(e.server, "Signed in and verified.");
+      model.connect.delete(e.server);
+    }
+    await reload();
+  });
+}

@@ -1,0 +1,146 @@
+// The right-hand pane: what the app knows about one server, and what the user
+// can do with it (sign in, review, refresh, revoke, clear, remove).
+
+import { h } from "../dom";
+import { clientSourceWords, countdown, scopeWords, when } from "../format";
+import {
+  cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, signIn,
+} from "../model";
+import type { ServerView } from "../ipc";
+import { confirm } from "./dialogs";
+import { errorCard } from "./errors";
+import { badge } from "./list";
+import { settingsForm } from "./settings";
+
+const STEPS: [string, string][] = [
+  ["contacting", "Contacting the server"],
+  ["metadata", "Reading how it wants you to sign in"],
+  ["registering", "Registering this app with its sign-in service"],
+];
+
+function progress(steps: string[]): HTMLElement {
+  return h("ol", { class: "steps", "aria-label": "Progress" },
+    STEPS.map(([key, label], i) => {
+      const done = steps.includes(key) && (steps.includes(STEPS[i + 1]?.[0] ?? "done") || i === STEPS.length - 1 && steps.includes("done"));
+      const active = steps.includes(key) && !done;
+      return h("li", { class: done ? "done" : active ? "active" : "todo" }, h("span", { class: "step-mark", "aria-hidden": "true" }, done ? "✓" : active ? "" : "·"), label);
+    }),
+  );
+}
+
+function row(label: string, value: Node | string): HTMLElement {
+  return h("div", { class: "kv" }, h("dt", {}, label), h("dd", {}, value));
+}
+
+function scopesList(scopes: string[]): HTMLElement {
+  if (!scopes.length) return h("span", { class: "muted" }, "None requested");
+  return h("ul", { class: "scopes" }, scopes.map((s) => {
+    const words = scopeWords(s);
+    return h("li", { class: "scope" }, words ? h("span", {}, words) : null, h("code", {}, s));
+  }));
+}
+
+function signInCard(s: ServerView): HTMLElement {
+  const flow = model.flows.get(s.name);
+  if (flow) {
+    return h("div", { class: "card waiting" },
+      h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "Waiting for you to finish in your browser…"),
+      h("p", { class: "muted" }, "A browser window opened for you to sign in. When you are done, come back here."),
+      h("div", { class: "actions" },
+        h("button", { type: "button", "data-key": "cancel-sign-in", onclick: () => void cancelSignIn(s.name) }, "Cancel"),
+        h("button", { type: "button", class: "link", "data-key": "copy-link", onclick: () => { void navigator.clipboard.writeText(flow.authUrl); model.notices.set(s.name, "Sign-in link copied. Paste it into your browser."); render(); } }, "Copy the link instead"),
+      ),
+    );
+  }
+  return h("div", { class: "card" },
+    h("h3", {}, "Sign in to use this server"),
+    h("p", { class: "muted" }, "Your browser opens the server's sign-in page. Nothing you type there passes through this app."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "sign-in", "data-key": "sign-in", disabled: model.busy.has(s.name), onclick: () => void signIn(s.name) }, "Sign in"),
+      h("button", { type: "button", "data-key": "settings", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
+    ),
+  );
+}
+
+function review(s: ServerView): HTMLElement {
+  const d = model.detail?.server.name === s.name ? model.detail : null;
+  const revealed = model.revealed?.server === s.name ? model.revealed.token : null;
+  return h("div", { class: "card review" },
+    h("h3", {}, "What this sign-in allows"),
+    scopesList(s.scopes),
+    h("dl", { class: "facts" },
+      row("Signed in with", s.issuer ?? "—"),
+      row("App identity", h("span", {}, h("code", {}, s.clientId ?? "—"), " ", h("span", { class: "muted small" }, clientSourceWords(s.clientSource)))),
+      row("Access", h("span", { id: "countdown", "data-expires": String(s.expiresAt ?? "") }, countdown(s.expiresAt))),
+      row("Stays signed in", s.hasRefreshToken ? "Yes, access is renewed automatically" : "No, you will sign in again when access expires"),
+      row("Last renewal", s.lastRefreshAt ? `${when(s.lastRefreshAt)}${s.lastRefreshOk === false ? ` (failed: ${s.lastRefreshMessage ?? ""})` : ""}` : "Never"),
+    ),
+    d?.claims
+      ? h("details", { class: "claims" },
+          h("summary", {}, "What the access token says ", h("span", { class: "tag warn-tag" }, "decoded, not verified")),
+          h("dl", { class: "facts" }, d.claims.map((c) => row(c.name, c.value))),
+        )
+      : null,
+    h("div", { class: "token-row" },
+      revealed
+        ? h("code", { class: "token", "data-key": "token-value" }, revealed)
+        : h("span", { class: "muted" }, "The access token stays in your keychain."),
+      h("button", { type: "button", class: "small", "data-key": "reveal", onclick: () => { if (revealed) { model.revealed = null; render(); } else void reveal(s.name); } }, revealed ? "Hide" : "Reveal"),
+      h("button", { type: "button", class: "small", "data-key": "copy-token", onclick: () => void copyToken(s.name) }, "Copy"),
+    ),
+  );
+}
+
+function tools(name: string): HTMLElement | null {
+  const list = model.tools.get(name);
+  if (!list) return null;
+  return h("div", { class: "card" },
+    h("h3", {}, `Tools this server offers (${list.length})`),
+    h("ul", { class: "tools" }, list.map((t) => h("li", {}, h("code", {}, t.name), t.description ? h("span", { class: "muted" }, t.description) : null))),
+  );
+}
+
+function actions(s: ServerView): HTMLElement {
+  const signedIn = s.badge !== "needs_sign_in";
+  return h("div", { class: "actions bottom" },
+    signedIn ? h("button", { type: "button", "data-key": "refresh", onclick: () => void refresh(s.name) }, "Refresh") : null,
+    signedIn ? h("button", { type: "button", "data-key": "revoke", onclick: () => confirm("Sign out at the server?", `The app asks ${s.host}'s sign-in service to cancel this sign-in, then deletes the keys from this computer (even if the server cannot be reached).`, "Revoke", true, () => void revoke(s.name)) }, "Revoke…") : null,
+    h("button", { type: "button", "data-key": "check", onclick: () => void discover(s.name) }, "Check again"),
+    h("button", { type: "button", "data-key": "settings2", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
+    h("button", { type: "button", "data-key": "clear", onclick: () => confirm("Clear local data?", "Deletes this server's keys, app registration and settings from this computer. The server is not contacted; it stays in your list.", "Clear", true, () => void clearLocal(s.name)) }, "Clear…"),
+    h("button", { type: "button", class: "danger-text", "data-key": "remove", onclick: () => confirm("Remove this server?", "Removes the server from your list and deletes everything the app keeps for it, keys included.", "Remove", true, (revokeFirst) => void removeServer(s.name, revokeFirst), signedIn ? "Also sign out at the server first" : undefined) }, "Remove…"),
+  );
+}
+
+export function detailPane(): HTMLElement {
+  const s = selected();
+  if (!s) return h("section", { class: "detail placeholder" }, h("p", { class: "muted" }, model.servers.length ? "Choose a server." : ""));
+  const steps = model.progress.get(s.name);
+  const error = model.errors.get(s.name);
+  const notice = model.notices.get(s.name);
+  const connect = model.connect.get(s.name);
+  const oauth = connect?.status === "requires_oauth_config" ? connect.oauthDiscovery : null;
+  const signedIn = s.badge !== "needs_sign_in";
+  return h("section", { class: "detail", "aria-label": `Server ${s.name}` },
+    h("header", { class: "detail-head" },
+      h("div", {}, h("h2", {}, s.name), h("div", { class: "muted url" }, s.url)),
+      badge(s.badge),
+    ),
+    notice ? h("div", { class: "notice", role: "status" }, notice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(s.name); render(); } }, "OK")) : null,
+    error ? errorCard(error, () => { model.errors.delete(s.name); render(); }) : null,
+    steps ? h("div", { class: "card" }, h("h3", {}, "Checking the server…"), progress(steps)) : null,
+    connect?.status === "error" && !error ? errorCard({ kind: "network", message: "The server could not be checked.", detail: connect.error }) : null,
+    model.settingsOpen.has(s.name) || oauth ? h("div", { class: "card" }, h("h3", {}, "Sign-in settings"), settingsForm(s, oauth)) : null,
+    !steps && !signedIn && !oauth ? signInCard(s) : null,
+    signedIn ? review(s) : null,
+    tools(s.name),
+    actions(s),
+  );
+}
+
+/** Keep the countdown live without re-rendering the page. */
+export function tickCountdown(): void {
+  const el = document.getElementById("countdown");
+  const at = el?.dataset.expires;
+  if (el && at) el.textContent = countdown(Number(at));
+}

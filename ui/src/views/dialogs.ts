@@ -1,0 +1,107 @@
+// Modal dialogs: confirmations that say what will happen, Add, Import.
+
+import { clear, h } from "../dom";
+import { addServer, model, reload, render } from "../model";
+import { api, asCommandError } from "../ipc";
+import { errorCard } from "./errors";
+
+function modal(title: string, body: HTMLElement[], actions: HTMLElement[]): HTMLDialogElement {
+  const d = h("dialog", { class: "modal", "aria-label": title },
+    h("h2", {}, title),
+    ...body,
+    h("div", { class: "modal-actions" }, ...actions),
+  );
+  d.addEventListener("close", () => d.remove());
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
+export function confirm(title: string, text: string, action: string, danger: boolean, onYes: (checked: boolean) => void, checkbox?: string): void {
+  const box = checkbox ? h("input", { type: "checkbox", id: "confirm-check", checked: true }) : null;
+  const d: HTMLDialogElement = modal(
+    title,
+    [h("p", {}, text), box ? h("label", { class: "check", for: "confirm-check" }, box, checkbox ?? "") : h("span")],
+    [
+      h("button", { type: "button", onclick: () => d.close() }, "Cancel"),
+      h("button", { type: "button", class: danger ? "danger" : "primary", onclick: () => { d.close(); onYes(box?.checked ?? false); } }, action),
+    ],
+  );
+}
+
+export function openAdd(): void {
+  const input = h("input", { type: "url", id: "add-url", placeholder: "https://example.com/mcp", required: true, autocomplete: "off", spellcheck: "false" });
+  const errorSlot = h("div");
+  const submit = async (e?: Event) => {
+    e?.preventDefault();
+    clear(errorSlot);
+    try {
+      await addServer(input.value.trim());
+      d.close();
+    } catch (err) {
+      errorSlot.append(errorCard(asCommandError(err)));
+    }
+  };
+  const form = h("form", { onsubmit: submit as EventListener },
+    h("label", { for: "add-url" }, "Server address (URL)"),
+    input,
+    h("p", { class: "muted small" }, "Paste the MCP server's URL. The app checks at once how it wants you to sign in."),
+    errorSlot,
+  );
+  const d: HTMLDialogElement = modal("Add a server", [form], [
+    h("button", { type: "button", onclick: () => d.close() }, "Cancel"),
+    h("button", { type: "button", class: "primary", onclick: () => void submit() }, "Add and check"),
+  ]);
+  input.focus();
+}
+
+export async function openImport(): Promise<void> {
+  const list = h("div", { class: "import-list" }, h("p", { class: "muted" }, h("span", { class: "spinner small" }), " Looking in Claude, Cursor, VS Code and Windsurf…"));
+  const d: HTMLDialogElement = modal("Import from your apps", [list], [
+    h("button", { type: "button", onclick: () => d.close() }, "Cancel"),
+    h("button", { type: "button", class: "primary", id: "import-add", onclick: () => void add() }, "Add selected"),
+  ]);
+  let found: Awaited<ReturnType<typeof api.importScan>> = [];
+  try {
+    found = await api.importScan();
+  } catch (e) {
+    clear(list);
+    list.append(errorCard(asCommandError(e)));
+    return;
+  }
+  clear(list);
+  if (found.length === 0) {
+    list.append(h("p", { class: "muted" }, "No remote MCP servers were found in your apps' settings."));
+  }
+  const boxes: { box: HTMLInputElement; i: number }[] = [];
+  found.forEach((f, i) => {
+    const present = f.alreadyPresentAs !== null;
+    const box = h("input", { type: "checkbox", id: `imp-${i}`, checked: !present, disabled: present });
+    boxes.push({ box, i });
+    list.append(
+      h("label", { class: "import-row", for: `imp-${i}` },
+        box,
+        h("span", { class: "import-text" },
+          h("strong", {}, f.name), " ", h("span", { class: "muted" }, `from ${f.clientName}`),
+          h("span", { class: "row-host" }, f.url),
+          present ? h("span", { class: "muted small" }, `Already in your list as ${f.alreadyPresentAs}`) : null,
+          f.credentialHeaders.length
+            ? h("span", { class: "warn small" }, `This app keeps a static credential (${f.credentialHeaders.join(", ")}) for it. It is not copied; sign in here instead, then remove it from that app.`)
+            : null,
+        ),
+      ),
+    );
+  });
+  async function add(): Promise<void> {
+    const choices = boxes.filter((b) => b.box.checked && !b.box.disabled).map((b) => ({ url: found[b.i].url, name: found[b.i].name, client: found[b.i].client }));
+    try {
+      await api.importAdd(choices);
+      d.close();
+      model.notices.set("", `${choices.length} server(s) added.`);
+      await reload();
+    } catch (e) {
+      list.prepend(errorCard(asCommandError(e)));
+      render();
+    }
+  }
+}

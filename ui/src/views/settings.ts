@@ -1,0 +1,82 @@
+// The configure form: suggested client id, redirect URI and scope, each
+// editable with a reset-to-suggested action, and a client secret field whose
+// value is sent once to the keychain and never shown again.
+
+import { h } from "../dom";
+import { discover, model, reload, render } from "../model";
+import { api, asCommandError, type ServerView } from "../ipc";
+import type { OauthDiscoveryView } from "../bindings/OauthDiscoveryView";
+
+function field(id: string, label: string, value: string, suggested: string | null, help: string): HTMLElement {
+  const input = h("input", { id, value, autocomplete: "off", spellcheck: "false" });
+  const isSuggested = suggested !== null && value === suggested;
+  return h("div", { class: "field" },
+    h("label", { for: id }, label, isSuggested ? h("span", { class: "tag" }, "suggested") : null),
+    h("div", { class: "field-row" },
+      input,
+      suggested !== null
+        ? h("button", { type: "button", class: "small", title: "Reset to the suggested value", onclick: () => { input.value = suggested; } }, "Reset")
+        : null,
+    ),
+    h("p", { class: "muted small" }, help),
+  );
+}
+
+export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLElement {
+  const suggestedRedirect = d?.suggestedRedirectUri ?? "http://127.0.0.1:33418/callback";
+  const form = h("form", { class: "settings", onsubmit: ((e: Event) => { e.preventDefault(); void save(); }) as EventListener },
+    d ? h("p", {}, "This server's sign-in service has no automatic registration. Register an app with the provider using the redirect URI below, then enter the client ID it gives you.") : null,
+    field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, "The ID of your app at the server's sign-in service."),
+    h("div", { class: "field" },
+      h("label", { for: "set-redirect" }, "Redirect URI to register", (s.redirectUri ?? suggestedRedirect) === suggestedRedirect ? h("span", { class: "tag" }, "suggested") : null),
+      h("div", { class: "field-row" },
+        h("input", { id: "set-redirect", value: s.redirectUri ?? suggestedRedirect, spellcheck: "false" }),
+        h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void navigator.clipboard.writeText((document.getElementById("set-redirect") as HTMLInputElement).value) }, "Copy"),
+      ),
+      h("p", { class: "muted small" }, "Your browser comes back to the app on this address on this computer (loopback)."),
+    ),
+    field("set-scope", "Permissions (scope)", s.scopeSetting ?? d?.suggestedScope ?? "", d?.suggestedScope ?? null, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
+    secretField(s, d?.needsClientSecret ?? false),
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", onclick: () => { model.settingsOpen.delete(s.name); render(); } }, "Close")),
+  );
+  async function save(): Promise<void> {
+    const value = (id: string) => (document.getElementById(id) as HTMLInputElement).value;
+    try {
+      await api.saveSettings(s.name, { clientId: value("set-client-id"), redirectUri: value("set-redirect"), scope: value("set-scope"), redirectMode: "loopback" });
+      const secret = document.getElementById("set-secret") as HTMLInputElement | null;
+      if (secret && secret.value) {
+        await api.setClientSecret(s.name, secret.value);
+        secret.value = "";
+      }
+      model.settingsOpen.delete(s.name);
+      model.notices.set(s.name, "Settings saved.");
+      await discover(s.name);
+    } catch (e) {
+      model.errors.set(s.name, asCommandError(e));
+      render();
+    }
+  }
+  return form;
+}
+
+function secretField(s: ServerView, needed: boolean): HTMLElement {
+  if (s.hasClientSecret) {
+    return h("div", { class: "field" },
+      h("label", {}, "Client secret"),
+      h("div", { class: "field-row" },
+        h("span", { class: "stored" }, "Stored in your keychain"),
+        h("button", { type: "button", class: "small", onclick: () => { s.hasClientSecret = false; render(); } }, "Replace"),
+        h("button", { type: "button", class: "small danger", onclick: async () => { await api.removeClientSecret(s.name).catch(() => undefined); await reload(); } }, "Remove"),
+      ),
+    );
+  }
+  const input = h("input", { id: "set-secret", type: "password", autocomplete: "off", spellcheck: "false", placeholder: needed ? "Required by this server" : "Only if the provider gave you one" });
+  return h("div", { class: "field" },
+    h("label", { for: "set-secret" }, "Client secret", needed ? h("span", { class: "tag" }, "needed") : null),
+    h("div", { class: "field-row" },
+      input,
+      h("button", { type: "button", class: "small", title: "Show or hide the secret", onclick: () => { input.type = input.type === "password" ? "text" : "password"; } }, "Show"),
+    ),
+    h("p", { class: "muted small" }, "Saved only in your system keychain; it is never shown again."),
+  );
+}
