@@ -81,9 +81,10 @@ pub async fn discover_server<R: Runtime>(app: AppHandle<R>, state: State<'_, App
     session.on_progress = Some(Box::new(move |step| {
         events::emit(&hook_app, PROGRESS, ProgressEvent { server: hook_name.clone(), step: step.as_str().into() })
     }));
-    let (status, _pending) = session.connect().await;
+    let result = session.try_connect().await;
     keep_discovery(&store, &name, &session)?;
     progress("done");
+    let (status, _pending) = result?;
     Ok(status.into())
 }
 
@@ -147,8 +148,9 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     let entry = store.resolve(&name)?;
     let mut session = session_for(&store, &entry)?;
     session.grant = None;
-    let (status, pending) = session.connect().await;
+    let result = session.try_connect().await;
     keep_discovery(&store, &name, &session)?;
+    let (status, pending) = result?;
     let pending = match (status, pending) {
         (ConnectStatus::RequiresAuth { .. }, Some(p)) => p,
         (ConnectStatus::Success { .. }, _) => return Err(CommandError::input("This server does not ask anyone to sign in.")),

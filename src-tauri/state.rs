@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mcp_auth::keychain::KeychainVault;
-use mcp_auth::{Canceller, HttpBrowser, HttpClient, Limits, Opener, Store, SystemBrowser};
+use mcp_auth::{Canceller, HttpBrowser, HttpClient, Limits, Opener, PrintBrowser, Store, SystemBrowser};
 
 use crate::demo::DemoServer;
 
@@ -19,10 +19,12 @@ pub struct AppState {
 
 /// `MCP_AUTH_BROWSER=http` replaces the system browser with the engine's
 /// headless stand-in (it follows the authorization server's redirects into the
-/// loopback listener). The end-to-end tests use it; state, PKCE and the
-/// listener all still run.
+/// loopback listener); `print` only prints the URL (for a machine without a
+/// browser: the page offers "Copy the link instead"). The end-to-end tests use
+/// both; state, PKCE and the listener always run.
 fn choose_opener() -> Arc<dyn Opener> {
     match std::env::var("MCP_AUTH_BROWSER").as_deref() {
+        Ok("print") => Arc::new(PrintBrowser(|url: &str| eprintln!("Open this link in your browser to sign in:\n{url}"))),
         Ok("http") => match HttpClient::new(Limits::default()) {
             Ok(http) => Arc::new(HttpBrowser::new(http)),
             Err(_) => Arc::new(SystemBrowser),

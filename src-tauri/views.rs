@@ -45,6 +45,9 @@ pub struct ServerView {
     pub redirect_mode: String,
     pub redirect_uri: Option<String>,
     pub scope_setting: Option<String>,
+    /// What the spec's scope choice gives for this server, once discovered.
+    pub suggested_scope: Option<String>,
+    pub suggested_redirect_uri: String,
     /// A client secret is stored in the keychain for the entered client id.
     pub has_client_secret: bool,
     pub discovered: bool,
@@ -90,6 +93,8 @@ impl ServerView {
             },
             redirect_uri: s.redirect_uri.clone(),
             scope_setting: s.scope.clone(),
+            suggested_scope: s.discovery.as_ref().and_then(|d| d.suggested_scope.clone()),
+            suggested_redirect_uri: mcp_auth::connect::SUGGESTED_REDIRECT_URI.to_string(),
             has_client_secret,
             discovered: s.discovery.is_some(),
             imported_from: s.imported_from.clone(),

@@ -201,6 +201,12 @@ impl ServerSession {
         }
     }
 
+    /// Like [`connect`](Self::connect), with failures as a typed [`Error`]
+    /// instead of the `error` state (for callers that branch on the kind).
+    pub async fn try_connect(&mut self) -> Result<(ConnectStatus, Option<PendingSignIn>)> {
+        self.connect_inner().await
+    }
+
     async fn connect_inner(&mut self) -> Result<(ConnectStatus, Option<PendingSignIn>)> {
         let server_name = self.server_name();
         if self.grant.is_some() {

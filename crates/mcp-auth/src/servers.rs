@@ -45,6 +45,9 @@ pub struct DiscoverySummary {
     pub scopes_supported: Option<Vec<String>>,
     #[serde(default)]
     pub refresh_allowed: bool,
+    /// The scope the spec's choice gives (challenge, then `scopes_supported`).
+    #[serde(default)]
+    pub suggested_scope: Option<String>,
 }
 
 /// The outcome of the latest refresh.

@@ -275,5 +275,6 @@ pub fn summary_of(d: &Discovery) -> DiscoverySummary {
         revocation_endpoint: m.revocation_endpoint.clone(),
         scopes_supported: d.protected_resource.as_ref().and_then(|p| p.scopes_supported.clone()).or_else(|| m.scopes_supported.clone()),
         refresh_allowed: m.allows_refresh(),
+        suggested_scope: crate::scope::join(&crate::signin::ClientConfig::default().initial_scopes(d)),
     }
 }

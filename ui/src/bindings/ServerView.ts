@@ -7,6 +7,10 @@ export type ServerView = { name: string, url: string, host: string, badge: Badge
  */
 expiresAt: number | null, hasRefreshToken: boolean, lastRefreshAt: number | null, lastRefreshOk: boolean | null, lastRefreshMessage: string | null, redirectMode: string, redirectUri: string | null, scopeSetting: string | null, 
 /**
+ * What the spec's scope choice gives for this server, once discovered.
+ */
+suggestedScope: string | null, suggestedRedirectUri: string, 
+/**
  * A client secret is stored in the keychain for the entered client id.
  */
 hasClientSecret: boolean, discovered: boolean, importedFrom: string | null, };

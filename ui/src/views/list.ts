@@ -12,6 +12,8 @@ export function badge(b: string): HTMLElement {
 function row(s: ServerView): HTMLElement {
   const current = s.name === model.selected;
   const busy = model.busy.has(s.name) || model.flows.has(s.name);
+  // A server that could not be reached just now shows Error, whatever is stored.
+  const failing = model.errors.get(s.name)?.kind === "network";
   return h(
     "button",
     {
@@ -21,7 +23,7 @@ function row(s: ServerView): HTMLElement {
       "aria-current": current ? "true" : undefined,
       onclick: () => void select(s.name),
     },
-    h("span", { class: "row-top" }, h("span", { class: "row-name" }, s.name), busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : badge(s.badge)),
+    h("span", { class: "row-top" }, h("span", { class: "row-name" }, s.name), busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : badge(failing ? "error" : s.badge)),
     h("span", { class: "row-host" }, s.host),
     h("span", { class: "row-issuer" }, s.issuer ? `via ${hostOf(s.issuer)}` : "Not checked yet"),
   );

@@ -23,10 +23,11 @@ function field(id: string, label: string, value: string, suggested: string | nul
 }
 
 export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLElement {
-  const suggestedRedirect = d?.suggestedRedirectUri ?? "http://127.0.0.1:33418/callback";
+  const suggestedRedirect = d?.suggestedRedirectUri ?? s.suggestedRedirectUri;
+  const suggestedScope = d?.suggestedScope ?? s.suggestedScope;
   const form = h("form", { class: "settings", onsubmit: ((e: Event) => { e.preventDefault(); void save(); }) as EventListener },
     d ? h("p", {}, "This server's sign-in service has no automatic registration. Register an app with the provider using the redirect URI below, then enter the client ID it gives you.") : null,
-    field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, "The ID of your app at the server's sign-in service."),
+    field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, d ? "The ID the provider gave your app." : "Leave empty: the app registers itself with the server's sign-in service when it allows that."),
     h("div", { class: "field" },
       h("label", { for: "set-redirect" }, "Redirect URI to register", (s.redirectUri ?? suggestedRedirect) === suggestedRedirect ? h("span", { class: "tag" }, "suggested") : null),
       h("div", { class: "field-row" },
@@ -35,7 +36,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
       ),
       h("p", { class: "muted small" }, "Your browser comes back to the app on this address on this computer (loopback)."),
     ),
-    field("set-scope", "Permissions (scope)", s.scopeSetting ?? d?.suggestedScope ?? "", d?.suggestedScope ?? null, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
+    field("set-scope", "Permissions (scope)", s.scopeSetting ?? suggestedScope ?? "", suggestedScope, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
     secretField(s, d?.needsClientSecret ?? false),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", onclick: () => { model.settingsOpen.delete(s.name); render(); } }, "Close")),
   );

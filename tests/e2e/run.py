@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the real app: a real WebKitGTK window (under Xvfb),
+driven through tauri-driver and WebKitWebDriver, against real local servers
+(the MCP TypeScript SDK's demo server and the app's built-in demo server).
+The browser step uses the engine's headless stand-in (MCP_AUTH_BROWSER=http):
+state, PKCE and the loopback listener all run.
+
+Run inside scripts/with-keyring and xvfb-run (tests/e2e/run.sh does both).
+Screenshots of each screen go to docs/screenshots/.
+Prints one line per scenario and ends with "N passed, M failed".
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from webdriver import Session, WebDriverError  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+APP = os.environ.get("MCP_AUTH_APP", os.path.join(ROOT, "target", "debug", "mcp-auth-manager"))
+SHOTS = os.environ.get("MCP_AUTH_SCREENSHOTS", os.path.join(ROOT, "docs", "screenshots"))
+NODE = os.path.join(ROOT, "tools", "node_modules", "node", "bin", "node")
+SDK_DEMO = os.path.join(ROOT, "tools", "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", "examples", "server", "simpleStreamableHttp.js")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class App:
+    """tauri-driver + the app, with its own config dir and browser mode."""
+
+    def __init__(self, browser_mode, config_dir):
+        self.port = free_port()
+        env = dict(os.environ, MCP_AUTH_BROWSER=browser_mode, MCP_AUTH_CONFIG_DIR=config_dir)
+        self.log = open(os.path.join(config_dir, "driver.log"), "w")
+        self.driver = subprocess.Popen(["tauri-driver", "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port)
+        self.s = Session(f"http://127.0.0.1:{self.port}", APP)
+        self.s.find(".topbar", timeout=30)
+
+    def close(self):
+        self.s.quit()
+        self.driver.terminate()
+        try:
+            self.driver.wait(10)
+        except subprocess.TimeoutExpired:
+            self.driver.kill()
+        self.log.close()
+
+
+def shot(s, name):
+    os.makedirs(SHOTS, exist_ok=True)
+    time.sleep(0.4)  # let transitions settle
+    s.screenshot(os.path.join(SHOTS, name))
+
+
+def badge_of(s, name):
+    return next((t for t in s.texts(".server-row") if t.startswith(name)), "")
+
+
+results = []
+
+
+def scenario(name):
+    def wrap(f):
+        def run(*a):
+            started = time.time()
+            try:
+                f(*a)
+                results.append((name, True, ""))
+                print(f"ok   {name} ({time.time() - started:.1f}s)", flush=True)
+            except Exception as e:  # a failed scenario must not stop the others
+                results.append((name, False, str(e)))
+                print(f"FAIL {name}: {e}", flush=True)
+                traceback.print_exc()
+        return run
+    return wrap
+
+
+@scenario("empty state, then the built-in demo server: try it, sign in, tools")
+def demo_flow(app):
+    s = app.s
+    s.wait_text(".empty", "No MCP servers yet")
+    shot(s, "01-empty.png")
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in", timeout=30)
+    shot(s, "02-demo-added.png")
+    s.find("#sign-in").click()
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".server-row", "Connected")
+    s.wait_text(".review", "Read demo data")  # scope in plain words
+    shot(s, "03-demo-signed-in.png")
+
+
+@scenario("add a server, settings, sign in, review, reveal, revoke → needs sign-in")
+def sdk_flow(app, sdk_url):
+    s = app.s
+    s.click_text(".top-actions button", "Add server")
+    s.find("#add-url").send_keys(sdk_url)
+    shot(s, "04-add-dialog.png")
+    s.click_text(".modal button", "Add and check")
+    s.find("#sign-in", timeout=30)
+    s.click_text(".actions button", "Settings")
+    scope = s.find("#set-scope")
+    assert scope.attr("value") == "mcp:tools", scope.attr("value")
+    shot(s, "05-settings.png")
+    s.click_text(".form-actions button", "Save")
+    s.find("#sign-in", timeout=30).click()
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".tools", "greet")
+    review = s.wait_text(".review", "Use the server's tools")
+    assert "Expires in" in review, review
+    assert "Registered automatically" in review, review
+    shot(s, "06-signed-in.png")
+    # The token reaches the page only on Reveal, and hides again.
+    assert not s.exists(".token")
+    s.click_text(".token-row button", "Reveal")
+    token = s.find(".token").text
+    assert len(token) > 10
+    s.click_text(".token-row button", "Hide")
+    assert not s.exists(".token")
+    # Revoke: confirmation, then the badge says Needs sign-in.
+    s.click_text(".actions button", "Revoke…")
+    shot(s, "07-revoke-confirm.png")
+    s.click_text(".modal button", "Revoke")
+    s.wait_text(".notice", "Removed from this computer")
+    deadline = time.time() + 10
+    while "Needs sign-in" not in badge_of(s, "localhost") and time.time() < deadline:
+        time.sleep(0.2)
+    assert "Needs sign-in" in badge_of(s, "localhost"), badge_of(s, "localhost")
+    shot(s, "08-revoked.png")
+
+
+@scenario("a server that is down: plain error, details one click away")
+def down_server(app):
+    s = app.s
+    dead = f"http://127.0.0.1:{free_port()}/mcp"
+    s.click_text(".top-actions button", "Add server")
+    s.find("#add-url").send_keys(dead)
+    s.click_text(".modal button", "Add and check")
+    s.wait_text(".card.error", "could not be reached", timeout=30)
+    s.find(".card.error summary").click()
+    assert "127.0.0.1" in s.find(".card.error .detail-text").text
+    shot(s, "09-server-down.png")
+
+
+@scenario("a cancelled sign-in (the browser never comes back)")
+def cancelled(app):
+    s = app.s
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in", timeout=30).click()
+    s.wait_text(".waiting", "Waiting for you to finish in your browser", timeout=20)
+    shot(s, "10-waiting-for-browser.png")
+    s.click_text(".waiting button", "Cancel")
+    s.wait_text(".card.error", "cancelled", timeout=20)
+    s.wait_text(".server-row", "Needs sign-in", timeout=10)
+
+
+def main():
+    if not os.path.exists(APP):
+        print(f"no app binary at {APP}")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="mcp-auth-e2e-")
+    mcp_port, auth_port = free_port(), free_port()
+    sdk = subprocess.Popen([NODE, SDK_DEMO, "--oauth", "--oauth-strict"], env=dict(os.environ, MCP_PORT=str(mcp_port), MCP_AUTH_PORT=str(auth_port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(mcp_port)
+        first = os.path.join(tmp, "first")
+        os.makedirs(first)
+        app = App("http", first)
+        try:
+            demo_flow(app)
+            sdk_flow(app, f"http://localhost:{mcp_port}/mcp")
+            down_server(app)
+        finally:
+            app.close()
+        second = os.path.join(tmp, "second")
+        os.makedirs(second)
+        app = App("print", second)
+        try:
+            cancelled(app)
+        finally:
+            app.close()
+    finally:
+        sdk.terminate()
+        shutil.rmtree(tmp, ignore_errors=True)
+    passed = sum(1 for r in results if r[1])
+    failed = len(results) - passed
+    print(f"e2e: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

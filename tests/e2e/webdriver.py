@@ -1,0 +1,132 @@
+"""A minimal W3C WebDriver client (standard library only) for driving the real
+app through tauri-driver and WebKitWebDriver."""
+
+import base64
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Selected:
+    """An element named by its CSS selector, looked up afresh on every use."""
+
+    def __init__(self, session, css):
+        self.s, self.css = session, css
+
+    def click(self):
+        self.s.script("const e = document.querySelector(arguments[0]); e.scrollIntoView({block: 'center'}); e.click();", self.css)
+
+    def send_keys(self, text):
+        v = self.s._post("/element", {"using": "css selector", "value": self.css})
+        self.s._post(f"/element/{v[Session.W3C_ELEMENT]}/value", {"text": text})
+
+    @property
+    def text(self):
+        return self.s.script("return document.querySelector(arguments[0]).innerText;", self.css)
+
+    def attr(self, name):
+        return self.s.script("return document.querySelector(arguments[0])[arguments[1]];", self.css, name)
+
+
+class Session:
+    W3C_ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+    def __init__(self, url, application, timeout=60):
+        self.base = url.rstrip("/")
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                value = self._request("POST", "/session", caps)
+                self.id = value["sessionId"]
+                return
+            except (urllib.error.URLError, ConnectionError, WebDriverError) as e:
+                last = e
+                time.sleep(0.5)
+        raise WebDriverError(f"no WebDriver session: {last}")
+
+    def _request(self, method, path, body=None, timeout=60):
+        if os.environ.get("E2E_TRACE"):
+            print(f"webdriver: {method} {path} {json.dumps(body)[:120] if body else ''}", file=sys.stderr, flush=True)
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise WebDriverError(f"{method} {path}: {e.code} {e.read()[:500]!r}") from None
+
+    def _get(self, path):
+        return self._request("GET", f"/session/{self.id}{path}")
+
+    def _post(self, path, body):
+        return self._request("POST", f"/session/{self.id}{path}", body)
+
+    # Queries run as one script each, by CSS selector, instead of holding
+    # element handles: the page re-renders often, and stale handles are where
+    # WebKitWebDriver is least robust.
+
+    def _poll(self, what, check, timeout):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                value = check()
+                if value:
+                    return value
+            except WebDriverError as e:
+                last = e
+            time.sleep(0.2)
+        raise WebDriverError(f"{what} after {timeout}s ({last})" if last else f"{what} after {timeout}s")
+
+    def exists(self, css):
+        return bool(self.script("return !!document.querySelector(arguments[0]);", css))
+
+    def find(self, css, timeout=20):
+        """Wait until `css` matches, and return a handle by selector."""
+        self._poll(f"no element {css!r}", lambda: self.exists(css), timeout)
+        return Selected(self, css)
+
+    def texts(self, css):
+        return self.script("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText);", css) or []
+
+    def wait_text(self, css, needle, timeout=30):
+        self._poll(f"{needle!r} never appeared in {css!r}", lambda: any(needle in t for t in self.texts(css)), timeout)
+        return next(t for t in self.texts(css) if needle in t)
+
+    def click_text(self, css, needle, timeout=20):
+        js = """
+            const el = Array.from(document.querySelectorAll(arguments[0])).find(e => e.innerText.includes(arguments[1]));
+            if (!el || el.disabled) return false;
+            el.scrollIntoView({block: 'center'});
+            el.click();
+            return true;"""
+        self._poll(f"no {css!r} with {needle!r} to click", lambda: self.script(js, css, needle), timeout)
+
+    def script(self, js, *args):
+        return self._post("/execute/sync", {"script": js, "args": list(args)})
+
+    def screenshot(self, path):
+        png = base64.b64decode(self._get("/screenshot"))
+        with open(path, "wb") as f:
+            f.write(png)
+
+    def set_size(self, w, h):
+        try:
+            self._post("/window/rect", {"width": w, "height": h})
+        except WebDriverError:
+            pass
+
+    def quit(self):
+        try:
+            self._request("DELETE", f"/session/{self.id}")
+        except Exception:
+            pass
