@@ -10,6 +10,7 @@ Screenshots of each screen go to docs/screenshots/.
 Prints one line per scenario and ends with "N passed, M failed".
 """
 
+import http.client
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 
 sys.path.insert(0, os.path.dirname(__file__))
 from webdriver import Session, WebDriverError  # noqa: E402
@@ -82,19 +84,41 @@ def badge_of(s, name):
 
 results = []
 
+# The one failure that is the harness's, not the app's: the WebDriver
+# connection dropping (WebKitWebDriver under Xvfb, seen rarely, at a session's
+# start). A scenario that hits it runs once more in a fresh session, and the
+# output says so. Assertion failures are never retried.
+INFRA_ERRORS = (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError)
 
-def scenario(name):
+
+def scenario(name, browser_mode="http"):
     def wrap(f):
-        def run(*a):
-            started = time.time()
-            try:
-                f(*a)
-                results.append((name, True, ""))
-                print(f"ok   {name} ({time.time() - started:.1f}s)", flush=True)
-            except Exception as e:  # a failed scenario must not stop the others
-                results.append((name, False, str(e)))
-                print(f"FAIL {name}: {e}", flush=True)
-                traceback.print_exc()
+        def run(tmp, *a):
+            for attempt in (1, 2):
+                started = time.time()
+                config = tempfile.mkdtemp(prefix="cfg-", dir=tmp)
+                app = None
+                try:
+                    app = App(browser_mode, config)
+                    f(app, *a)
+                    results.append((name, True, ""))
+                    note = " (after a dropped WebDriver connection)" if attempt == 2 else ""
+                    print(f"ok   {name} ({time.time() - started:.1f}s){note}", flush=True)
+                    return
+                except INFRA_ERRORS as e:
+                    if attempt == 2:
+                        results.append((name, False, str(e)))
+                        print(f"FAIL {name}: WebDriver connection lost twice: {e}", flush=True)
+                    else:
+                        print(f"..   {name}: WebDriver connection lost ({e}); once more in a fresh session", flush=True)
+                except Exception as e:  # a failed scenario must not stop the others
+                    results.append((name, False, str(e)))
+                    print(f"FAIL {name}: {e}", flush=True)
+                    traceback.print_exc()
+                    return
+                finally:
+                    if app:
+                        app.close()
         return run
     return wrap
 
@@ -166,7 +190,7 @@ def down_server(app):
     shot(s, "09-server-down.png")
 
 
-@scenario("a cancelled sign-in (the browser never comes back)")
+@scenario("a cancelled sign-in (the browser never comes back)", browser_mode="print")
 def cancelled(app):
     s = app.s
     s.click_text("button", "Try it with a demo server")
@@ -187,22 +211,10 @@ def main():
     sdk = subprocess.Popen([NODE, SDK_DEMO, "--oauth", "--oauth-strict"], env=dict(os.environ, MCP_PORT=str(mcp_port), MCP_AUTH_PORT=str(auth_port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(mcp_port)
-        first = os.path.join(tmp, "first")
-        os.makedirs(first)
-        app = App("http", first)
-        try:
-            demo_flow(app)
-            sdk_flow(app, f"http://localhost:{mcp_port}/mcp")
-            down_server(app)
-        finally:
-            app.close()
-        second = os.path.join(tmp, "second")
-        os.makedirs(second)
-        app = App("print", second)
-        try:
-            cancelled(app)
-        finally:
-            app.close()
+        demo_flow(tmp)
+        sdk_flow(tmp, f"http://localhost:{mcp_port}/mcp")
+        down_server(tmp)
+        cancelled(tmp)
     finally:
         sdk.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
