@@ -116,6 +116,8 @@ impl HttpClient {
             .connect_timeout(limits.connect_timeout)
             .dns_resolver(Arc::new(GuardedResolver))
             .user_agent(concat!("mcp-auth/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(4)
             .https_only(false)
             .build()
             .map_err(|e| Error::Network {
