@@ -59,7 +59,7 @@ impl SourceClient {
 }
 
 /// One remote server found in a client's config.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Found {
     pub client: SourceClient,
     pub path: PathBuf,
@@ -69,6 +69,11 @@ pub struct Found {
     pub credential_headers: Vec<String>,
     /// Found through an `mcp-remote` (or similar) stdio wrapper.
     pub via_wrapper: bool,
+    /// A static `Authorization: Bearer` token the config holds for it, with
+    /// `${VAR}` resolved from the entry's `env`. Never serialized: it can only
+    /// be moved into the keychain, at the user's request.
+    #[serde(skip)]
+    pub bearer: Option<crate::secret::Secret>,
 }
 
 /// A config file that could not be read.
@@ -180,11 +185,11 @@ pub fn parse(client: SourceClient, path: &Path, text: &str) -> Result<Vec<Found>
 fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Option<Found> {
     let obj = spec.as_object()?;
     let direct = ["url", "serverUrl", "httpUrl"].iter().find_map(|k| obj.get(*k).and_then(Value::as_str));
-    let (url, via_wrapper, mut headers) = match direct {
-        Some(u) => (u.to_string(), false, header_names(obj.get("headers"))),
+    let (url, via_wrapper, mut headers, bearer) = match direct {
+        Some(u) => (u.to_string(), false, header_names(obj.get("headers")), direct_bearer(obj)),
         None => {
-            let (u, h) = wrapped_url(obj)?;
-            (u, true, h)
+            let (u, h, b) = wrapped_url(obj)?;
+            (u, true, h, b)
         }
     };
     let parsed = url::Url::parse(url.trim()).ok()?;
@@ -200,7 +205,33 @@ fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Opt
         url: url.trim().to_string(),
         credential_headers: headers,
         via_wrapper,
+        bearer,
     })
+}
+
+/// `Bearer <token>` from an Authorization header value, with `${VAR}` and
+/// `$VAR` taken from the server entry's `env`. Unresolved variables (or
+/// VS Code `${input:…}` prompts) give nothing.
+fn bearer_of(value: &str, env: Option<&Value>) -> Option<crate::secret::Secret> {
+    let mut v = value.trim().to_string();
+    if let Some(Value::Object(env)) = env {
+        for (k, val) in env {
+            if let Some(val) = val.as_str() {
+                v = v.replace(&format!("${{{k}}}"), val).replace(&format!("${k}"), val);
+            }
+        }
+    }
+    let token = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))?.trim();
+    (!token.is_empty() && !token.contains('$') && !token.contains(char::is_whitespace)).then(|| crate::secret::Secret::new(token))
+}
+
+fn direct_bearer(obj: &Map<String, Value>) -> Option<crate::secret::Secret> {
+    let Some(Value::Object(headers)) = obj.get("headers") else { return None };
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str())
+        .and_then(|v| bearer_of(v, obj.get("env")))
 }
 
 /// Header names that carry credentials.
@@ -217,7 +248,7 @@ fn header_names(headers: Option<&Value>) -> Vec<String> {
 }
 
 /// `npx mcp-remote https://… --header "Authorization: Bearer …"` and friends.
-fn wrapped_url(obj: &Map<String, Value>) -> Option<(String, Vec<String>)> {
+fn wrapped_url(obj: &Map<String, Value>) -> Option<(String, Vec<String>, Option<crate::secret::Secret>)> {
     let command = obj.get("command").and_then(Value::as_str).unwrap_or("");
     let args: Vec<&str> = obj.get("args")?.as_array()?.iter().filter_map(Value::as_str).collect();
     let mentions_wrapper = |s: &str| s.contains("mcp-remote") || s.contains("supergateway") || s.contains("mcp-proxy");
@@ -226,19 +257,24 @@ fn wrapped_url(obj: &Map<String, Value>) -> Option<(String, Vec<String>)> {
     }
     let url = args.iter().find(|a| a.starts_with("https://") || a.starts_with("http://"))?.to_string();
     let mut headers = Vec::new();
+    let mut bearer = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if *a == "--header" || *a == "-H" {
             if let Some(h) = it.next() {
-                if let Some((name, _)) = h.split_once(':') {
-                    if is_credential_header(name.trim()) {
-                        headers.push(name.trim().to_string());
+                if let Some((name, value)) = h.split_once(':') {
+                    let name = name.trim();
+                    if is_credential_header(name) {
+                        headers.push(name.to_string());
+                    }
+                    if name.eq_ignore_ascii_case("authorization") {
+                        bearer = bearer.or_else(|| bearer_of(value, obj.get("env")));
                     }
                 }
             }
         }
     }
-    Some((url, headers))
+    Some((url, headers, bearer))
 }
 
 /// JSON with comments and trailing commas (VS Code's `mcp.json`) to JSON.
@@ -309,6 +345,24 @@ mod tests {
         // Escaped quotes inside strings.
         let v: Value = serde_json::from_str(&strip_jsonc(r#"{"a": "x\"//y", }"#)).unwrap();
         assert_eq!(v["a"], "x\"//y");
+    }
+
+    #[test]
+    fn static_bearer_tokens_are_resolved_but_never_serialized() {
+        let text = r#"{"mcpServers": {
+            "a": {"command": "npx", "args": ["mcp-remote", "https://a.example/mcp", "--header", "Authorization: Bearer ${TOKEN}"], "env": {"TOKEN": "tok-a"}},
+            "b": {"url": "https://b.example/mcp", "headers": {"Authorization": "Bearer tok-b"}},
+            "c": {"url": "https://c.example/mcp", "headers": {"Authorization": "Bearer ${input:token}"}},
+            "d": {"url": "https://d.example/mcp", "headers": {"X-API-Key": "k"}}
+        }}"#;
+        let found = parse(SourceClient::Cursor, Path::new("x"), text).unwrap();
+        let bearer = |n: &str| found.iter().find(|f| f.name == n).unwrap().bearer.as_ref().map(|s| s.expose().to_string());
+        assert_eq!(bearer("a").as_deref(), Some("tok-a"));
+        assert_eq!(bearer("b").as_deref(), Some("tok-b"));
+        assert_eq!(bearer("c"), None);
+        assert_eq!(bearer("d"), None);
+        let json = serde_json::to_string(&found).unwrap();
+        assert!(!json.contains("tok-"), "{json}");
     }
 
     #[test]

@@ -252,6 +252,27 @@ impl<V: Vault> Store<V> {
         Ok(report)
     }
 
+    /// Keep a static bearer token found in another MCP client's config, at the
+    /// user's request: it moves into the keychain and is handed out by
+    /// `token` like any other (it has no expiry and no refresh).
+    pub fn save_static_token(&self, server_name: &str, token: crate::secret::Secret, from: &str, clock: &dyn Clock) -> Result<()> {
+        let server = self.resolve(server_name)?;
+        let grant = Grant {
+            resource: server.url.clone(),
+            issuer: format!("static:{from}"),
+            client_id: "static".into(),
+            client_source: ClientSource::Entered,
+            access_token: token,
+            refresh_token: None,
+            token_type: "Bearer".into(),
+            scopes: Vec::new(),
+            requested_scopes: Vec::new(),
+            expires_at: None,
+            obtained_at: clock.now(),
+        };
+        self.save_grant(server_name, &grant, None)
+    }
+
     /// Where per-grant refresh locks live.
     pub fn lock_dir(&self) -> PathBuf {
         self.dir.join("locks")

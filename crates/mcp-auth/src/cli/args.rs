@@ -105,6 +105,10 @@ pub struct ImportArgs {
     /// Show what would be imported, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Move static `Authorization: Bearer` tokens found in those configs into
+    /// the keychain (they are never copied otherwise).
+    #[arg(long)]
+    pub move_credentials: bool,
     /// A project directory to read project-level configs from (default: current).
     #[arg(long)]
     pub project: Option<std::path::PathBuf>,

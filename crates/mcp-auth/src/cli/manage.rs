@@ -239,10 +239,15 @@ pub fn import(a: &ImportArgs) -> ExitCode {
             let (list, _) = store.list()?;
             let existing = list.find(&f.url).map(|s| s.name.clone());
             let mut added = None;
+            let mut moved = false;
             if existing.is_none() && !a.dry_run {
                 let wish = if list.servers.iter().any(|s| s.name == f.name) { None } else { Some(f.name.as_str()) };
                 let entry = store.add(&f.url, wish, &SystemClock)?;
                 store.edit(&entry.name, |e| e.imported_from = Some(f.client.id().to_string()))?;
+                if let (true, Some(token)) = (a.move_credentials, &f.bearer) {
+                    store.save_static_token(&entry.name, token.clone(), f.client.id(), &SystemClock)?;
+                    moved = true;
+                }
                 added = Some(entry.name);
             }
             rows.push(json!({
@@ -252,6 +257,8 @@ pub fn import(a: &ImportArgs) -> ExitCode {
                 "url": f.url,
                 "via_wrapper": f.via_wrapper,
                 "credential_headers": f.credential_headers,
+                "static_bearer_found": f.bearer.is_some(),
+                "credential_moved": moved,
                 "already_present_as": existing,
                 "added_as": added,
             }));
@@ -266,7 +273,7 @@ pub fn import(a: &ImportArgs) -> ExitCode {
                 "found": rows,
                 "errors": errors,
                 "note": (with_credentials > 0).then(|| format!(
-                    "{with_credentials} server(s) carry a static credential header in their client config; it was not copied. Sign in with `mcp-auth login` instead, then remove the header from that file."
+                    "{with_credentials} server(s) carry a static credential header in their client config. It is copied only with --move-credentials (into the keychain); better, sign in with `mcp-auth login`. Either way, then remove the header from that file."
                 )),
             }))
         }

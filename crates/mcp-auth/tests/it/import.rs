@@ -73,7 +73,7 @@ async fn every_client_config_is_read_and_only_remote_servers_taken() {
     let linear = v["found"].as_array().unwrap().iter().find(|f| f["url"] == "https://mcp.linear.app/sse").unwrap();
     assert_eq!(linear["credential_headers"], serde_json::json!(["Authorization"]));
     assert_eq!(linear["via_wrapper"], true);
-    assert!(v["note"].as_str().unwrap().contains("not copied"));
+    assert!(v["note"].as_str().unwrap().contains("only with --move-credentials"));
     // A dry run adds nothing.
     assert!(!root.join("config/servers.json").exists());
     std::fs::remove_dir_all(root).unwrap();
@@ -94,5 +94,33 @@ async fn import_adds_each_url_once() {
     let n = list["servers"].as_array().unwrap().len();
     assert_eq!(n, 9, "{list}");
     assert!(!list.to_string().contains("FAKE"));
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[tokio::test]
+async fn a_static_bearer_moves_into_the_keychain_only_when_asked() {
+    let (root, home, project) = sandbox();
+    let v = import(&root, &home, &project, &["--from", "claude-desktop", "--move-credentials"]).await;
+    let linear = v["found"].as_array().unwrap().iter().find(|f| f["url"] == "https://mcp.linear.app/sse").unwrap().clone();
+    assert_eq!(linear["static_bearer_found"], true);
+    assert_eq!(linear["credential_moved"], true);
+    let name = linear["added_as"].as_str().unwrap().to_string();
+    let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["token", &name])
+        .env("MCP_AUTH_CONFIG_DIR", root.join("config"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "lin_api_FAKE0123456789");
+    let list = std::fs::read_to_string(root.join("config/servers.json")).unwrap();
+    assert!(!list.contains("lin_api_FAKE"), "{list}");
+    // The keychain entry goes with the server.
+    let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["servers", "remove", &name])
+        .env("MCP_AUTH_CONFIG_DIR", root.join("config"))
+        .output()
+        .await
+        .unwrap();
+    assert!(o.status.success());
     std::fs::remove_dir_all(root).unwrap();
 }
