@@ -275,6 +275,7 @@ pub fn import_scan(state: State<'_, AppState>) -> CommandResult<Vec<ImportCandid
             client_name: f.client.display_name().into(),
             path: f.path.display().to_string(),
             already_present_as: list.find(&f.url).map(|s| s.name.clone()),
+            has_static_bearer: f.bearer.is_some(),
             name: f.name,
             url: f.url,
             credential_headers: f.credential_headers,
@@ -284,15 +285,24 @@ pub fn import_scan(state: State<'_, AppState>) -> CommandResult<Vec<ImportCandid
 
 #[derive(Debug, Deserialize, TS)]
 #[ts(export, export_to = "../ui/src/bindings/")]
+#[serde(rename_all = "camelCase")]
 pub struct ImportChoice {
     pub url: String,
     pub name: String,
     pub client: String,
+    /// Move the config's static bearer token into the keychain.
+    #[serde(default)]
+    pub move_credential: bool,
 }
 
 #[tauri::command]
 pub fn import_add(state: State<'_, AppState>, choices: Vec<ImportChoice>) -> CommandResult<Vec<ServerView>> {
     let mut added = Vec::new();
+    // The tokens are read again here, so they never travel through the page.
+    let found = match mcp_auth::paths::home_dir() {
+        Some(home) => scan(&SourceClient::ALL, &home, None).0,
+        None => Vec::new(),
+    };
     for c in choices {
         let (list, _) = state.store.list()?;
         if list.find(&c.url).is_some() {
@@ -301,6 +311,12 @@ pub fn import_add(state: State<'_, AppState>, choices: Vec<ImportChoice>) -> Com
         let wish = (!list.servers.iter().any(|s| s.name == c.name)).then_some(c.name.as_str());
         let entry = state.store.add(&c.url, wish, &SystemClock)?;
         state.store.edit(&entry.name, |e| e.imported_from = Some(c.client.clone()))?;
+        if c.move_credential {
+            let bearer = found.iter().find(|f| f.url == c.url && f.client.id() == c.client).and_then(|f| f.bearer.clone());
+            if let Some(token) = bearer {
+                state.store.save_static_token(&entry.name, token, &c.client, &SystemClock)?;
+            }
+        }
         added.push(view(&state.store, &entry.name)?);
     }
     Ok(added)

@@ -242,6 +242,9 @@ pub struct ImportCandidate {
     pub name: String,
     pub url: String,
     pub credential_headers: Vec<String>,
+    /// The config holds a static bearer token for it that can be moved into
+    /// the keychain (the token itself is never sent to the page).
+    pub has_static_bearer: bool,
     pub already_present_as: Option<String>,
 }
 

@@ -84,7 +84,7 @@ class Session:
                     return value
             except WebDriverError as e:
                 last = e
-            time.sleep(0.2)
+            time.sleep(0.3)
         raise WebDriverError(f"{what} after {timeout}s ({last})" if last else f"{what} after {timeout}s")
 
     def exists(self, css):

@@ -73,11 +73,12 @@ export async function openImport(): Promise<void> {
   if (found.length === 0) {
     list.append(h("p", { class: "muted" }, "No remote MCP servers were found in your apps' settings."));
   }
-  const boxes: { box: HTMLInputElement; i: number }[] = [];
+  const boxes: { box: HTMLInputElement; move: HTMLInputElement | null; i: number }[] = [];
   found.forEach((f, i) => {
     const present = f.alreadyPresentAs !== null;
     const box = h("input", { type: "checkbox", id: `imp-${i}`, checked: !present, disabled: present });
-    boxes.push({ box, i });
+    const move = f.hasStaticBearer && !present ? h("input", { type: "checkbox", id: `imp-move-${i}` }) : null;
+    boxes.push({ box, move, i });
     list.append(
       h("label", { class: "import-row", for: `imp-${i}` },
         box,
@@ -86,14 +87,17 @@ export async function openImport(): Promise<void> {
           h("span", { class: "row-host" }, f.url),
           present ? h("span", { class: "muted small" }, `Already in your list as ${f.alreadyPresentAs}`) : null,
           f.credentialHeaders.length
-            ? h("span", { class: "warn small" }, `This app keeps a static credential (${f.credentialHeaders.join(", ")}) for it. It is not copied; sign in here instead, then remove it from that app.`)
+            ? h("span", { class: "warn small" }, `${f.clientName} keeps a static credential (${f.credentialHeaders.join(", ")}) for it in a plain file. It is not copied unless you ask; signing in here is better. Then remove it from that file.`)
             : null,
+          move ? h("label", { class: "check small", for: `imp-move-${i}` }, move, "Move its access token into my keychain") : null,
         ),
       ),
     );
   });
   async function add(): Promise<void> {
-    const choices = boxes.filter((b) => b.box.checked && !b.box.disabled).map((b) => ({ url: found[b.i].url, name: found[b.i].name, client: found[b.i].client }));
+    const choices = boxes
+      .filter((b) => b.box.checked && !b.box.disabled)
+      .map((b) => ({ url: found[b.i].url, name: found[b.i].name, client: found[b.i].client, moveCredential: b.move?.checked ?? false }));
     try {
       await api.importAdd(choices);
       d.close();
