@@ -148,6 +148,11 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     let entry = store.resolve(&name)?;
     let mut session = session_for(&store, &entry)?;
     session.grant = None;
+    if entry.redirect_mode == RedirectMode::DeepLink {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        state.links.lock().unwrap().push(tx);
+        session.authorizer.link_redirect = Some(mcp_auth::signin::LinkRedirect { uri: crate::state::LINK_REDIRECT_URI.into(), links: rx });
+    }
     let result = session.try_connect().await;
     keep_discovery(&store, &name, &session)?;
     let (status, pending) = result?;

@@ -63,6 +63,22 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app: &tauri::AppHandle, _argv, _cwd| redirect::on_second_instance(app)))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            use tauri_plugin_deep_link::DeepLinkExt;
+            // Linux and Windows learn the scheme at run time (a .desktop
+            // handler, a registry key); macOS from the bundle.
+            #[cfg(any(target_os = "linux", windows))]
+            if let Err(e) = app.deep_link().register_all() {
+                eprintln!("MCP Auth Manager: app links are not available: {e}");
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    redirect::deliver(&handle, url.as_str());
+                }
+            });
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("error while running MCP Auth Manager");
 }

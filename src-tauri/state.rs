@@ -15,7 +15,14 @@ pub struct AppState {
     /// Sign-ins waiting for the browser, by flow id.
     pub flows: Mutex<HashMap<String, Canceller>>,
     pub demo: tokio::sync::Mutex<Option<DemoServer>>,
+    /// Sign-ins waiting for a link to the app's scheme: every link received is
+    /// offered to each (each checks its own state).
+    pub links: Mutex<Vec<tokio::sync::mpsc::Sender<String>>>,
 }
+
+/// The app's URL scheme and its redirect URI (reverse-DNS, RFC 8252 §7.1).
+pub const LINK_SCHEME: &str = "dev.mcpauth.manager";
+pub const LINK_REDIRECT_URI: &str = "dev.mcpauth.manager:/callback";
 
 /// `MCP_AUTH_BROWSER=http` replaces the system browser with the engine's
 /// headless stand-in (it follows the authorization server's redirects into the
@@ -25,8 +32,16 @@ pub struct AppState {
 fn choose_opener() -> Arc<dyn Opener> {
     match std::env::var("MCP_AUTH_BROWSER").as_deref() {
         Ok("print") => Arc::new(PrintBrowser(|url: &str| eprintln!("Open this link in your browser to sign in:\n{url}"))),
+        // Like a real browser, the stand-in hands a redirect to the app's scheme
+        // to the OS (`gio open`, one argument, no shell), which starts a second
+        // instance that passes it to this one.
         Ok("http") => match HttpClient::new(Limits::default()) {
-            Ok(http) => Arc::new(HttpBrowser::new(http)),
+            Ok(http) => Arc::new(HttpBrowser::new(http).with_link_handoff(
+                &format!("{LINK_SCHEME}:"),
+                Arc::new(|link: &str| {
+                    let _ = std::process::Command::new("gio").arg("open").arg(link).spawn();
+                }),
+            )),
             Err(_) => Arc::new(SystemBrowser),
         },
         _ => Arc::new(SystemBrowser),
@@ -40,6 +55,7 @@ impl AppState {
             opener: choose_opener(),
             flows: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
+            links: Mutex::new(Vec::new()),
         }
     }
 }

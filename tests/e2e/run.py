@@ -252,6 +252,21 @@ def import_flow(app):
     assert "mcp.deepwiki.com" in " ".join(s.texts(".server-row")), s.texts(".server-row")
 
 
+@scenario("sign in through the app's link (deep link handed over by the OS)")
+def deep_link_flow(app):
+    s = app.s
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in", timeout=30)
+    s.click_text(".actions button", "Settings")
+    s.find("#mode-link").click()
+    assert s.find("#set-redirect").attr("value") == "dev.mcpauth.manager:/callback"
+    shot(s, "12-app-link-settings.png")
+    s.click_text(".form-actions button", "Save")
+    s.find("#sign-in", timeout=30).click()
+    s.wait_text(".card h3", "Tools this server offers", timeout=40)
+    s.wait_text(".server-row", "Connected")
+
+
 def main():
     if not os.path.exists(APP):
         print(f"no app binary at {APP}")
@@ -266,6 +281,7 @@ def main():
         down_server(tmp)
         cancelled(tmp)
         import_flow(tmp)
+        deep_link_flow(tmp)
     finally:
         sdk.terminate()
         shutil.rmtree(tmp, ignore_errors=True)

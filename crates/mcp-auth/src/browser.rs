@@ -104,16 +104,34 @@ impl<F: Fn(&str) + Send + Sync> Opener for PrintBrowser<F> {
     }
 }
 
-/// GETs the URL and follows redirects until the loopback redirect is delivered.
-#[derive(Debug, Clone)]
+/// What a browser does with a redirect to an app's own scheme: hands it to the OS.
+pub type LinkHandoff = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// GETs the URL and follows redirects until the loopback redirect is delivered
+/// (or, like a real browser, hands a redirect to the app's URL scheme over to
+/// the OS, when a hand-off is given).
+#[derive(Clone)]
 pub struct HttpBrowser {
     http: HttpClient,
     max_hops: usize,
+    link: Option<(String, LinkHandoff)>,
+}
+
+impl std::fmt::Debug for HttpBrowser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpBrowser").field("max_hops", &self.max_hops).finish()
+    }
 }
 
 impl HttpBrowser {
     pub fn new(http: HttpClient) -> Self {
-        HttpBrowser { http, max_hops: 10 }
+        HttpBrowser { http, max_hops: 10, link: None }
+    }
+
+    /// Redirects starting with `prefix` (e.g. `dev.mcpauth.manager:`) go to `hand`.
+    pub fn with_link_handoff(mut self, prefix: &str, hand: LinkHandoff) -> Self {
+        self.link = Some((prefix.to_string(), hand));
+        self
     }
 }
 
@@ -142,6 +160,12 @@ impl Opener for HttpBrowser {
                     .get("location")
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| Error::Browser { reason: "a redirect without a Location".into() })?;
+                if let Some((prefix, hand)) = &self.link {
+                    if location.starts_with(prefix.as_str()) {
+                        hand(location);
+                        return Ok(());
+                    }
+                }
                 current = fetched
                     .url
                     .join(location)

@@ -119,7 +119,7 @@ impl CancelSignal {
         CancelSignal(rx)
     }
 
-    async fn cancelled(&mut self) {
+    pub(crate) async fn cancelled(&mut self) {
         loop {
             if *self.0.borrow() {
                 return;
@@ -372,6 +372,13 @@ pub fn judge(
     if req_path != path {
         return (not_found, None);
     }
+    judge_query(query, expect)
+}
+
+/// Decide on the query of a redirect (loopback or deep link): `state` first,
+/// then RFC 9207 `iss`, then `error` or `code`. `None` in the second place means
+/// "not this flow's: ignore it and keep waiting".
+pub fn judge_query(query: &str, expect: &Expectation) -> (Reply, Option<Result<Secret>>) {
     let mut params: HashMap<String, String> = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         // A repeated parameter makes the request ambiguous: treat it as foreign.

@@ -16,7 +16,7 @@ use crate::discovery::Discovery;
 use crate::error::{Error, Result};
 use crate::grant::{Clock, Grant};
 use crate::http::HttpClient;
-use crate::loopback::{CancelSignal, Expectation, LoopbackListener, RedirectTarget};
+use crate::loopback::{judge_query, CancelSignal, Expectation, LoopbackListener, RedirectTarget};
 use crate::registration::{register, RegisteredClient, RegistrationRequest};
 use crate::scope;
 use crate::secret::Secret;
@@ -64,12 +64,30 @@ impl ClientConfig {
     }
 }
 
+/// A redirect to the app's own URL scheme (RFC 8252 §7.1), delivered by the
+/// OS to the running app, which passes each URL it receives down `links`.
+/// Anyone can claim a scheme, so such a URL proves nothing by itself: the flow's
+/// `state`, `iss` and PKCE are what make a stolen code useless.
+#[derive(Debug)]
+pub struct LinkRedirect {
+    /// The registered redirect URI, e.g. `dev.mcpauth.manager:/callback`.
+    pub uri: String,
+    pub links: tokio::sync::mpsc::Receiver<String>,
+}
+
+/// How the browser comes back.
+#[derive(Debug)]
+enum Catcher {
+    Loopback(LoopbackListener),
+    Link(LinkRedirect),
+}
+
 /// A sign-in waiting for the browser.
 #[derive(Debug)]
 pub struct PendingSignIn {
     pub flow: PendingFlow,
     pub browser_url: BrowserUrl,
-    listener: LoopbackListener,
+    catcher: Catcher,
     client: RegisteredClient,
     token_endpoint: String,
 }
@@ -91,11 +109,14 @@ pub struct Authorizer {
     pub client_name: String,
     /// Registered or metadata-document clients, keyed by issuer.
     clients: HashMap<String, RegisteredClient>,
+    /// When set, the next sign-in comes back through the app's URL scheme
+    /// instead of a loopback listener.
+    pub link_redirect: Option<LinkRedirect>,
 }
 
 impl Authorizer {
     pub fn new(http: HttpClient, clock: Arc<dyn Clock>, config: ClientConfig) -> Self {
-        Authorizer { http, clock, config, client_name: "MCP Auth Manager".into(), clients: HashMap::new() }
+        Authorizer { http, clock, config, client_name: "MCP Auth Manager".into(), clients: HashMap::new(), link_redirect: None }
     }
 
     pub fn http(&self) -> &HttpClient {
@@ -154,23 +175,30 @@ impl Authorizer {
             .filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now()))
             .cloned();
 
+        let link = self.link_redirect.take();
         // Reuse the port a registered client was registered with.
-        if !user_fixed_port && entered.is_none() {
+        if !user_fixed_port && entered.is_none() && link.is_none() {
             if let Some(uri) = known.as_ref().and_then(|c| c.redirect_uris.first()) {
                 if let Ok(t) = RedirectTarget::parse(uri) {
                     target = t;
                 }
             }
         }
-        let listener = match LoopbackListener::bind(&target).await {
-            Ok(l) => l,
-            Err(Error::PortBusy { .. }) if !user_fixed_port && known.is_some() => {
-                // The registered port is taken: take any port, register again.
-                LoopbackListener::bind(&RedirectTarget { port: None, ..target.clone() }).await?
-            }
-            Err(e) => return Err(e),
+        let catcher = match link {
+            Some(link) => Catcher::Link(link),
+            None => Catcher::Loopback(match LoopbackListener::bind(&target).await {
+                Ok(l) => l,
+                Err(Error::PortBusy { .. }) if !user_fixed_port && known.is_some() => {
+                    // The registered port is taken: take any port, register again.
+                    LoopbackListener::bind(&RedirectTarget { port: None, ..target.clone() }).await?
+                }
+                Err(e) => return Err(e),
+            }),
         };
-        let redirect_uri = listener.redirect_uri();
+        let redirect_uri = match &catcher {
+            Catcher::Loopback(l) => l.redirect_uri(),
+            Catcher::Link(link) => link.uri.clone(),
+        };
 
         let client = match (entered, known) {
             (Some(c), _) => c,
@@ -225,7 +253,7 @@ impl Authorizer {
                 authorization_url: url,
             },
             browser_url,
-            listener,
+            catcher,
             client,
             token_endpoint: meta.token_endpoint.clone(),
         })
@@ -239,9 +267,14 @@ impl Authorizer {
         timeout: Duration,
         cancel: CancelSignal,
     ) -> Result<Grant> {
-        let PendingSignIn { flow, browser_url, listener, client, token_endpoint } = pending;
+        let PendingSignIn { flow, browser_url, catcher, client, token_endpoint } = pending;
         let expect = Expectation { state: flow.state.clone(), issuer: flow.issuer.clone(), iss_required: flow.iss_required };
-        let wait = listener.wait(&expect, timeout, cancel);
+        let wait = async {
+            match catcher {
+                Catcher::Loopback(listener) => listener.wait(&expect, timeout, cancel).await,
+                Catcher::Link(link) => wait_for_link(link, &expect, timeout, cancel).await,
+            }
+        };
         tokio::pin!(wait);
         let scope_asked = || flow.scope.clone().unwrap_or_default();
         let code = tokio::select! {
@@ -293,5 +326,28 @@ impl Authorizer {
         TokenEndpoint { url: &meta.token_endpoint, client: &client }
             .refresh(&self.http, grant, self.clock.as_ref())
             .await
+    }
+}
+
+/// Wait for the one link that answers this flow; links for other flows (or
+/// forged ones) are ignored, as the loopback listener ignores them.
+async fn wait_for_link(mut link: LinkRedirect, expect: &Expectation, timeout: Duration, mut cancel: CancelSignal) -> Result<Secret> {
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    loop {
+        let url = tokio::select! {
+            _ = &mut deadline => return Err(Error::SignInTimedOut { seconds: timeout.as_secs() }),
+            _ = cancel.cancelled() => return Err(Error::Cancelled),
+            url = link.links.recv() => match url {
+                Some(u) => u,
+                None => return Err(Error::Cancelled),
+            },
+        };
+        let Some(rest) = url.strip_prefix(link.uri.as_str()) else { continue };
+        let Some(query) = rest.strip_prefix('?') else { continue };
+        let query = query.split('#').next().unwrap_or("");
+        if let (_, Some(outcome)) = judge_query(query, expect) {
+            return outcome;
+        }
     }
 }

@@ -28,14 +28,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
   const form = h("form", { class: "settings", onsubmit: ((e: Event) => { e.preventDefault(); void save(); }) as EventListener },
     d ? h("p", {}, "This server's sign-in service has no automatic registration. Register an app with the provider using the redirect URI below, then enter the client ID it gives you.") : null,
     field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, d ? "The ID the provider gave your app." : "Leave empty: the app registers itself with the server's sign-in service when it allows that."),
-    h("div", { class: "field" },
-      h("label", { for: "set-redirect" }, "Redirect URI to register", (s.redirectUri ?? suggestedRedirect) === suggestedRedirect ? h("span", { class: "tag" }, "suggested") : null),
-      h("div", { class: "field-row" },
-        h("input", { id: "set-redirect", value: s.redirectUri ?? suggestedRedirect, spellcheck: "false" }),
-        h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void navigator.clipboard.writeText((document.getElementById("set-redirect") as HTMLInputElement).value) }, "Copy"),
-      ),
-      h("p", { class: "muted small" }, "Your browser comes back to the app on this address on this computer (loopback)."),
-    ),
+    redirectChoice(s, suggestedRedirect),
     field("set-scope", "Permissions (scope)", s.scopeSetting ?? suggestedScope ?? "", suggestedScope, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
     secretField(s, d?.needsClientSecret ?? false),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", onclick: () => { model.settingsOpen.delete(s.name); render(); } }, "Close")),
@@ -43,7 +36,13 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
   async function save(): Promise<void> {
     const value = (id: string) => (document.getElementById(id) as HTMLInputElement).value;
     try {
-      await api.saveSettings(s.name, { clientId: value("set-client-id"), redirectUri: value("set-redirect"), scope: value("set-scope"), redirectMode: "loopback" });
+      const link = (document.getElementById("mode-link") as HTMLInputElement).checked;
+      await api.saveSettings(s.name, {
+        clientId: value("set-client-id"),
+        redirectUri: link ? null : value("set-redirect"),
+        scope: value("set-scope"),
+        redirectMode: link ? "deep_link" : "loopback",
+      });
       const secret = document.getElementById("set-secret") as HTMLInputElement | null;
       if (secret && secret.value) {
         await api.setClientSecret(s.name, secret.value);
@@ -58,6 +57,32 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
     }
   }
   return form;
+}
+
+const APP_LINK = "dev.mcpauth.manager:/callback";
+
+/** Where the browser comes back: this computer's loopback (default) or the app's link. */
+function redirectChoice(s: ServerView, suggested: string): HTMLElement {
+  const link = s.redirectMode === "deep_link";
+  const uri = h("input", { id: "set-redirect", value: link ? APP_LINK : (s.redirectUri ?? suggested), spellcheck: "false", readonly: link });
+  const pick = (mode: "loopback" | "link") => () => {
+    uri.value = mode === "link" ? APP_LINK : (s.redirectUri ?? suggested);
+    uri.readOnly = mode === "link";
+  };
+  return h("fieldset", { class: "field choice" },
+    h("legend", {}, "How your browser comes back to the app"),
+    h("label", { class: "check", for: "mode-loopback" },
+      h("input", { type: "radio", name: "redirect-mode", id: "mode-loopback", checked: !link, onchange: pick("loopback") }),
+      "Through this computer (loopback) ", h("span", { class: "tag" }, "recommended")),
+    h("label", { class: "check", for: "mode-link" },
+      h("input", { type: "radio", name: "redirect-mode", id: "mode-link", checked: link, onchange: pick("link") }),
+      "Through the app's link (for providers that refuse loopback addresses)"),
+    h("label", { for: "set-redirect" }, "Redirect URI to register", !link && uri.value === suggested ? h("span", { class: "tag" }, "suggested") : null),
+    h("div", { class: "field-row" },
+      uri,
+      h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void navigator.clipboard.writeText(uri.value) }, "Copy"),
+    ),
+  );
 }
 
 function secretField(s: ServerView, needed: boolean): HTMLElement {

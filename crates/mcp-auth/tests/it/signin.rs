@@ -434,3 +434,33 @@ async fn row23_two_sign_ins_at_once_keep_their_own_state() {
     assert_eq!(b.seen("/token").len(), 1);
     let _ = FixedClock(0);
 }
+
+#[tokio::test]
+async fn deep_link_redirects_are_checked_like_loopback_ones() {
+    let f = Fixture::start().await;
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let mut s = session(&f.mcp_url(), ClientConfig::default());
+    s.authorizer.link_redirect = Some(mcp_auth::signin::LinkRedirect { uri: "dev.mcpauth.test:/callback".into(), links: rx });
+
+    /// Stands in for the OS handing the app its links: a forged one first.
+    struct LinkBrowser(tokio::sync::mpsc::Sender<String>);
+    impl Opener for LinkBrowser {
+        fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
+            Box::pin(async move {
+                let real = redirect_location(url.as_str()).await.to_string();
+                let forged = real.replace("state=", "state=forged");
+                self.0.send(forged).await.unwrap();
+                self.0.send("dev.mcpauth.test:/other?code=x&state=y".into()).await.unwrap();
+                self.0.send(real).await.unwrap();
+                Ok(())
+            })
+        }
+    }
+    s.sign_in(&LinkBrowser(tx), cancel_pair().1).await.unwrap();
+    assert_eq!(f.seen("/authorize")[0].query["redirect_uri"], "dev.mcpauth.test:/callback");
+    let reg: serde_json::Value = serde_json::from_str(&f.seen("/register")[0].body).unwrap();
+    assert_eq!(reg["redirect_uris"], json!(["dev.mcpauth.test:/callback"]));
+    let tokens = f.seen("/token");
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].form["redirect_uri"], "dev.mcpauth.test:/callback");
+}
