@@ -268,7 +268,8 @@ async fn fetch_protected_resource(
     }
 }
 
-pub(crate) fn parse_protected_resource(url: &str, doc: &Value) -> Result<ProtectedResource> {
+/// Parse a PRM document (public for the fuzz targets).
+pub fn parse_protected_resource(url: &str, doc: &Value) -> Result<ProtectedResource> {
     let obj = doc
         .as_object()
         .ok_or_else(|| Error::metadata(url, "not a JSON object"))?;
@@ -294,7 +295,8 @@ fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
 
 /// RFC 9728 §3.3 / §7.3: the PRM must be about the MCP URL we asked for: same
 /// origin, and the same path or a path prefix of it.
-pub(crate) fn check_resource(url: &str, mcp: &Url, canonical: &str, resource: &str) -> Result<()> {
+/// RFC 9728 resource check (public for the fuzz targets).
+pub fn check_resource(url: &str, mcp: &Url, canonical: &str, resource: &str) -> Result<()> {
     let mismatch = || Error::ResourceMismatch {
         url: url.to_string(),
         expected: canonical.to_string(),
@@ -379,7 +381,8 @@ async fn fetch_auth_server(
     }
 }
 
-pub(crate) fn parse_auth_server(
+/// Parse and check AS metadata (public for the fuzz targets).
+pub fn parse_auth_server(
     url: &str,
     doc: &Value,
     expected_issuer: &str,

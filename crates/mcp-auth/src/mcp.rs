@@ -245,13 +245,13 @@ impl McpSession {
 
 /// Incremental `text/event-stream` parser: yields each event's joined `data:` lines.
 #[derive(Default)]
-pub(crate) struct SseParser {
+pub struct SseParser {
     data: Vec<String>,
 }
 
 impl SseParser {
     /// Consume complete lines from `buffer`, leaving a partial line in it.
-    pub(crate) fn feed(&mut self, buffer: &mut Vec<u8>) -> Vec<String> {
+    pub fn feed(&mut self, buffer: &mut Vec<u8>) -> Vec<String> {
         let mut events = Vec::new();
         while let Some(pos) = buffer.iter().position(|&b| b == b'\n') {
             let mut line: Vec<u8> = buffer.drain(..=pos).collect();

@@ -170,7 +170,8 @@ pub fn parse_token_response(fetched: &Fetched, now: u64) -> Result<TokenResponse
     parse_token_json(&v, now)
 }
 
-pub(crate) fn parse_token_json(v: &Value, now: u64) -> Result<TokenResponse> {
+/// Check a token response body (public for the fuzz targets).
+pub fn parse_token_json(v: &Value, now: u64) -> Result<TokenResponse> {
     let refuse = |why: &str| Error::TokenEndpoint { status: None, error: why.to_string(), description: None };
     if v.get("error").is_some() {
         return Err(refuse("the answer is an error"));
