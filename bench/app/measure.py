@@ -344,6 +344,15 @@ def import_cost(points, n=5):
     return median(times)
 
 
+def webkit_version():
+    """The WebKitGTK package's version, from dpkg when there is one."""
+    if not shutil.which("dpkg-query"):
+        return None
+    r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libwebkit2gtk-4.1-0"],
+                       capture_output=True, text=True, timeout=30)
+    return r.stdout.strip() or None
+
+
 def report(data):
     app, floor = data["app"], data["floor"]
     out = []
@@ -401,7 +410,9 @@ def report(data):
                     for k in ("top", "list") if k in side["targets"])
     out.append(f"Points polled (must all be #4f46e5 ±{TOLERANCE}): {pts}.")
     out.append(f"Machine: {data['machine']['cpus']} CPUs, load average before the run {data['machine']['loadavg']}, "
-               f"{data['machine']['kernel']}.")
+               f"{data['machine']['kernel']}, WebKitGTK {data['machine'].get('webkitgtk') or 'unknown'}.")
+    if data["machine"].get("env"):
+        out.append("Rendering environment: " + ", ".join(f"`{k}={v}`" for k, v in sorted(data["machine"]["env"].items())) + ".")
     warn = [b for b in (data["app"]["binary"], data["floor"]["binary"]) if "/debug/" in b]
     if warn:
         out.append(f"**Warning: debug build(s): {', '.join(warn)}.**")
@@ -465,7 +476,9 @@ def main():
         "import_ms": imp,
         "bundles": bundles,
         "machine": {"cpus": os.cpu_count(), "loadavg": " ".join(loadavg),
-                    "kernel": platform.release()},
+                    "kernel": platform.release(), "webkitgtk": webkit_version(),
+                    "env": {k: v for k, v in os.environ.items()
+                            if k.startswith(("WEBKIT_", "LIBGL_", "GALLIUM_", "MESA_", "GDK_", "GSK_"))}},
     }
     for k, s in sides.items():
         data[k] = {"binary": s.binary, "binary_bytes": os.path.getsize(s.binary),

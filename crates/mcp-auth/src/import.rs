@@ -192,17 +192,27 @@ fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Opt
             (u, true, h, b)
         }
     };
-    let parsed = url::Url::parse(url.trim()).ok()?;
+    // The text itself must be an absolute http(s) URL: the url crate repairs
+    // `https:/h` into `https://h/`, and what is imported is the text.
+    let raw = url.trim();
+    let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return None;
+    }
+    let parsed = url::Url::parse(raw).ok()?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return None;
     }
+    // The scheme in its canonical (lower) case; the rest as written.
+    let scheme_len = parsed.scheme().len() + 3;
+    let url = format!("{}://{}", parsed.scheme(), &raw[scheme_len..]);
     headers.sort();
     headers.dedup();
     Some(Found {
         client,
         path: path.to_path_buf(),
         name: name.chars().filter(|c| !c.is_control()).take(100).collect(),
-        url: url.trim().to_string(),
+        url,
         credential_headers: headers,
         via_wrapper,
         bearer,
