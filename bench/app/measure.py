@@ -275,6 +275,7 @@ def run_once(disp, side, tmp_root, timeout, idle, with_memory):
     sizes, res = {}, {"mapped": None, "top": None, "list": None}
     wanted = [k for k in ("top", "list") if k in side.targets]
     polls = []  # monotonic time of each completed pixel poll
+    gap = {}
     proc, t0, cfg = spawn(side, tmp_root)
     try:
         deadline = t0 + timeout
@@ -282,6 +283,8 @@ def run_once(disp, side, tmp_root, timeout, idle, with_memory):
             for k in wanted:
                 if res[k] is None and all(is_purple(disp.pixel(*p)) for p in side.targets[k]["points"]):
                     res[k] = time.monotonic()
+                    # how stale the previous look was: the uncertainty of this time
+                    gap[k] = res[k] - (polls[-1] if polls else t0)
             polls.append(time.monotonic())
             for when, ev in disp.events:
                 code = ev[0] & 0x7F
@@ -308,6 +311,7 @@ def run_once(disp, side, tmp_root, timeout, idle, with_memory):
         run = {k: (v - t0) * 1000 if v is not None else None for k, v in res.items()}
         run["first_paint"] = run["list"] if side.kind == "app" else run["top"]
         run["poll_gap_ms"] = {"median": pct(gaps, 50) * 1000, "max": max(gaps) * 1000} if gaps else None
+        run["first_paint_uncertainty_ms"] = gap["list" if side.kind == "app" else "top"] * 1000
         if with_memory:
             time.sleep(idle)
             table = proc_table()
@@ -441,8 +445,11 @@ def report(data):
     out.append("")
     gaps = [r["poll_gap_ms"]["median"] for s in (app, floor) for r in s["runs"] if r.get("poll_gap_ms")]
     gmax = max(r["poll_gap_ms"]["max"] for s in (app, floor) for r in s["runs"] if r.get("poll_gap_ms"))
+    unc = [r["first_paint_uncertainty_ms"] for s in (app, floor) for r in s["runs"]]
     res = (f"Resolution: one pixel read over the X protocol takes {data['pixel_read_us']:.0f} µs; "
-           f"the poll loop read every {median(gaps):.1f} ms (median gap; longest {gmax:.0f} ms)")
+           f"the poll loop read every {median(gaps):.1f} ms (median gap; longest {gmax:.0f} ms); the look before "
+           f"the one that saw the first paint was {median(unc):.1f} ms earlier (median; at most {max(unc):.1f} ms), "
+           "which bounds each first-paint time's error")
     if data.get("import_ms"):
         res += f" (one `import -window root -crop 1x1+X+Y txt:-` takes {data['import_ms']:.0f} ms)"
     out.append(res + ".")

@@ -24,8 +24,11 @@ function view(): HTMLElement {
     ),
     globalError ? errorCard(globalError, () => { model.errors.delete(""); render(); }) : null,
     globalNotice ? h("div", { class: "notice", role: "status" }, globalNotice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(""); render(); } }, "OK")) : null,
+    // Until the list arrives (a few ms): nothing, not a spinner. An animation
+    // in the first frame costs a compositing layer, which is slow to set up
+    // on machines that render in software.
     !model.loaded
-      ? h("main", { class: "loading" }, h("span", { class: "spinner" }))
+      ? h("main", { class: "loading", "aria-busy": "true" })
       : model.servers.length === 0
         ? h("main", { class: "single" }, serverList(openAdd, () => void openImport()))
         : h("main", { class: "split" }, serverList(openAdd, () => void openImport()), detailPane()),
