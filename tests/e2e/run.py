@@ -56,6 +56,9 @@ class App:
     for import, a home directory holding other MCP clients' configs)."""
 
     def __init__(self, browser_mode, config_dir, home=None):
+        # No app may be left from an earlier session: it is single-instance
+        # (a D-Bus name), and a new one would hand over to it and exit.
+        reap_apps()
         self.port = free_port()
         env = dict(os.environ, MCP_AUTH_BROWSER=browser_mode, MCP_AUTH_CONFIG_DIR=config_dir)
         if home:
@@ -66,18 +69,22 @@ class App:
             ["tauri-driver", "--port", str(self.port), "--native-port", str(self.native_port)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        wait_port(self.port)
-        self.s = Session(f"http://127.0.0.1:{self.port}", APP)
-        self.s.find(".topbar", timeout=30)
-        # Let the first render and its IPC round trips settle: scripts run by
-        # WebKitWebDriver while the page is still starting up have dropped
-        # the connection.
-        self.s.wait_text("body", "MCP Auth Manager", timeout=30)
-        time.sleep(1.5)
+        self.s = None
+        try:
+            wait_port(self.port)
+            self.s = Session(f"http://127.0.0.1:{self.port}", APP)
+            self.s.find(".topbar", timeout=30)
+            # Let the first render and its IPC round trips settle.
+            self.s.wait_text("body", "MCP Auth Manager", timeout=30)
+            time.sleep(1.5)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self):
-        self.s.quit()
-        # tauri-driver, WebKitWebDriver and the app share a process group.
+        if self.s:
+            self.s.quit()
+        # tauri-driver and WebKitWebDriver share a process group; the app may not.
         try:
             os.killpg(self.driver.pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -87,14 +94,19 @@ class App:
         except subprocess.TimeoutExpired:
             os.killpg(self.driver.pid, signal.SIGKILL)
         self.log.close()
-        # The app is single-instance (a D-Bus name): the next session's app
-        # would hand over to a lingering one and exit. Wait until it is gone.
-        deadline = time.time() + 10
-        while subprocess.run(["pgrep", "-f", APP], capture_output=True).returncode == 0:
-            if time.time() > deadline:
-                subprocess.run(["pkill", "-9", "-f", APP])
-                break
-            time.sleep(0.1)
+        reap_apps()
+
+
+def reap_apps(grace=5):
+    """End every instance of the app under test, and wait until they are gone."""
+    deadline = time.time() + grace
+    while subprocess.run(["pgrep", "-f", APP], capture_output=True).returncode == 0:
+        if time.time() > deadline:
+            subprocess.run(["pkill", "-9", "-f", APP])
+            time.sleep(0.3)
+            break
+        subprocess.run(["pkill", "-f", APP])
+        time.sleep(0.2)
 
 
 def shot(s, name):
