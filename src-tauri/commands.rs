@@ -11,7 +11,7 @@ use mcp_auth::keychain::KeychainVault;
 use mcp_auth::saved::Overrides;
 use mcp_auth::servers::{RedirectMode, ServerEntry, ServerList};
 use mcp_auth::{
-    cancel_pair, credential, ClientSource, ConnectStatus, HttpClient, Limits, Operation, RedirectTarget, RegisteredClient,
+    cancel_pair, credential, ClientSource, ConnectStatus, HttpClient, Limits, Operation, RedirectTarget,
     Secret, ServerSession, Store, SystemClock,
 };
 use serde::Deserialize;
@@ -119,15 +119,7 @@ pub fn set_client_secret(state: State<'_, AppState>, name: String, secret: Strin
     if secret.is_empty() {
         return Err(CommandError::input("The secret is empty."));
     }
-    state.store.save_client(&RegisteredClient {
-        issuer,
-        client_id,
-        client_secret: Some(secret),
-        client_secret_expires_at: None,
-        token_endpoint_auth_method: mcp_auth::AuthMethod::ClientSecretBasic,
-        redirect_uris: Vec::new(),
-        source: ClientSource::Entered,
-    })?;
+    state.store.save_entered_secret(&issuer, &client_id, secret)?;
     view(&state.store, &name)
 }
 

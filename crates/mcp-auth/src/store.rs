@@ -169,6 +169,20 @@ impl<V: Vault> Store<V> {
             .transpose()
     }
 
+    /// Keep a client secret the user entered for `client_id` at `issuer` (the
+    /// issuer binds it: a sign-in never sends it anywhere else).
+    pub fn save_entered_secret(&self, issuer: &str, client_id: &str, secret: crate::secret::Secret) -> Result<()> {
+        self.save_client(&RegisteredClient {
+            issuer: issuer.to_string(),
+            client_id: client_id.to_string(),
+            client_secret: Some(secret),
+            client_secret_expires_at: None,
+            token_endpoint_auth_method: crate::registration::AuthMethod::ClientSecretBasic,
+            redirect_uris: Vec::new(),
+            source: ClientSource::Entered,
+        })
+    }
+
     /// Delete one client identity (and its secret) from the keychain and the list.
     pub fn forget_client(&self, issuer: &str, client_id: &str) -> Result<bool> {
         let deleted = self.vault.delete(&VaultKey::client(issuer, client_id))?;

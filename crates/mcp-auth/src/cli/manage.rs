@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use mcp_auth::credential;
 use mcp_auth::servers::ServerEntry;
-use mcp_auth::{Clock, Error, HttpClient, Limits, RegisteredClient, Secret, Store, SystemClock};
+use mcp_auth::{Clock, Error, HttpClient, Limits, Secret, Store, SystemClock};
 use serde_json::{json, Value};
 
 use super::args::ImportArgs;
@@ -195,15 +195,7 @@ pub async fn secret_set(server: &str, client_id: Option<&str>) -> ExitCode {
             }
         };
         let secret = read_secret()?;
-        store.save_client(&RegisteredClient {
-            issuer: discovery.issuer.clone(),
-            client_id: client_id.clone(),
-            client_secret: Some(secret),
-            client_secret_expires_at: None,
-            token_endpoint_auth_method: mcp_auth::AuthMethod::ClientSecretBasic,
-            redirect_uris: Vec::new(),
-            source: mcp_auth::ClientSource::Entered,
-        })?;
+        store.save_entered_secret(&discovery.issuer, &client_id, secret)?;
         store.edit(&entry.name, |e| e.client_id = Some(client_id.clone()))?;
         Ok::<_, Error>(json!({"status": "stored", "server": entry.name, "client_id": client_id, "issuer": discovery.issuer}))
     }
