@@ -27,6 +27,7 @@ fn plain(kind: ErrorKind) -> &'static str {
         ErrorKind::UnsafeUrl => "The server gave an address the app will not open, for your safety.",
         ErrorKind::Untrusted => "The server's setup does not pass the safety checks, so the app stopped.",
         ErrorKind::NeedsClientConfig => "This server needs a client ID from its provider before you can sign in.",
+        ErrorKind::ClientRejected => "The sign-in service did not accept the client ID or secret. Check them in Settings.",
         ErrorKind::NeedsSignIn => "You need to sign in (again) to this server.",
         ErrorKind::Cancelled => "The sign-in was cancelled.",
         ErrorKind::TimedOut => "The sign-in took too long and was stopped.",

@@ -11,7 +11,9 @@ Prints one line per scenario and ends with "N passed, M failed".
 """
 
 import http.client
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -21,6 +23,7 @@ import tempfile
 import time
 import traceback
 import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from webdriver import Session, WebDriverError  # noqa: E402
@@ -51,16 +54,51 @@ def wait_port(port, timeout=20):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+LEAK_DIR = os.environ.get("MCP_AUTH_LEAK_DIR")
+
+# Records, in the page, every IPC reply and event the app sends it, except
+# reveal_token's reply (the one allowed to carry a token), for the leak scan.
+# Tauri's own IPC functions are read-only properties, but its IPC transport is
+# a fetch of ipc://localhost/<command> looked up on the global object at each
+# call: wrapping window.fetch sees every command's reply, by name.
+RECORDER = """
+if (!window.__ipcLog) {
+  window.__ipcLog = [];
+  const origFetch = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    const res = await origFetch(input, init);
+    const url = typeof input === 'string' ? input : input.url;
+    if (url.startsWith('ipc:')) {
+      const cmd = decodeURIComponent(url.split('/').pop());
+      if (cmd !== 'reveal_token') {
+        res.clone().text().then((body) => window.__ipcLog.push({cmd, ok: res.headers.get('Tauri-Response'), body}));
+      }
+    }
+    return res;
+  };
+  const i = window.__TAURI_INTERNALS__;
+  for (const event of arguments[0]) {
+    const handler = i.transformCallback((e) => window.__ipcLog.push({event: e}));
+    i.invoke('plugin:event|listen', {event, target: {kind: 'Any'}, handler});
+  }
+}
+return true;
+"""
+APP_EVENTS = ["progress", "sign-in-finished", "step-up"]
+
+
 class App:
     """tauri-driver + the app, with its own config dir and browser mode (and,
     for import, a home directory holding other MCP clients' configs)."""
 
-    def __init__(self, browser_mode, config_dir, home=None):
+    def __init__(self, browser_mode, config_dir, home=None, name="app", env_extra=None):
         # No app may be left from an earlier session: it is single-instance
         # (a D-Bus name), and a new one would hand over to it and exit.
         reap_apps()
         self.port = free_port()
+        self.name, self.config_dir = name, config_dir
         env = dict(os.environ, MCP_AUTH_BROWSER=browser_mode, MCP_AUTH_CONFIG_DIR=config_dir)
+        env.update(env_extra or {})
         if home:
             env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"))
         self.log = open(os.path.join(config_dir, "driver.log"), "w")
@@ -77,12 +115,28 @@ class App:
             # Let the first render and its IPC round trips settle.
             self.s.wait_text("body", "MCP Auth Manager", timeout=30)
             time.sleep(1.5)
+            self.s.script(RECORDER, APP_EVENTS)
         except BaseException:
             self.close()
             raise
 
+    def keep_evidence(self):
+        """For the leak scan: the IPC replies and events the page got, and its final DOM."""
+        if not (LEAK_DIR and self.s):
+            return
+        try:
+            ipc = self.s.script("return JSON.stringify(window.__ipcLog || []);")
+            dom = self.s.script("return document.documentElement.outerHTML;")
+        except Exception:  # a dropped WebDriver connection: nothing more to read
+            return
+        with open(os.path.join(self.config_dir, "ipc-replies.json"), "w") as f:
+            f.write(ipc)
+        with open(os.path.join(self.config_dir, "final-dom.html"), "w") as f:
+            f.write(dom)
+
     def close(self):
         if self.s:
+            self.keep_evidence()
             self.s.quit()
         # tauri-driver and WebKitWebDriver share a process group; the app may not.
         try:
@@ -95,6 +149,9 @@ class App:
             os.killpg(self.driver.pid, signal.SIGKILL)
         self.log.close()
         reap_apps()
+        if LEAK_DIR:  # the app's log (driver.log), its config dir and the recordings
+            shutil.copytree(self.config_dir, os.path.join(LEAK_DIR, "e2e", f"{self.name}-{os.path.basename(self.config_dir)}"),
+                            ignore=shutil.ignore_patterns("home"), dirs_exist_ok=True)
 
 
 def reap_apps(grace=5):
@@ -128,9 +185,12 @@ results = []
 INFRA_ERRORS = (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError, TimeoutError)
 
 
-def scenario(name, browser_mode="http", with_home=False):
+def scenario(name, browser_mode="http", with_home=False, env_extra=None):
     def wrap(f):
         def run(tmp, *a):
+            only = os.environ.get("E2E_ONLY")
+            if only and f.__name__ not in only.split(","):
+                return
             for attempt in (1, 2, 3):
                 started = time.time()
                 config = tempfile.mkdtemp(prefix="cfg-", dir=tmp)
@@ -140,7 +200,7 @@ def scenario(name, browser_mode="http", with_home=False):
                     if with_home:
                         home = os.path.join(config, "home")
                         shutil.copytree(os.path.join(ROOT, "crates", "mcp-auth", "tests", "fixtures", "import", "home"), home)
-                    app = App(browser_mode, config, home)
+                    app = App(browser_mode, config, home, f.__name__, env_extra)
                     f(app, *a)
                     results.append((name, True, ""))
                     note = f" (after {attempt - 1} dropped WebDriver connection(s))" if attempt > 1 else ""
@@ -158,6 +218,12 @@ def scenario(name, browser_mode="http", with_home=False):
                     else:
                         print(f"..   {name}: WebDriver connection lost ({e}); once more in a fresh session", flush=True)
                 except Exception as e:  # a failed scenario must not stop the others
+                    try:  # what the window showed, for the report
+                        failed_shot = os.path.join(tempfile.gettempdir(), f"e2e-failed-{f.__name__}.png")
+                        app.s.screenshot(failed_shot)
+                        print(f"     the window at the failure: {failed_shot}", flush=True)
+                    except Exception:
+                        pass
                     results.append((name, False, str(e)))
                     print(f"FAIL {name}: {e}", flush=True)
                     traceback.print_exc()
@@ -209,6 +275,7 @@ def sdk_flow(app, sdk_url):
     s.click_text(".token-row button", "Reveal")
     token = s.find(".token").text
     assert len(token) > 10
+    mark_secret(token)  # from here on, the leak scan looks for it everywhere else
     s.click_text(".token-row button", "Hide")
     assert not s.exists(".token")
     # Revoke: confirmation, then the badge says Needs sign-in.
@@ -279,6 +346,134 @@ def deep_link_flow(app):
     s.wait_text(".server-row", "Connected")
 
 
+def mark_secret(value):
+    """Add a secret seen on Reveal to the leak scan's markers."""
+    if LEAK_DIR:
+        with open(os.path.join(LEAK_DIR, "markers"), "a") as f:
+            f.write(value + "\n")
+
+
+class Harness:
+    """The malicious-server harness (tests/hostile/harness.py): tenants a
+    scenario configures; every secret it mints goes to the leak scan's markers."""
+
+    def __init__(self, tmp):
+        markers = os.path.join(LEAK_DIR, "markers") if LEAK_DIR else os.path.join(tmp, "markers")
+        self.markers = markers
+        ready = os.path.join(tmp, "harness-ready")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "hostile", "harness.py"),
+                                      "--markers", markers, "--ready", ready], stdout=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(ready) and time.time() < deadline:
+            time.sleep(0.05)
+        self.base = open(ready).read().strip()
+
+    def tenant(self, name, **config):
+        req = urllib.request.Request(f"{self.base}/_control/{name}", json.dumps(config).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.load(r)["mcp"]
+
+    def seen(self, name):
+        with urllib.request.urlopen(f"{self.base}/_control/{name}", timeout=5) as r:
+            return json.load(r)["seen"]
+
+    def mark(self, *secrets_):
+        with open(self.markers, "a") as f:
+            f.write("".join(v + "\n" for v in secrets_))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+def click_sign_in(s, timeout=30):
+    """Click "Sign in" once the server check that a save or an add starts has settled."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        busy = s.script("return document.body.innerText.includes('Checking the server');")
+        if not busy and s.exists("#sign-in"):
+            try:
+                s.find("#sign-in").click()
+                return
+            except WebDriverError:
+                pass  # re-rendered between the check and the click
+        time.sleep(0.2)
+    raise WebDriverError("no settled Sign in button")
+
+
+def add_server(s, url):
+    s.click_text(".top-actions button", "Add server")
+    s.find("#add-url").send_keys(url)
+    s.click_text(".modal button", "Add and check")
+
+
+@scenario("a wrong client secret: a plain error, nothing kept; the right one signs in")
+def wrong_secret(app, harness):
+    s = app.s
+    right, wrong = (f"LEAKCANARY-cs-{w}-{secrets.token_urlsafe(12)}" for w in ("right", "wrong"))
+    harness.mark(right, wrong)
+    url = harness.tenant("app-conf", clients={"e2e-confidential": right}, **{"as": {"registration_endpoint": None}})
+    add_server(s, url)
+    s.find("#set-client-id", timeout=30).send_keys("e2e-confidential")
+    s.find("#set-secret").send_keys(wrong)
+    s.click_text(".form-actions button", "Save")
+    click_sign_in(s)
+    err = s.wait_text(".card.error", "client", timeout=30)
+    assert wrong not in s.script("return document.documentElement.outerHTML;")
+    shot(s, "13-wrong-secret.png")
+    assert "Needs sign-in" in badge_of(s, "127.0.0.1") or "Error" in badge_of(s, "127.0.0.1"), badge_of(s, "127.0.0.1")
+    s.click_text(".actions button", "Settings")
+    s.click_text(".field-row button", "Replace")
+    s.find("#set-secret").send_keys(right)
+    s.click_text(".form-actions button", "Save")
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".server-row", "Connected")
+    html = s.script("return document.documentElement.outerHTML;")
+    assert right not in html and wrong not in html, "a client secret reached the page"
+    assert err, err
+
+
+@scenario("row 18: markup in a server's name, tools, scope and errors is shown as text")
+def hostile_text(app, harness):
+    s = app.s
+    evil_name = "<script>window.__pwned='name'</script>Evil server"
+    evil_tool = "<b id=pwn-tool>bold</b>"
+    evil_desc = '<img src=x id=pwn-desc onerror="window.__pwned=\'desc\'">'
+    evil_scope = "<img/src=x/id=pwn-scope/onerror=window.__pwned=1>"
+    url = harness.tenant("app-evil", server_name=evil_name, tools=[{"name": evil_tool, "description": evil_desc}],
+                         scope=f"mcp:tools {evil_scope}", scopes_supported=["mcp:tools", evil_scope])
+    add_server(s, url)
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".tools", evil_tool)
+    s.wait_text(".tools", evil_desc)
+    s.wait_text(".review", evil_scope)
+    s.set_size(800, 600)
+    time.sleep(0.5)
+    shot(s, "14-hostile-text-800x600.png")
+    # 800×600: nothing wider than the window.
+    overflow = s.script("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+    assert overflow <= 0, f"{overflow}px of horizontal overflow at 800×600"
+    denied = harness.tenant("app-evil-deny", authorize="deny", error_description=evil_desc)
+    add_server(s, denied)
+    click_sign_in(s)
+    s.wait_text(".card.error", "cancelled", timeout=30)
+    assert s.script("return window.__pwned === undefined;"), "server-supplied markup ran"
+    assert s.script("return document.querySelectorAll('#pwn-tool, #pwn-desc, #pwn-scope').length;") == 0
+    assert not s.script("return [...document.scripts].some((e) => e.textContent.includes('__pwned'));")
+
+
+@scenario("dark theme (the OS prefers dark)", env_extra={"GTK_THEME": "Adwaita:dark"})
+def dark_theme(app):
+    s = app.s
+    assert s.script("return matchMedia('(prefers-color-scheme: dark)').matches;"), "the page does not see the dark preference"
+    s.click_text("button", "Try it with a demo server")
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    shot(s, "15-dark.png")
+
+
 def main():
     if not os.path.exists(APP):
         print(f"no app binary at {APP}")
@@ -294,6 +489,13 @@ def main():
         cancelled(tmp)
         import_flow(tmp)
         deep_link_flow(tmp)
+        harness = Harness(tmp)
+        try:
+            wrong_secret(tmp, harness)
+            hostile_text(tmp, harness)
+        finally:
+            harness.stop()
+        dark_theme(tmp)
     finally:
         sdk.terminate()
         shutil.rmtree(tmp, ignore_errors=True)

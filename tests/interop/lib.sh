@@ -8,7 +8,8 @@ interop_init() {
   : "${MCP_AUTH_BIN:?set MCP_AUTH_BIN to the mcp-auth binary}"
   M="$MCP_AUTH_BIN"
   NODE=tools/node_modules/node/bin/node
-  LOGS=$(mktemp -d "${TMPDIR:-/tmp}/interop-$SUITE.XXXXXX")
+  # Under the leak scan (scripts/test), the logs stay for tests/leak/scan.py.
+  LOGS=$(mktemp -d "${MCP_AUTH_LEAK_DIR:-${TMPDIR:-/tmp}}/interop-$SUITE.XXXXXX")
   PIDS=()
   PASSES=0; FAILS=0
   T0=$(date +%s)
@@ -97,6 +98,12 @@ for root in sys.argv[1:]:
 print(" ".join(sorted(hits)))' "$@"
 }
 
+# mark_secrets: reads secrets (one a line) on stdin into the leak scan's markers
+# file ($MCP_AUTH_LEAK_DIR/markers, the one file allowed to hold them).
+mark_secrets() {
+  if [ -n "${MCP_AUTH_LEAK_DIR:-}" ]; then grep -E '.{8,}' >>"$MCP_AUTH_LEAK_DIR/markers"; else cat >/dev/null; fi
+}
+
 # print_logs: every log of this run, for a failure report (no tokens are in them).
 print_logs() {
   local f
@@ -113,6 +120,6 @@ interop_finish() {
   echo "($SUITE took ${secs}s)"
   if [ "$FAILS" -ne 0 ]; then print_logs; fi
   echo "$SUITE: $PASSES passed, $FAILS failed"
-  [ "$FAILS" -eq 0 ] && rm -rf "$LOGS"
+  [ "$FAILS" -eq 0 ] && [ -z "${MCP_AUTH_LEAK_DIR:-}" ] && rm -rf "$LOGS"
   [ "$FAILS" -eq 0 ]
 }

@@ -9,19 +9,23 @@ cd "$(dirname "$0")/../.."
 node=tools/node_modules/node/bin/node
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
-log=$(mktemp)
+# Under the leak scan (scripts/test) every output stays for tests/leak/scan.py.
+ev=$(mktemp -d "${MCP_AUTH_LEAK_DIR:-${TMPDIR:-/tmp}}/interop-sdk-demo.XXXXXX")
+log="$ev/sdk-demo-server.log"
 MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" \
   tools/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js --oauth --oauth-strict >"$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $server 2>/dev/null; [ -n "${MCP_AUTH_LEAK_DIR:-}" ] || rm -rf "$ev"' EXIT
 for _ in $(seq 50); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1',$MCP_PORT),0.2)" 2>/dev/null && break; sleep 0.1
 done
 url="http://localhost:$MCP_PORT/mcp"
-fails=0; passes=0
+fails=0; passes=0; n=0
 expect() { # name, jq-like python predicate on stdout JSON, command...
   local name="$1" predicate="$2"; shift 2
-  local out; out=$("$@" 2>/dev/null); local code=$?
+  n=$((n+1))
+  local out; out=$("$@" 2>"$ev/$n.err"); local code=$?
+  printf '%s\n' "$out" >"$ev/$n.out"
   if [ $code -eq 0 ] && printf '%s' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($predicate) else 1)"; then
     echo "ok   $name"; passes=$((passes+1))
   else
@@ -37,5 +41,13 @@ expect "login" "d['status']=='success' and d['grant']['scopes']==['mcp:tools']" 
 expect "tools" "any(t['name']=='greet' for t in d['tools'])" "$MCP_AUTH_BIN" tools "$url" --browser http --timeout 20
 expect "call greet" "d['result']['content'][0]['text']=='Hello, Ada!'" \
   "$MCP_AUTH_BIN" call "$url" greet '{"name":"Ada"}' --browser http --timeout 20
+# The leak scan's markers: the access token this server issued (it issues no
+# refresh token; its codes and the verifiers never leave mcp-auth's memory).
+if tok=$("$MCP_AUTH_BIN" token "$url" 2>"$ev/token.err") && [ -n "$tok" ]; then
+  echo "ok   token"; passes=$((passes+1))
+  if [ -n "${MCP_AUTH_LEAK_DIR:-}" ]; then printf '%s\n' "$tok" >>"$MCP_AUTH_LEAK_DIR/markers"; fi
+else
+  echo "FAIL token"; fails=$((fails+1))
+fi
 echo "sdk-demo: $passes passed, $fails failed"
 [ $fails -eq 0 ]

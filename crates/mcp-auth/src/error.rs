@@ -66,6 +66,8 @@ pub enum Error {
         error: String,
         description: Option<String>,
     },
+    #[error("the authorization server did not accept the client id or secret ({error})")]
+    ClientRejected { error: String, description: Option<String> },
     #[error("the sign-in is no longer valid; sign in again")]
     InvalidGrant { description: Option<String> },
     #[error("the authorization server does not accept the requested scope {scope:?}; edit the scope or leave it empty and try again")]
@@ -133,6 +135,8 @@ pub enum ErrorKind {
     Untrusted,
     /// The user must supply a client id (and maybe a secret).
     NeedsClientConfig,
+    /// The authorization server refused the client id or secret (`invalid_client`).
+    ClientRejected,
     /// The user must sign in (again).
     NeedsSignIn,
     /// The user or the server cancelled or denied the sign-in.
@@ -172,6 +176,7 @@ impl Error {
             | PkceUnsupported { .. }
             | IssuerParameterMismatch { .. } => ErrorKind::Untrusted,
             NeedsClientConfig { .. } => ErrorKind::NeedsClientConfig,
+            ClientRejected { .. } => ErrorKind::ClientRejected,
             InvalidGrant { .. } | Unauthorized { .. } | NotSignedIn { .. } => ErrorKind::NeedsSignIn,
             Keychain { .. } => ErrorKind::Keychain,
             ServerListCorrupt { .. } => ErrorKind::Storage,

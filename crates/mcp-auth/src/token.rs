@@ -99,7 +99,16 @@ impl TokenEndpoint<'_> {
         if fetched.status.is_success() {
             return Ok(true);
         }
-        Err(token_error(&fetched))
+        // An OAuth error (`unsupported_token_type`…) is the server's word; any
+        // other failure is the revocation endpoint's status, not "the token endpoint".
+        match token_error(&fetched) {
+            e @ (Error::InvalidGrant { .. } | Error::TokenEndpoint { .. } | Error::ClientRejected { .. }) if is_oauth_error(&fetched) => Err(e),
+            _ => Err(Error::HttpStatus {
+                url: self.url.to_string(),
+                status: fetched.status.as_u16(),
+                content_type: Some(fetched.content_type()).filter(|c| !c.is_empty()),
+            }),
+        }
     }
 
     async fn post(&self, http: &HttpClient, mut form: Vec<(&str, &str)>) -> Result<Fetched> {
@@ -134,6 +143,10 @@ pub fn basic_auth(client_id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(client_id), enc(secret))))
 }
 
+fn is_oauth_error(fetched: &Fetched) -> bool {
+    serde_json::from_slice::<Value>(&fetched.body).ok().and_then(|v| v.get("error").map(Value::is_string)).unwrap_or(false)
+}
+
 fn token_error(fetched: &Fetched) -> Error {
     let status = fetched.status.as_u16();
     let parsed: Option<Value> = serde_json::from_slice(&fetched.body).ok();
@@ -145,6 +158,7 @@ fn token_error(fetched: &Fetched) -> Error {
         .map(|s| s.chars().take(300).collect::<String>());
     match code.as_deref() {
         Some("invalid_grant") => Error::InvalidGrant { description },
+        Some(c @ ("invalid_client" | "unauthorized_client")) => Error::ClientRejected { error: c.to_string(), description },
         Some(c) => Error::TokenEndpoint { status: Some(status), error: c.to_string(), description },
         None => Error::TokenEndpoint {
             status: Some(status),

@@ -48,6 +48,18 @@ def echo(text: str) -> str:
     return text
 
 
+LEAK_DIR = os.environ.get("MCP_AUTH_LEAK_DIR")
+
+
+def mark(*values):
+    """For the leak scan (tests/leak/scan.py): every secret this server issues or
+    receives goes to $MCP_AUTH_LEAK_DIR/markers, the one file allowed to hold them."""
+    values = [v for v in values if isinstance(v, str) and len(v) >= 8]
+    if LEAK_DIR and values:
+        with open(os.path.join(LEAK_DIR, "markers"), "a") as f:
+            f.write("".join(v + "\n" for v in values))
+
+
 class RequestLog:
     """ASGI middleware: one line per OAuth endpoint request and its answer, naming
     parameters, client authentication and errors; never a token, code or secret."""
@@ -83,6 +95,11 @@ class RequestLog:
                 fields = {k: v[0] for k, v in parse_qs(body).items()}
         if scope["method"] == "GET":
             fields = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        mark(*(str(fields.get(k)) for k in ("code", "code_verifier", "refresh_token", "client_secret", "token")
+               if fields.get(k)))
+        if headers.get("authorization", "").lower().startswith("basic "):
+            import base64
+            mark(base64.b64decode(headers["authorization"][6:]).decode("utf-8", "replace").split(":", 1)[-1])
         auth = "client_secret_basic" if headers.get("authorization", "").lower().startswith("basic ") \
             else "client_secret_post" if "client_secret" in fields else "none"
         if (PATCH_BASIC and scope["path"] in ("/token", "/revoke") and "client_id" not in fields
@@ -108,6 +125,10 @@ class RequestLog:
         async def send_and_log(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                for k, v in message.get("headers", []):
+                    if k.lower() == b"location":  # the authorization response carries the code
+                        q = parse_qs(v.decode().partition("?")[2])
+                        mark(*(q.get("code") or []))
             elif message["type"] == "http.response.body":
                 answer.append(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -115,6 +136,7 @@ class RequestLog:
                     try:
                         j = json.loads(b"".join(answer) or b"null")
                         if isinstance(j, dict):
+                            mark(*(j.get(k) for k in ("access_token", "refresh_token", "client_secret")))
                             out = {k: j[k] for k in self.SHOWN if k in j}
                             if "client_secret" in j:
                                 out["client_secret"] = "issued"

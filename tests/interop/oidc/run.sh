@@ -37,7 +37,8 @@ URL="http://127.0.0.1:$MCP_PORT/mcp"
 URL2="http://127.0.0.1:$MCP2_PORT/mcp"
 CONF_ID=confidential-app
 CONF_REDIRECT="http://127.0.0.1:$REDIRECT_PORT/callback"
-SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+SECRET=LEAKCANARY-cs-$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+printf '%s\n' "$SECRET" | mark_secrets
 SLOG="$LOGS/oidc-server.log"
 
 # (e) a Client ID Metadata Document over https on 127.0.0.1, from a throwaway

@@ -25,7 +25,9 @@
 // parameters, grant types and client authentication methods, never a token,
 // code, verifier or secret. "READY" is printed on stdout once all ports listen.
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -158,10 +160,28 @@ provider.on('access_token.issued', (token) => {
 // Rotation: a refresh consumes the old refresh token and saves a new one.
 provider.on('refresh_token.consumed', () => log('refresh_token.consumed (rotated)'));
 
+// --- leak-scan markers: every secret issued or received ---------------------
+// tests/leak/scan.py searches every output of the run for these; the markers
+// file is the one place they may be written.
+const LEAK_DIR = process.env.MCP_AUTH_LEAK_DIR;
+const mark = (...values) => {
+  const ok = values.filter((v) => typeof v === 'string' && v.length >= 8);
+  if (LEAK_DIR && ok.length) fs.appendFileSync(path.join(LEAK_DIR, 'markers'), ok.map((v) => `${v}\n`).join(''));
+};
+
 // --- one log line per protocol request (no secrets) ------------------------
 provider.use(async (ctx, next) => {
   const auth = ctx.get('authorization');
   await next();
+  if (LEAK_DIR) {
+    const q = ctx.oidc?.params || {};
+    mark(q.code, q.code_verifier, q.refresh_token, q.client_secret, q.token);
+    if (/^basic /i.test(auth)) mark(Buffer.from(auth.slice(6), 'base64').toString().split(':').slice(1).join(':'));
+    const b = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
+    mark(b.access_token, b.refresh_token, b.id_token, b.client_secret);
+    const loc = ctx.response.get('location');
+    if (loc) mark(URL.parse(loc, ISSUER)?.searchParams.get('code'));
+  }
   const route = ctx.oidc?.route;
   if (!route || ['discovery', 'jwks', 'interaction', 'submit', 'resume'].includes(route)) {
     if (!route) return;
