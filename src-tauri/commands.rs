@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::views::*;
 
 /// How long a sign-in waits for the browser.
-const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn has_client_secret(list: &ServerList, s: &ServerEntry) -> bool {
     let issuer = s.discovery.as_ref().map(|d| d.issuer.as_str());
@@ -165,6 +165,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     state.flows.lock().unwrap().insert(flow_id.clone(), canceller);
     let opener = state.opener.clone();
     let started = SignInStarted { flow_id: flow_id.clone(), auth_url };
+    session.step_up_consent = Some(Arc::new(crate::consent::AskTheUser::new(app.clone(), &flow_id, &name)));
     tauri::async_runtime::spawn(async move {
         let outcome = async {
             let grant = session.authorizer.complete(pending, opener.as_ref(), SIGN_IN_TIMEOUT, cancel.clone()).await?;
@@ -196,7 +197,23 @@ pub fn cancel_sign_in(state: State<'_, AppState>, flow_id: String) -> CommandRes
     if let Some(c) = state.flows.lock().unwrap().remove(&flow_id) {
         c.cancel();
     }
+    // A step-up prompt of this sign-in, unanswered, counts as a no.
+    state.step_ups.lock().unwrap().remove(&flow_id);
     Ok(())
+}
+
+/// The user's answer to a step-up prompt (`true`: sign in again with the
+/// added scopes; `false`: stop).
+#[tauri::command]
+pub fn answer_step_up(state: State<'_, AppState>, flow_id: String, approve: bool) -> CommandResult<()> {
+    let waiting = state.step_ups.lock().unwrap().remove(&flow_id);
+    match waiting {
+        Some(tx) => {
+            let _ = tx.send(approve);
+            Ok(())
+        }
+        None => Err(CommandError::input("This request is no longer waiting for an answer.")),
+    }
 }
 
 #[tauri::command]

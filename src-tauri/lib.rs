@@ -3,6 +3,7 @@
 //! the engine through `commands.rs` and never re-implements it.
 
 mod commands;
+mod consent;
 mod demo;
 mod error;
 mod events;
@@ -29,6 +30,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             commands::remove_client_secret,
             commands::sign_in,
             commands::cancel_sign_in,
+            commands::answer_step_up,
             commands::server_detail,
             commands::refresh_server,
             commands::revoke_server,

@@ -18,6 +18,8 @@ pub struct AppState {
     /// Sign-ins waiting for a link to the app's scheme: every link received is
     /// offered to each (each checks its own state).
     pub links: Mutex<Vec<tokio::sync::mpsc::Sender<String>>>,
+    /// Step-up prompts waiting for the user's answer, by flow id.
+    pub step_ups: Mutex<HashMap<String, tokio::sync::oneshot::Sender<bool>>>,
 }
 
 /// The app's URL scheme and its redirect URI (reverse-DNS, RFC 8252 §7.1).
@@ -56,6 +58,7 @@ impl AppState {
             flows: Mutex::new(HashMap::new()),
             demo: tokio::sync::Mutex::new(None),
             links: Mutex::new(Vec::new()),
+            step_ups: Mutex::new(HashMap::new()),
         }
     }
 }

@@ -202,6 +202,20 @@ pub struct SignInStarted {
     pub auth_url: String,
 }
 
+/// Sent as the `step-up` event: a server asks for more access mid-sign-in;
+/// the page answers with `answer_step_up`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../ui/src/bindings/")]
+pub struct StepUpAsked {
+    pub flow_id: String,
+    pub server: String,
+    /// The scopes the server adds to what was allowed so far.
+    pub added: Vec<String>,
+    /// Everything the new sign-in will ask for.
+    pub requested: Vec<String>,
+}
+
 /// Sent as the `sign-in-finished` event.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

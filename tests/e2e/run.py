@@ -464,6 +464,32 @@ def hostile_text(app, harness):
     assert not s.script("return [...document.scripts].some((e) => e.textContent.includes('__pwned'));")
 
 
+@scenario("step-up: the server asks for more access; the user sees what, approves, and it signs in again")
+def step_up(app, harness):
+    s = app.s
+    url = harness.tenant("app-stepup", list_requires=["mcp:admin"])
+    add_server(s, url)
+    click_sign_in(s)
+    text = s.wait_text(".step-up", "This server asks for more access", timeout=30)
+    assert "mcp:admin" in text and "mcp:tools" not in text, text  # only what is new
+    shot(s, "16-step-up.png")
+    authorizations = sum(1 for r in harness.seen("app-stepup") if r["path"].endswith("/authorize"))
+    assert authorizations == 1, f"{authorizations} sign-ins before the user answered"
+    s.find("#step-up-approve").click()
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    review = s.wait_text(".review", "mcp:admin")
+    assert "Connected" in badge_of(s, "127.0.0.1"), badge_of(s, "127.0.0.1")
+    # A second server asks again; "Not now" stops the sign-in and says why.
+    declined = harness.tenant("app-stepup-no", list_requires=["mcp:admin"])
+    add_server(s, declined)
+    click_sign_in(s)
+    s.wait_text(".step-up", "mcp:admin", timeout=30)
+    s.find("#step-up-decline").click()
+    s.wait_text(".card.error", "cancelled", timeout=30)
+    assert sum(1 for r in harness.seen("app-stepup-no") if r["path"].endswith("/authorize")) == 1
+    assert review
+
+
 @scenario("dark theme (the OS prefers dark)", env_extra={"GTK_THEME": "Adwaita:dark"})
 def dark_theme(app):
     s = app.s
@@ -493,6 +519,7 @@ def main():
         try:
             wrong_secret(tmp, harness)
             hostile_text(tmp, harness)
+            step_up(tmp, harness)
         finally:
             harness.stop()
         dark_theme(tmp)

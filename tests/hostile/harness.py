@@ -50,6 +50,7 @@ DEFAULTS = {
     "scope": "mcp:tools",     # the scope the 401 asks for
     "scopes_supported": ["mcp:tools", "mcp:admin", "offline_access"],
     "call_requires": [],      # extra scopes tools/call demands (403 insufficient_scope)
+    "list_requires": [],      # extra scopes tools/list demands (a step-up right after sign-in)
     "always_insufficient": False,  # tools/call demands a new scope every time
     "authorize": "approve",   # or "deny": error=access_denied with error_description
     "error_description": "The user said no.",
@@ -275,9 +276,9 @@ class Handler(BaseHTTPRequestHandler):
         method = msg.get("method", "")
         if "id" not in msg:
             return self.reply(202)
-        if method == "tools/call":
-            needed = list(t.config["call_requires"])
-            if t.config["always_insufficient"]:
+        if method in ("tools/call", "tools/list"):
+            needed = list(t.config["call_requires" if method == "tools/call" else "list_requires"])
+            if t.config["always_insufficient"] and method == "tools/call":
                 with self.harness.lock:
                     t.step += 1
                     needed = [f"mcp:step{t.step}"]

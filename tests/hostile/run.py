@@ -303,7 +303,12 @@ def row24(r):
         code, status, *_ = r.cli("status", url)
         # Nonsense: unknown (used until a 401); negative: already due; huge: capped at a year.
         left = status.get("expires_in")
-        expect(code == 0 and (left is None or 0 <= left <= 366 * 24 * 3600), status)
+        wanted = {"soon": left is None, -5: left is not None and left <= 0,
+                  1e12: left is not None and 0 < left <= 366 * 24 * 3600}[odd]
+        expect(code == 0 and wanted, f"expires_in {odd!r}: {status}")
+        if odd == -5:  # already due: the next use refreshes first
+            expect(r.cli("token", url, keep_stdout=False)[0] == 0, "token")
+            expect(r.count(f"r24{i}", "/token", "refresh_token") == 1, "no refresh of an expired token")
 
 
 @row("row25 token endpoint 302, HTML, 5xx or invalid_grant: no redirect followed, clear error")

@@ -11,11 +11,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
 # Under the leak scan (scripts/test) every output stays for tests/leak/scan.py.
 ev=$(mktemp -d "${MCP_AUTH_LEAK_DIR:-${TMPDIR:-/tmp}}/interop-sdk-demo.XXXXXX")
-log="$ev/sdk-demo-server.log"
+# The demo server's own log stays outside: it prints the bearer tokens it receives.
+log=$(mktemp)
 MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" \
   tools/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js --oauth --oauth-strict >"$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; [ -n "${MCP_AUTH_LEAK_DIR:-}" ] || rm -rf "$ev"' EXIT
+trap 'kill $server 2>/dev/null; rm -f "$log"; [ -n "${MCP_AUTH_LEAK_DIR:-}" ] || rm -rf "$ev"' EXIT
 for _ in $(seq 50); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1',$MCP_PORT),0.2)" 2>/dev/null && break; sleep 0.1
 done

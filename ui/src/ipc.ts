@@ -15,8 +15,9 @@ import type { ServerView } from "./bindings/ServerView";
 import type { SettingsInput } from "./bindings/SettingsInput";
 import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
+import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished };
+export type { CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -41,6 +42,7 @@ export const api = {
   removeClientSecret: (name: string) => call<ServerView>("remove_client_secret", { name }),
   signIn: (name: string) => call<SignInStarted>("sign_in", { name }),
   cancelSignIn: (flowId: string) => call<void>("cancel_sign_in", { flowId }),
+  answerStepUp: (flowId: string, approve: boolean) => call<void>("answer_step_up", { flowId, approve }),
   serverDetail: (name: string) => call<DetailView>("server_detail", { name }),
   refreshServer: (name: string) => call<ServerView>("refresh_server", { name }),
   revokeServer: (name: string) => call<RevokeView>("revoke_server", { name }),
@@ -57,4 +59,5 @@ export const events = {
   onProgress: (f: (e: ProgressEvent) => void): Promise<UnlistenFn> => listen<ProgressEvent>("progress", (e) => f(e.payload)),
   onSignInFinished: (f: (e: SignInFinished) => void): Promise<UnlistenFn> =>
     listen<SignInFinished>("sign-in-finished", (e) => f(e.payload)),
+  onStepUp: (f: (e: StepUpAsked) => void): Promise<UnlistenFn> => listen<StepUpAsked>("step-up", (e) => f(e.payload)),
 };

@@ -1,7 +1,7 @@
 // The app's state in the page, and the actions that change it. Views read the
 // model and call actions; actions call the IPC layer and re-render.
 
-import { api, asCommandError, events, type CommandError, type ConnectView, type DetailView, type ServerView } from "./ipc";
+import { api, asCommandError, events, type CommandError, type ConnectView, type DetailView, type ServerView, type StepUpAsked } from "./ipc";
 import type { ToolView } from "./bindings/ToolView";
 
 export interface Flow {
@@ -19,6 +19,8 @@ export const model = {
   connect: new Map<string, ConnectView>(),
   tools: new Map<string, ToolView[]>(),
   flows: new Map<string, Flow>(),
+  /** A server's request for more access during a sign-in, waiting for the user. */
+  stepUps: new Map<string, StepUpAsked>(),
   detail: null as DetailView | null,
   /** An error to show in the detail pane, per server (or "" for global). */
   errors: new Map<string, CommandError>(),
@@ -118,6 +120,15 @@ export async function signIn(name: string): Promise<void> {
   render();
 }
 
+/** The user's answer to a step-up prompt: sign in again with more access, or stop. */
+export async function answerStepUp(name: string, approve: boolean): Promise<void> {
+  const ask = model.stepUps.get(name);
+  if (!ask) return;
+  model.stepUps.delete(name);
+  render();
+  await guard(name, () => api.answerStepUp(ask.flowId, approve));
+}
+
 export async function cancelSignIn(name: string): Promise<void> {
   const f = model.flows.get(name);
   if (f) await api.cancelSignIn(f.flowId);
@@ -193,8 +204,14 @@ export function wireEvents(): void {
       render();
     }
   });
+  void events.onStepUp((e) => {
+    model.stepUps.set(e.server, e);
+    if (model.selected !== e.server) model.selected = e.server;
+    render();
+  });
   void events.onSignInFinished(async (e) => {
     model.flows.delete(e.server);
+    model.stepUps.delete(e.server);
     if (e.error) model.errors.set(e.server, e.error);
     if (e.tools) {
       model.tools.set(e.server, e.tools);

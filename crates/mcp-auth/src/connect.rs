@@ -8,8 +8,13 @@
 //! [`ServerSession::perform`] runs `initialize` + `tools/list` (+ `tools/call`)
 //! with the current grant; a 401 or a 403 `insufficient_scope` challenge leads to
 //! a refresh or a new sign-in (step-up asks for the union of granted and demanded
-//! scopes), at most [`MAX_AUTHORIZATIONS`] times for one operation.
+//! scopes), at most [`MAX_AUTHORIZATIONS`] times for one operation. A step-up
+//! widens what the user allowed, so a face with a person in front of it sets a
+//! [`StepUpConsent`] and the new scopes are put to them first; the CLI, whose
+//! user asked for the operation that needs them, goes ahead.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +31,33 @@ use crate::browser::Opener;
 use crate::loopback::CancelSignal;
 use crate::address::canonical_resource;
 use crate::scope;
+
+/// What a server asks for when it wants more access (`403 insufficient_scope`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepUpRequest {
+    /// Scopes already granted (or requested) for this server.
+    pub held: Vec<String>,
+    /// The scopes the new sign-in will ask for: `held` ∪ the server's demand.
+    pub requested: Vec<String>,
+    /// The scopes in `requested` that are new.
+    pub added: Vec<String>,
+}
+
+impl StepUpRequest {
+    fn new(held: Vec<String>, demanded: &[String]) -> Self {
+        let requested = scope::union(&held, demanded);
+        let added = requested.iter().filter(|s| !held.contains(s)).cloned().collect();
+        StepUpRequest { held, requested, added }
+    }
+}
+
+pub type ConsentFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+
+/// Asked before a step-up sign-in: `true` to go on, `false` to stop with
+/// [`Error::StepUpDeclined`].
+pub trait StepUpConsent: Send + Sync {
+    fn approve<'a>(&'a self, request: &'a StepUpRequest) -> ConsentFuture<'a>;
+}
 
 /// Sign-ins allowed for one operation (the first one included).
 pub const MAX_AUTHORIZATIONS: u32 = 3;
@@ -164,6 +196,8 @@ pub struct ServerSession {
     pub sign_in_timeout: Duration,
     /// Told about each step of `connect`.
     pub on_progress: Option<ProgressHook>,
+    /// Asked before a step-up sign-in; `None` goes ahead.
+    pub step_up_consent: Option<Arc<dyn StepUpConsent>>,
 }
 
 impl ServerSession {
@@ -175,6 +209,7 @@ impl ServerSession {
             grant: None,
             sign_in_timeout: crate::signin::DEFAULT_SIGN_IN_TIMEOUT,
             on_progress: None,
+            step_up_consent: None,
         })
     }
 
@@ -273,13 +308,13 @@ impl ServerSession {
     ) -> Result<()> {
         let scopes = match step_up_from {
             Some(held) => {
-                let demanded = discovery
-                    .challenge
-                    .as_ref()
-                    .and_then(|c| c.scope.as_deref())
-                    .map(scope::split)
-                    .unwrap_or_default();
-                scope::with_offline_access(scope::union(&held, &demanded), discovery.auth_server.lists_scope("offline_access"))
+                let request = StepUpRequest::new(held, &demanded_scopes(&discovery));
+                if let Some(consent) = &self.step_up_consent {
+                    if !consent.approve(&request).await {
+                        return Err(Error::StepUpDeclined { scope: request.added.join(" ") });
+                    }
+                }
+                scope::with_offline_access(request.requested, discovery.auth_server.lists_scope("offline_access"))
             }
             None => self.authorizer.config.initial_scopes(&discovery),
         };
@@ -374,6 +409,11 @@ impl ServerSession {
             result,
         })
     }
+}
+
+/// The scopes a challenge demands.
+fn demanded_scopes(discovery: &Discovery) -> Vec<String> {
+    discovery.challenge.as_ref().and_then(|c| c.scope.as_deref()).map(scope::split).unwrap_or_default()
 }
 
 /// Shared handle type for the clock.

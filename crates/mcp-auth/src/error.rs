@@ -102,6 +102,8 @@ pub enum Error {
     Mcp { url: String, message: String },
     #[error("the server keeps asking for more permission (after {attempts} attempts); stopped")]
     StepUpLimit { attempts: u32 },
+    #[error("the server asked for more access ({scope}), which was declined")]
+    StepUpDeclined { scope: String },
     #[error("the system keychain is not available: {reason}")]
     Keychain { reason: String },
     #[error("the server list at {path} is damaged; it was set aside as {backup} and a new list was started")]
@@ -185,6 +187,7 @@ impl Error {
             SignInTimedOut { .. } => ErrorKind::TimedOut,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,
+            StepUpDeclined { .. } => ErrorKind::Cancelled,
             Mcp { .. } => ErrorKind::Server,
             InvalidRedirectUri { .. } | InvalidInput(_) | UnknownServer(_) => ErrorKind::InvalidInput,
         }

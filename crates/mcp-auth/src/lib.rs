@@ -44,7 +44,7 @@ pub mod vault;
 
 pub use browser::{BrowserUrl, HttpBrowser, Opener, PrintBrowser, SystemBrowser};
 pub use challenge::BearerChallenge;
-pub use connect::{ConnectStatus, ConnectStep, OauthDiscovery, Operation, OperationResult, ServerSession, ToolView};
+pub use connect::{ConnectStatus, ConnectStep, ConsentFuture, OauthDiscovery, Operation, OperationResult, ServerSession, StepUpConsent, StepUpRequest, ToolView};
 pub use discovery::{discover, AuthServerMetadata, Discovery, Probe, ProtectedResource};
 pub use error::{Error, ErrorKind, Result};
 pub use grant::{Clock, FixedClock, Grant, GrantSummary, SystemClock};

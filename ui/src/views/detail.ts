@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
-  cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, signIn,
+  answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, signIn,
 } from "../model";
 import type { ServerView } from "../ipc";
 import { confirm } from "./dialogs";
@@ -38,6 +38,22 @@ function scopesList(scopes: string[]): HTMLElement {
     const words = scopeWords(s);
     return h("li", { class: "scope" }, words ? h("span", {}, words) : null, h("code", {}, s));
   }));
+}
+
+/** A server asks for more access mid-sign-in: say what, in plain words, and let the user decide. */
+function stepUpCard(s: ServerView): HTMLElement | null {
+  const ask = model.stepUps.get(s.name);
+  if (!ask) return null;
+  return h("div", { class: "card step-up", role: "alertdialog", "aria-labelledby": "step-up-title" },
+    h("h3", { id: "step-up-title" }, "This server asks for more access"),
+    h("p", {}, "To finish, it wants you to allow:"),
+    scopesList(ask.added),
+    h("p", { class: "muted" }, "If you approve, your browser opens again so you can confirm with the server's sign-in service."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "step-up-approve", "data-key": "step-up-approve", onclick: () => void answerStepUp(s.name, true) }, "Approve and continue"),
+      h("button", { type: "button", id: "step-up-decline", "data-key": "step-up-decline", onclick: () => void answerStepUp(s.name, false) }, "Not now"),
+    ),
+  );
 }
 
 function signInCard(s: ServerView): HTMLElement {
@@ -131,7 +147,7 @@ export function detailPane(): HTMLElement {
     steps ? h("div", { class: "card" }, h("h3", {}, "Checking the server…"), progress(steps)) : null,
     connect?.status === "error" && !error ? errorCard({ kind: "network", message: "The server could not be checked.", detail: connect.error }) : null,
     model.settingsOpen.has(s.name) || oauth ? h("div", { class: "card" }, h("h3", {}, "Sign-in settings"), settingsForm(s, oauth)) : null,
-    !steps && !signedIn && !oauth ? signInCard(s) : null,
+    stepUpCard(s) ?? (!steps && !signedIn && !oauth ? signInCard(s) : null),
     signedIn ? review(s) : null,
     tools(s.name),
     actions(s),

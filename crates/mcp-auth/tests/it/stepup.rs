@@ -1,6 +1,8 @@
 //! Scope choice and step-up authorization (row 37).
 
-use mcp_auth::{cancel_pair, ClientConfig, Error, Operation};
+use std::sync::Arc;
+
+use mcp_auth::{cancel_pair, ClientConfig, ConsentFuture, Error, Operation, StepUpConsent, StepUpRequest};
 use serde_json::json;
 
 use crate::fixture::Fixture;
@@ -19,6 +21,44 @@ async fn step_up_asks_for_the_union_and_reuses_the_registration() {
     let scopes: Vec<String> = f.seen("/authorize").iter().map(|a| a.query["scope"].clone()).collect();
     assert_eq!(scopes, vec!["mcp:tools", "mcp:tools mcp:write"]);
     assert_eq!(f.seen("/register").len(), 1);
+}
+
+/// A person at the step-up prompt: records what was asked, answers `approve`.
+struct Person {
+    approve: bool,
+    asked: std::sync::Mutex<Vec<StepUpRequest>>,
+}
+
+impl StepUpConsent for Person {
+    fn approve<'a>(&'a self, request: &'a StepUpRequest) -> ConsentFuture<'a> {
+        self.asked.lock().unwrap().push(request.clone());
+        Box::pin(async move { self.approve })
+    }
+}
+
+#[tokio::test]
+async fn step_up_is_put_to_the_user_first_and_a_no_stops_it() {
+    for approve in [true, false] {
+        let f = Fixture::start().await;
+        f.set(|b| b.call_requires = vec!["mcp:tools".into(), "mcp:write".into()]);
+        let person = Arc::new(Person { approve, asked: Default::default() });
+        let mut s = session(&f.mcp_url(), ClientConfig::default());
+        s.step_up_consent = Some(person.clone());
+        let op = Operation::CallTool { name: "echo".into(), arguments: json!({}) };
+        let result = s.perform(&op, &SpyBrowser::following(), cancel_pair().1).await;
+        let asked = person.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 1, "asked once (the first sign-in is not a step-up)");
+        assert_eq!(asked[0].added, vec!["mcp:write"]);
+        assert_eq!(asked[0].requested, vec!["mcp:tools", "mcp:write"]);
+        if approve {
+            assert!(result.unwrap().result.is_some());
+            assert_eq!(f.seen("/authorize").len(), 2);
+        } else {
+            let err = result.unwrap_err();
+            assert!(matches!(&err, Error::StepUpDeclined { scope } if scope == "mcp:write"), "{err}");
+            assert_eq!(f.seen("/authorize").len(), 1, "no sign-in after a no");
+        }
+    }
 }
 
 #[tokio::test]
