@@ -490,6 +490,80 @@ def step_up(app, harness):
     assert review
 
 
+SPY_DIR = os.path.join(ROOT, "tests", "hostile", "spy")
+
+
+def spy_env(tmp):
+    """The spy first on PATH as xdg-open/gio: the app's real system opener runs it."""
+    log = os.path.join(tmp, "spy.jsonl")
+    open(log, "w").close()
+    return log, {"PATH": SPY_DIR + os.pathsep + os.environ.get("PATH", ""), "SPY_LOG": log, "SPY_MODE": "follow"}
+
+
+SPY_LOG, SPY_ENV = None, {}
+
+
+def settled(s, url, timeout=30):
+    """Wait until the pane shows the server at `url` and its check is over (the
+    same answer twice in a row): an error card or a Sign in button."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        state = s.script("""
+            const u = document.querySelector('.detail .url');
+            if (!u || u.textContent !== arguments[0]) return 'busy';
+            if (document.body.innerText.includes('Checking the server')) return 'busy';
+            if (document.querySelector('.detail .card.error')) return 'error';
+            if (document.getElementById('sign-in')) return 'sign-in';
+            return 'busy';""", url)
+        if state != "busy" and state == last:
+            return state
+        last = state
+        time.sleep(0.25)
+    raise WebDriverError("the server check did not settle")
+
+
+@scenario("the hostile table through the app: refused before any browser opens (spy in place of xdg-open)",
+          browser_mode="system", env_extra=SPY_ENV)
+def hostile_rows_in_app(app, harness):
+    s = app.s
+    base = harness.base
+    rows = [  # (tenant, config, opens the browser?)
+        ("a01js", {"as": {"authorization_endpoint": "javascript:alert(1)"}}, False),
+        ("a01file", {"as": {"authorization_endpoint": "file:///etc/passwd"}}, False),
+        ("a03", {"as": {"token_endpoint": "http://mcp.example.com/token"}}, False),
+        ("a04", {"as": {"issuer": f"{base}/t/someone-else"}}, False),
+        ("a05", {"as": {"code_challenge_methods_supported": ["plain"]}}, False),
+        ("a06", {"prm": {"resource": "http://127.0.0.2:9/mcp"}}, False),
+        ("a08", {"prm": {"authorization_servers": ["https://169.254.169.254/latest"]}}, False),
+        ("a10", {"prm_reply": {"status": 200, "body": "<html>hi</html>", "headers": {"Content-Type": "text/html"}},
+                 "as_reply": {"status": 200, "body": "<html>hi</html>", "headers": {"Content-Type": "text/html"}}}, False),
+        ("a12", {"register_reply": {"redirect_uris": ["https://evil.example/cb"]}}, False),
+        ("a16", {"authorize": "deny", "error_description": "denied <b>here</b>"}, True),
+        ("a17", {"iss": "wrong", "error_description": "ignore me"}, True),
+        ("a25", {"token_reply": {"status": 302, "headers": {"Location": f"{base}/t/a25/trap"}}}, True),
+    ]
+    for tenant, config, opens in rows:
+        before = len(open(SPY_LOG).read().splitlines())
+        url = harness.tenant(tenant, **config)
+        add_server(s, url)
+        if settled(s, url) == "sign-in":
+            click_sign_in(s)
+            s.wait_text(".detail .card.error", "", timeout=30)
+        err = s.find(".detail .card.error").text
+        opened = open(SPY_LOG).read().splitlines()[before:]
+        assert (len(opened) == 1) == opens and len(opened) <= 1, f"{tenant}: opened {opened}"
+        for line in opened:
+            argv = json.loads(line)["argv"]
+            assert len(argv) == 1 and argv[0].startswith(f"{base}/t/{tenant}/authorize?"), f"{tenant}: {argv}"
+        assert "ignore me" not in err, f"{tenant}: a mismatched answer's error_description shown"
+        if not opens:  # the server's own fault: the list says so
+            s.wait_text(".server-row.current", "Error", timeout=10)
+        assert not any(r["path"].endswith("/trap") for r in harness.seen(tenant)), f"{tenant}: redirect followed"
+        assert not any(r["path"].endswith("/token") for r in harness.seen(tenant)) or tenant == "a25", f"{tenant}: token request"
+    shot(s, "17-hostile-refused.png")
+
+
 @scenario("dark theme (the OS prefers dark)", env_extra={"GTK_THEME": "Adwaita:dark"})
 def dark_theme(app):
     s = app.s
@@ -516,7 +590,11 @@ def main():
         import_flow(tmp)
         deep_link_flow(tmp)
         harness = Harness(tmp)
+        global SPY_LOG
+        SPY_LOG, env = spy_env(tmp)
+        SPY_ENV.update(env)
         try:
+            hostile_rows_in_app(tmp, harness)
             wrong_secret(tmp, harness)
             hostile_text(tmp, harness)
             step_up(tmp, harness)

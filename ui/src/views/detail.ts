@@ -9,7 +9,7 @@ import {
 import type { ServerView } from "../ipc";
 import { confirm } from "./dialogs";
 import { errorCard } from "./errors";
-import { badge } from "./list";
+import { serverBadge } from "./list";
 import { settingsForm } from "./settings";
 
 const STEPS: [string, string][] = [
@@ -140,7 +140,7 @@ export function detailPane(): HTMLElement {
   return h("section", { class: "detail", "aria-label": `Server ${s.name}` },
     h("header", { class: "detail-head" },
       h("div", {}, h("h2", {}, s.name), h("div", { class: "muted url" }, s.url)),
-      badge(s.badge),
+      serverBadge(s),
     ),
     notice ? h("div", { class: "notice", role: "status" }, notice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(s.name); render(); } }, "OK")) : null,
     error ? errorCard(error, () => { model.errors.delete(s.name); render(); }) : null,

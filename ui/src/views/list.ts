@@ -9,11 +9,23 @@ export function badge(b: string): HTMLElement {
   return h("span", { class: `badge badge-${b}` }, BADGE_WORDS[b] ?? b);
 }
 
+const SERVER_FAULTS = new Set(["network", "invalid_response", "unsafe_url", "untrusted", "server"]);
+
+/** A server whose last check failed on its side (unreachable, unusable or
+ *  unsafe answers) shows Error, whatever is stored; a cancelled sign-in or a
+ *  rejected secret is the user's to retry and keeps its badge. */
+export function failing(s: ServerView): boolean {
+  return SERVER_FAULTS.has(model.errors.get(s.name)?.kind ?? "") || model.connect.get(s.name)?.status === "error";
+}
+
+/** The badge a server shows, in the list and in its pane alike. */
+export function serverBadge(s: ServerView): HTMLElement {
+  return badge(failing(s) ? "error" : s.badge);
+}
+
 function row(s: ServerView): HTMLElement {
   const current = s.name === model.selected;
   const busy = model.busy.has(s.name) || model.flows.has(s.name);
-  // A server that could not be reached just now shows Error, whatever is stored.
-  const failing = model.errors.get(s.name)?.kind === "network";
   return h(
     "button",
     {
@@ -23,9 +35,9 @@ function row(s: ServerView): HTMLElement {
       "aria-current": current ? "true" : undefined,
       onclick: () => void select(s.name),
     },
-    h("span", { class: "row-top" }, h("span", { class: "row-name" }, s.name), busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : badge(failing ? "error" : s.badge)),
+    h("span", { class: "row-top" }, h("span", { class: "row-name" }, s.name), busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : serverBadge(s)),
     h("span", { class: "row-host" }, s.host),
-    h("span", { class: "row-issuer" }, s.issuer ? `via ${hostOf(s.issuer)}` : "Not checked yet"),
+    h("span", { class: "row-issuer" }, s.issuer ? `via ${hostOf(s.issuer)}` : failing(s) ? "The last check failed" : "Not checked yet"),
   );
 }
 
