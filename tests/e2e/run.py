@@ -26,6 +26,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "hostile"))
+from control import Harness  # noqa: E402
 from webdriver import Session, WebDriverError  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -351,39 +353,6 @@ def mark_secret(value):
     if LEAK_DIR:
         with open(os.path.join(LEAK_DIR, "markers"), "a") as f:
             f.write(value + "\n")
-
-
-class Harness:
-    """The malicious-server harness (tests/hostile/harness.py): tenants a
-    scenario configures; every secret it mints goes to the leak scan's markers."""
-
-    def __init__(self, tmp):
-        markers = os.path.join(LEAK_DIR, "markers") if LEAK_DIR else os.path.join(tmp, "markers")
-        self.markers = markers
-        ready = os.path.join(tmp, "harness-ready")
-        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "hostile", "harness.py"),
-                                      "--markers", markers, "--ready", ready], stdout=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while not os.path.exists(ready) and time.time() < deadline:
-            time.sleep(0.05)
-        self.base = open(ready).read().strip()
-
-    def tenant(self, name, **config):
-        req = urllib.request.Request(f"{self.base}/_control/{name}", json.dumps(config).encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return json.load(r)["mcp"]
-
-    def seen(self, name):
-        with urllib.request.urlopen(f"{self.base}/_control/{name}", timeout=5) as r:
-            return json.load(r)["seen"]
-
-    def mark(self, *secrets_):
-        with open(self.markers, "a") as f:
-            f.write("".join(v + "\n" for v in secrets_))
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(5)
 
 
 def click_sign_in(s, timeout=30):

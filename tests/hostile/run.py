@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import traceback
-import urllib.request
+from control import Harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -42,17 +42,13 @@ class Run:
         self.n = 0
 
     def tenant(self, tenant, **config):
-        req = urllib.request.Request(f"{self.ctx.base}/_control/{tenant}", json.dumps(config).encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return json.load(r)["mcp"]
+        return self.ctx.harness.tenant(tenant, **config)
 
     def seen(self, tenant):
-        with urllib.request.urlopen(f"{self.ctx.base}/_control/{tenant}", timeout=5) as r:
-            return json.load(r)["seen"]
+        return self.ctx.harness.seen(tenant)
 
     def count(self, tenant, path_end, form_key=None):
-        return sum(1 for s in self.seen(tenant)
-                   if s["path"].endswith(path_end) and (form_key is None or form_key in s.get("form", [])))
+        return self.ctx.harness.count(tenant, path_end, form_key)
 
     def cli(self, *args, spy="follow", env=None, stdin=None, keep_stdout=True, timeout=60):
         """Runs mcp-auth; returns (exit code, parsed JSON or None, stdout, stderr)."""
@@ -435,17 +431,11 @@ def main():
     leak_dir = os.environ.get("MCP_AUTH_LEAK_DIR")
     ctx.evidence = os.path.join(leak_dir, "hostile-cli") if leak_dir else os.path.join(ctx.tmp, "evidence")
     os.makedirs(ctx.evidence, exist_ok=True)
-    markers = os.path.join(leak_dir, "markers") if leak_dir else os.path.join(ctx.tmp, "markers")
-    ready = os.path.join(ctx.tmp, "ready")
-    server = subprocess.Popen([sys.executable, os.path.join(HERE, "harness.py"), "--markers", markers,
-                               "--ready", ready], stdout=subprocess.DEVNULL)
+    ctx.harness = Harness(ctx.tmp)
+    ctx.base = ctx.harness.base
     passed = failed = 0
     only = sys.argv[1:]
     try:
-        deadline = time.time() + 10
-        while not os.path.exists(ready) and time.time() < deadline:
-            time.sleep(0.05)
-        ctx.base = open(ready).read().strip()
         for name, f in ROWS:
             if only and not any(o in name for o in only):
                 continue
@@ -460,8 +450,7 @@ def main():
                 if not isinstance(e, AssertionError):
                     traceback.print_exc()
     finally:
-        server.terminate()
-        server.wait(5)
+        ctx.harness.stop()
         shutil.rmtree(ctx.tmp, ignore_errors=True)
     print(f"hostile-cli: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
