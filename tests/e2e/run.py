@@ -237,7 +237,7 @@ def scenario(name, browser_mode="http", with_home=False, env_extra=None):
     return wrap
 
 
-@scenario("empty state, then the built-in demo server: try it, sign in, tools")
+@scenario("empty state, then the built-in demo server: try it, sign in, tools, refresh, clear, remove")
 def demo_flow(app):
     s = app.s
     s.wait_text(".empty", "No MCP servers yet")
@@ -250,6 +250,22 @@ def demo_flow(app):
     s.wait_text(".server-row", "Connected")
     s.wait_text(".review", "Read demo data")  # scope in plain words
     shot(s, "03-demo-signed-in.png")
+    # Reveal shows the token for the leak scan to look for everywhere else.
+    s.click_text(".token-row button", "Reveal")
+    mark_secret(s.find(".token").text)
+    s.click_text(".token-row button", "Hide")
+    # Refresh: a new access token from the refresh token.
+    s.click_text(".actions button", "Refresh")
+    s.wait_text(".notice", "Access renewed")
+    assert "Never" not in s.find(".review").text, "the last renewal is not shown"
+    # Clear: local data gone, the server stays in the list.
+    s.click_text(".actions button", "Clear…")
+    s.click_text(".modal button", "Clear")
+    s.wait_text(".server-row", "Needs sign-in", timeout=10)
+    # Remove: the list is empty again.
+    s.click_text(".actions button", "Remove…")
+    s.click_text(".modal button", "Remove")
+    s.wait_text(".empty", "No MCP servers yet", timeout=10)
 
 
 @scenario("add a server, settings, sign in, review, reveal, revoke → needs sign-in")
