@@ -36,6 +36,8 @@ pub mod registration;
 pub mod saved;
 pub mod scope;
 mod secret;
+#[cfg(target_os = "linux")]
+mod secret_service;
 pub mod servers;
 pub mod signin;
 pub mod store;
