@@ -101,3 +101,13 @@ fn settings_and_secrets_never_come_back_to_the_page() {
     assert!(!file.contains("SECRET-MARKER"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_step_up_answer_needs_a_waiting_prompt() {
+    // Allowed by the capability (not a permission error), and refused plainly
+    // when no sign-in is waiting for that answer; the e2e test answers a real one.
+    let (_app, w) = app(&temp_dir());
+    let err = invoke(&w, LOCAL, "answer_step_up", json!({"flowId": "nope", "approve": true})).unwrap_err();
+    assert_eq!(err["kind"], "invalid_input", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("no longer waiting"), "{err}");
+}
