@@ -70,7 +70,7 @@ pub fn add_server(state: State<'_, AppState>, url: String) -> CommandResult<Serv
 
 /// Discover at once after adding: where does this server stand?
 #[tauri::command]
-pub async fn discover_server<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<ConnectView> {
+pub async fn discover_server<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<ConnectStatus> {
     let store = state.store.clone();
     let entry = store.resolve(&name)?;
     let progress = |step: &str| events::emit(&app, PROGRESS, ProgressEvent { server: name.clone(), step: step.into() });
@@ -85,7 +85,7 @@ pub async fn discover_server<R: Runtime>(app: AppHandle<R>, state: State<'_, App
     keep_discovery(&store, &name, &session)?;
     progress("done");
     let (status, _pending) = result?;
-    Ok(status.into())
+    Ok(status)
 }
 
 #[tauri::command]
@@ -182,7 +182,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
             Ok(r) => SignInFinished {
                 flow_id,
                 server: name,
-                tools: Some(r.tools.into_iter().map(|t| ToolView { name: t.name, description: t.description }).collect()),
+                tools: Some(r.tools),
                 error: None,
             },
             Err(e) => SignInFinished { flow_id, server: name, tools: None, error: Some(e.into()) },
@@ -298,7 +298,7 @@ pub fn import_scan(state: State<'_, AppState>) -> CommandResult<Vec<ImportCandid
 }
 
 #[derive(Debug, Deserialize, TS)]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportChoice {
     pub url: String,

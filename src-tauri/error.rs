@@ -10,7 +10,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 #[error("{message}")]
 pub struct CommandError {
     #[ts(type = "string")]

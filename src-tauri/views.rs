@@ -6,14 +6,14 @@
 //! returns a bare string on an explicit click.
 
 use mcp_auth::servers::{RedirectMode, ServerEntry};
-use mcp_auth::{ConnectStatus, GrantSummary};
+use mcp_auth::{GrantSummary, ToolView};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// The badge of a server in the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub enum Badge {
     Connected,
     NeedsSignIn,
@@ -23,7 +23,7 @@ pub enum Badge {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct ServerView {
     pub name: String,
     pub url: String,
@@ -102,71 +102,14 @@ impl ServerView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub struct ToolView {
-    pub name: String,
-    pub description: Option<String>,
-}
-
-/// The same four states as `mcp-auth connect`, with the same field names.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub enum ConnectView {
-    Success { server_name: String, tools: Vec<ToolView> },
-    RequiresOauthConfig { server_name: String, auth_type: String, oauth_discovery: OauthDiscoveryView },
-    RequiresAuth { server_name: String, auth_type: String, auth_url: String },
-    Error { server_name: String, error: String },
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
-pub struct OauthDiscoveryView {
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub issuer: String,
-    pub suggested_client_id: Option<String>,
-    pub suggested_redirect_uri: String,
-    pub suggested_scope: Option<String>,
-    pub scopes: Vec<String>,
-    pub needs_client_secret: bool,
-}
-
-impl From<ConnectStatus> for ConnectView {
-    fn from(s: ConnectStatus) -> Self {
-        match s {
-            ConnectStatus::Success { server_name, tools } => ConnectView::Success {
-                server_name,
-                tools: tools.into_iter().map(|t| ToolView { name: t.name, description: t.description }).collect(),
-            },
-            ConnectStatus::RequiresOauthConfig { server_name, auth_type, oauth_discovery: d } => ConnectView::RequiresOauthConfig {
-                server_name,
-                auth_type: auth_type.into(),
-                oauth_discovery: OauthDiscoveryView {
-                    authorization_endpoint: d.authorization_endpoint,
-                    token_endpoint: d.token_endpoint,
-                    issuer: d.issuer,
-                    suggested_client_id: d.suggested_client_id,
-                    suggested_redirect_uri: d.suggested_redirect_uri,
-                    suggested_scope: d.suggested_scope,
-                    scopes: d.scopes,
-                    needs_client_secret: d.needs_client_secret,
-                },
-            },
-            ConnectStatus::RequiresAuth { server_name, auth_type, auth_url } => {
-                ConnectView::RequiresAuth { server_name, auth_type: auth_type.into(), auth_url }
-            }
-            ConnectStatus::Error { server_name, error } => ConnectView::Error { server_name, error },
-        }
-    }
-}
+// `ConnectView`, `OauthDiscoveryView` and `ToolView` are the engine's own
+// `ConnectStatus`, `OauthDiscovery` and `ToolView` (its `ts` feature writes
+// their TypeScript): the page gets what `mcp-auth connect` prints.
 
 /// The review screen.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct DetailView {
     pub server: ServerView,
     /// The access token's claims when it is a JWT: decoded for display only,
@@ -176,7 +119,7 @@ pub struct DetailView {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct ClaimView {
     pub name: String,
     pub value: String,
@@ -185,7 +128,7 @@ pub struct ClaimView {
 /// Editable settings of a server (the configure form).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct SettingsInput {
     pub client_id: Option<String>,
     pub redirect_uri: Option<String>,
@@ -195,7 +138,7 @@ pub struct SettingsInput {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct SignInStarted {
     pub flow_id: String,
     /// The validated authorization URL, for "copy the link instead".
@@ -206,7 +149,7 @@ pub struct SignInStarted {
 /// the page answers with `answer_step_up`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct StepUpAsked {
     pub flow_id: String,
     pub server: String,
@@ -219,7 +162,7 @@ pub struct StepUpAsked {
 /// Sent as the `sign-in-finished` event.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct SignInFinished {
     pub flow_id: String,
     pub server: String,
@@ -230,7 +173,7 @@ pub struct SignInFinished {
 /// Sent as the `progress` event while a server is discovered.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct ProgressEvent {
     pub server: String,
     /// `contacting`, `metadata`, `registering`, `done`.
@@ -239,7 +182,7 @@ pub struct ProgressEvent {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct RevokeView {
     pub server_confirmed: bool,
     pub deleted_locally: bool,
@@ -248,7 +191,7 @@ pub struct RevokeView {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct ImportCandidate {
     pub client: String,
     pub client_name: String,
@@ -264,7 +207,7 @@ pub struct ImportCandidate {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../ui/src/bindings/")]
+#[ts(export)]
 pub struct DemoView {
     pub url: String,
     pub server: ServerView,

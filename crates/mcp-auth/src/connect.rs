@@ -62,8 +62,11 @@ pub trait StepUpConsent: Send + Sync {
 /// Sign-ins allowed for one operation (the first one included).
 pub const MAX_AUTHORIZATIONS: u32 = 3;
 
+/// Where a server stands: the four states `mcp-auth connect` prints, with the
+/// field names MCP users know; the app's page gets the same value.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "ConnectView"))]
 pub enum ConnectStatus {
     Success {
         server_name: String,
@@ -86,6 +89,7 @@ pub enum ConnectStatus {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ToolView {
     pub name: String,
     pub description: Option<String>,
@@ -100,6 +104,7 @@ impl From<Tool> for ToolView {
 /// What the configuration form is pre-filled with.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "OauthDiscoveryView"))]
 pub struct OauthDiscovery {
     pub authorization_endpoint: String,
     pub token_endpoint: String,

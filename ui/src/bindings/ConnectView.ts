@@ -3,6 +3,7 @@ import type { OauthDiscoveryView } from "./OauthDiscoveryView";
 import type { ToolView } from "./ToolView";
 
 /**
- * The same four states as `mcp-auth connect`, with the same field names.
+ * Where a server stands: the four states `mcp-auth connect` prints, with the
+ * field names MCP users know; the app's page gets the same value.
  */
 export type ConnectView = { "status": "success", serverName: string, tools: Array<ToolView>, } | { "status": "requires_oauth_config", serverName: string, authType: string, oauthDiscovery: OauthDiscoveryView, } | { "status": "requires_auth", serverName: string, authType: string, authUrl: string, } | { "status": "error", serverName: string, error: string, };
