@@ -245,7 +245,7 @@ def demo_flow(app):
     s.click_text("button", "Try it with a demo server")
     s.find("#sign-in", timeout=30)
     shot(s, "02-demo-added.png")
-    s.find("#sign-in").click()
+    click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     s.wait_text(".server-row", "Connected")
     s.wait_text(".review", "Read demo data")  # scope in plain words
@@ -280,8 +280,8 @@ def sdk_flow(app, sdk_url):
     scope = s.find("#set-scope")
     assert scope.attr("value") == "mcp:tools", scope.attr("value")
     shot(s, "05-settings.png")
-    s.click_text(".form-actions button", "Save")
-    s.find("#sign-in", timeout=30).click()
+    save_settings(s)
+    click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     s.wait_text(".tools", "greet")
     review = s.wait_text(".review", "Use the server's tools")
@@ -325,7 +325,7 @@ def down_server(app):
 def cancelled(app):
     s = app.s
     s.click_text("button", "Try it with a demo server")
-    s.find("#sign-in", timeout=30).click()
+    click_sign_in(s)
     s.wait_text(".waiting", "Waiting for you to finish in your browser", timeout=20)
     shot(s, "10-waiting-for-browser.png")
     s.click_text(".waiting button", "Cancel")
@@ -358,8 +358,8 @@ def deep_link_flow(app):
     s.find("#mode-link").click()
     assert s.find("#set-redirect").attr("value") == "dev.mcpauth.manager:/callback"
     shot(s, "12-app-link-settings.png")
-    s.click_text(".form-actions button", "Save")
-    s.find("#sign-in", timeout=30).click()
+    save_settings(s)
+    click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=40)
     s.wait_text(".server-row", "Connected")
 
@@ -369,6 +369,16 @@ def mark_secret(value):
     if LEAK_DIR:
         with open(os.path.join(LEAK_DIR, "markers"), "a") as f:
             f.write(value + "\n")
+
+
+def save_settings(s, timeout=30):
+    """Save the settings form and wait until it has closed (saved, and the check it starts is under way)."""
+    s.click_text(".form-actions button", "Save")
+    deadline = time.time() + timeout
+    while s.exists("#set-scope"):
+        if time.time() > deadline:
+            raise WebDriverError("the settings form did not close after Save")
+        time.sleep(0.1)
 
 
 def click_sign_in(s, timeout=30):
@@ -401,7 +411,7 @@ def wrong_secret(app, harness):
     add_server(s, url)
     s.find("#set-client-id", timeout=30).send_keys("e2e-confidential")
     s.find("#set-secret").send_keys(wrong)
-    s.click_text(".form-actions button", "Save")
+    save_settings(s)
     click_sign_in(s)
     err = s.wait_text(".card.error", "client", timeout=30)
     assert wrong not in s.script("return document.documentElement.outerHTML;")
@@ -410,7 +420,7 @@ def wrong_secret(app, harness):
     s.click_text(".actions button", "Settings")
     s.click_text(".field-row button", "Replace")
     s.find("#set-secret").send_keys(right)
-    s.click_text(".form-actions button", "Save")
+    save_settings(s)
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     s.wait_text(".server-row", "Connected")
