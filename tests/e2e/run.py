@@ -156,6 +156,10 @@ class App:
                             ignore=shutil.ignore_patterns("home"), dirs_exist_ok=True)
 
 
+def app_alive():
+    return subprocess.run(["pgrep", "-f", APP], capture_output=True).returncode == 0
+
+
 def reap_apps(grace=5):
     """End every instance of the app under test, and wait until they are gone."""
     deadline = time.time() + grace
@@ -183,7 +187,9 @@ results = []
 # The one failure that is the harness's, not the app's: the WebDriver
 # connection dropping (WebKitWebDriver under Xvfb drops it now and then while
 # the app runs normally). A scenario that hits it runs again in a fresh session,
-# up to three times, and the output says so. Assertion failures are never retried.
+# up to five times (a full run sees it in about one scenario attempt in four),
+# and the output says so. Assertion failures are never retried.
+ATTEMPTS = 5
 INFRA_ERRORS = (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError, TimeoutError)
 
 
@@ -193,7 +199,7 @@ def scenario(name, browser_mode="http", with_home=False, env_extra=None):
             only = os.environ.get("E2E_ONLY")
             if only and f.__name__ not in only.split(","):
                 return
-            for attempt in (1, 2, 3):
+            for attempt in range(1, ATTEMPTS + 1):
                 started = time.time()
                 config = tempfile.mkdtemp(prefix="cfg-", dir=tmp)
                 app = None
@@ -209,14 +215,20 @@ def scenario(name, browser_mode="http", with_home=False, env_extra=None):
                     print(f"ok   {name} ({time.time() - started:.1f}s){note}", flush=True)
                     return
                 except INFRA_ERRORS as e:
+                    # A dropped connection is the harness's only if the app lives on:
+                    # an app that exited (a crash) fails the scenario, never retried.
+                    if app and not app_alive():
+                        results.append((name, False, f"the app exited during the scenario ({e})"))
+                        print(f"FAIL {name}: the app exited during the scenario ({e}); see {app.log.name}", flush=True)
+                        return
                     if os.environ.get("E2E_DEBUG") and app:
                         app.log.flush()
                         noise = ("portal", "pw.conf", "Gtk-WARNING", "dbus-daemon", "SpiRegistry")
                         lines = [l for l in open(app.log.name).read().splitlines() if not any(n in l for n in noise)]
                         print("\n".join(lines[-25:]), flush=True)
-                    if attempt == 3:
+                    if attempt == ATTEMPTS:
                         results.append((name, False, str(e)))
-                        print(f"FAIL {name}: WebDriver connection lost three times: {e}", flush=True)
+                        print(f"FAIL {name}: WebDriver connection lost {ATTEMPTS} times: {e}", flush=True)
                     else:
                         print(f"..   {name}: WebDriver connection lost ({e}); once more in a fresh session", flush=True)
                 except Exception as e:  # a failed scenario must not stop the others
