@@ -7,8 +7,10 @@ Each row gets its own harness tenant and config dir; the keychain is the real
 one of the surrounding scripts/with-keyring session. Every command's output
 goes to $MCP_AUTH_LEAK_DIR/hostile-cli (or a temp dir) for the leak scan,
 except the stdout of `mcp-auth token`, whose whole point is to print a token.
-The rows of the table that only the app can show (18, 36) run in
-tests/e2e/run.py; 29 (clock) and 32 (killed writer) only in the engine's tests.
+The rows only the app can show (18, 36) run in tests/e2e/run.py and
+tests/ipc.rs; 7 (a resource without a path: a tenant always has one), 19
+(stray requests at the listener), 29 (clock) and 32 (a killed writer) run in
+the engine's tests (crates/mcp-auth/tests/it/), and 34 is the leak scan.
 
 Prints one line per row and ends with "hostile-cli: N passed, M failed".
 """
