@@ -50,6 +50,7 @@ async function guard<T>(key: string, work: () => Promise<T>): Promise<T | undefi
     return await work();
   } catch (e) {
     model.errors.set(key, asCommandError(e));
+    model.notices.delete(key); // an earlier "Saved." must not sit above the error
     return undefined;
   } finally {
     model.busy.delete(key);
@@ -212,7 +213,10 @@ export function wireEvents(): void {
   void events.onSignInFinished(async (e) => {
     model.flows.delete(e.server);
     model.stepUps.delete(e.server);
-    if (e.error) model.errors.set(e.server, e.error);
+    if (e.error) {
+      model.errors.set(e.server, e.error);
+      model.notices.delete(e.server);
+    }
     if (e.tools) {
       model.tools.set(e.server, e.tools);
       model.notices.set(e.server, "Signed in and verified.");
