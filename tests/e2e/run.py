@@ -530,7 +530,7 @@ def settled(s, url, timeout=30):
     raise WebDriverError("the server check did not settle")
 
 
-@scenario("the hostile table through the app: refused before any browser opens (spy in place of xdg-open)",
+@scenario("the hostile table through the app: refused before any browser opens (spy in place of xdg-open); row 35",
           browser_mode="system", env_extra=SPY_ENV)
 def hostile_rows_in_app(app, harness):
     s = app.s
@@ -543,11 +543,15 @@ def hostile_rows_in_app(app, harness):
         ("a05", {"as": {"code_challenge_methods_supported": ["plain"]}}, False),
         ("a06", {"prm": {"resource": "http://127.0.0.2:9/mcp"}}, False),
         ("a08", {"prm": {"authorization_servers": ["https://169.254.169.254/latest"]}}, False),
+        ("a09", {"prm_reply": {"status": 200, "body": "[", "repeat": 20_000_000,
+                               "headers": {"Content-Type": "application/json"}}}, False),
         ("a10", {"prm_reply": {"status": 200, "body": "<html>hi</html>", "headers": {"Content-Type": "text/html"}},
                  "as_reply": {"status": 200, "body": "<html>hi</html>", "headers": {"Content-Type": "text/html"}}}, False),
         ("a12", {"register_reply": {"redirect_uris": ["https://evil.example/cb"]}}, False),
         ("a16", {"authorize": "deny", "error_description": "denied <b>here</b>"}, True),
         ("a17", {"iss": "wrong", "error_description": "ignore me"}, True),
+        ("a24", {"token_reply": {"status": 200, "body": json.dumps({"token_type": "Bearer"}),
+                                 "headers": {"Content-Type": "application/json"}}}, True),
         ("a25", {"token_reply": {"status": 302, "headers": {"Location": f"{base}/t/a25/trap"}}}, True),
     ]
     for tenant, config, opens in rows:
@@ -567,8 +571,19 @@ def hostile_rows_in_app(app, harness):
         if not opens:  # the server's own fault: the list says so
             s.wait_text(".server-row.current", "Error", timeout=10)
         assert not any(r["path"].endswith("/trap") for r in harness.seen(tenant)), f"{tenant}: redirect followed"
-        assert not any(r["path"].endswith("/token") for r in harness.seen(tenant)) or tenant == "a25", f"{tenant}: token request"
+        assert not any(r["path"].endswith("/token") for r in harness.seen(tenant)) or tenant in ("a24", "a25"), \
+            f"{tenant}: token request"
     shot(s, "17-hostile-refused.png")
+    # Row 35: the revocation endpoint is down: local copies go anyway, and the user is told.
+    url = harness.tenant("a35", revoke="down")
+    add_server(s, url)
+    settled(s, url)
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.click_text(".actions button", "Revoke…")
+    s.click_text(".modal button", "Revoke")
+    s.wait_text(".notice", "could not confirm", timeout=20)
+    s.wait_text(".server-row.current", "Needs sign-in", timeout=10)
 
 
 @scenario("dark theme (the OS prefers dark)", env_extra={"GTK_THEME": "Adwaita:dark"})
