@@ -192,7 +192,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"mcp": f"{h.base}/t/{name}/mcp", "issuer": f"{h.base}/t/{name}"})
             t = h.tenant(name)
             with h.lock:
-                return self.reply(200, {"seen": t.seen, "signed_in": len(t.access)})
+                report = {"seen": list(t.seen), "signed_in": len(t.access)}
+            return self.reply(200, report)
         for prefix, kind in (("/.well-known/oauth-protected-resource/t/", "prm"),
                              ("/.well-known/oauth-authorization-server/t/", "as"),
                              ("/.well-known/openid-configuration/t/", "as")):
