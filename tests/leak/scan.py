@@ -23,10 +23,13 @@ LEAK_DIR is $MCP_AUTH_LEAK_DIR of scripts/test. The suites fill it with:
 
 A hit is reported by file and marker kind, never with the marker itself.
 The scan first proves it can fail: it plants a marker in a scratch copy and
-must find it; and it refuses to pass with markers missing a kind, since a scan
-with nothing to look for proves nothing.
+must find it; it refuses to pass with markers missing a kind, since a scan
+with nothing to look for proves nothing; and it refuses to pass when an e2e
+scenario's IPC recording holds no command reply (the recorder saw nothing).
 """
 
+import glob
+import json
 import os
 import re
 import sys
@@ -87,6 +90,24 @@ def self_test(markers):
         return len(hits) == 1
 
 
+def recorder_blind_spots(root):
+    """e2e scenario dirs whose IPC recording holds no command reply: the page's
+    recorder saw nothing (Tauri fell back to another transport?), so their
+    'no secret in IPC replies' would prove nothing."""
+    blind, seen = [], 0
+    for path in glob.glob(os.path.join(root, "e2e", "*", "ipc-replies.json")):
+        seen += 1
+        try:
+            entries = json.load(open(path))
+        except ValueError:
+            entries = []
+        if not any("cmd" in e for e in entries if isinstance(e, dict)):
+            blind.append(os.path.relpath(path, root))
+    if os.path.isdir(os.path.join(root, "e2e")) and seen == 0:
+        blind.append("e2e/ (no IPC recording at all)")
+    return blind
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -106,6 +127,10 @@ def main():
         return 1
     if not self_test(markers):
         print("leak scan: FAILED: the scan did not find a planted marker")
+        return 1
+    blind = recorder_blind_spots(root)
+    if blind:
+        print("leak scan: FAILED: the page's IPC recorder saw no command reply in: " + ", ".join(blind))
         return 1
     hits, files, size = scan(root, markers, os.path.abspath(path))
     print(f"leak scan: {files} files, {size / 1e6:.1f} MB searched under {root}")
