@@ -40,7 +40,7 @@ fn view(store: &Store<KeychainVault>, name: &str) -> CommandResult<ServerView> {
     Ok(ServerView::of(s, has_client_secret(&list, s)))
 }
 
-fn session_for(store: &Store<KeychainVault>, entry: &ServerEntry) -> CommandResult<ServerSession> {
+fn session_for(store: &Arc<Store<KeychainVault>>, entry: &ServerEntry) -> CommandResult<ServerSession> {
     Ok(store.open_session(entry, &Overrides::default(), HttpClient::new(Limits::default())?, Arc::new(SystemClock))?)
 }
 
@@ -322,7 +322,9 @@ pub fn import_add(state: State<'_, AppState>, choices: Vec<ImportChoice>) -> Com
         if list.find(&c.url).is_some() {
             continue;
         }
-        let wish = (!list.servers.iter().any(|s| s.name == c.name)).then_some(c.name.as_str());
+        // A name like another server's URL or host gives way to one made from
+        // the server's own host.
+        let wish = Some(c.name.as_str()).filter(|n| list.name_problem(n, &c.url).is_none());
         let entry = state.store.add(&c.url, wish, &SystemClock)?;
         state.store.edit(&entry.name, |e| e.imported_from = Some(c.client.clone()))?;
         if c.move_credential {

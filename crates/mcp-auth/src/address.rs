@@ -60,6 +60,135 @@ fn is_forbidden_v4(v4: Ipv4Addr) -> bool {
         || v4 == Ipv4Addr::new(100, 100, 100, 200) // Alibaba Cloud metadata
 }
 
+/// How far from the user an address is: this computer, the local network, or
+/// the internet. Ordered: a server may send the engine only to addresses of its
+/// own class or farther out (hostile row 41), so a server on the internet cannot
+/// turn the app against a router's admin page or a service on localhost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AddressClass {
+    Loopback,
+    Private,
+    Public,
+}
+
+impl AddressClass {
+    pub fn of(ip: IpAddr) -> AddressClass {
+        #[cfg(any(test, feature = "test-seams"))]
+        if let Some(class) = seam::class_of(ip) {
+            return class;
+        }
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        };
+        match ip {
+            IpAddr::V4(v4) if v4.is_loopback() => AddressClass::Loopback,
+            IpAddr::V4(v4) => {
+                let [a, b, ..] = v4.octets();
+                // RFC 1918, and the shared address space (RFC 6598) carriers and
+                // VPNs use inside their networks.
+                if v4.is_private() || (a == 100 && (64..128).contains(&b)) {
+                    AddressClass::Private
+                } else {
+                    AddressClass::Public
+                }
+            }
+            IpAddr::V6(v6) if v6.is_loopback() => AddressClass::Loopback,
+            // Unique local addresses (fc00::/7).
+            IpAddr::V6(v6) if (v6.segments()[0] & 0xfe00) == 0xfc00 => AddressClass::Private,
+            IpAddr::V6(_) => AddressClass::Public,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            AddressClass::Loopback => "this computer",
+            AddressClass::Private => "the local network",
+            AddressClass::Public => "the internet",
+        }
+    }
+}
+
+/// Which addresses one server may make the engine contact: those of the
+/// server's own class or farther out, or any when the user allowed it for that
+/// server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    nearest: AddressClass,
+}
+
+impl Reach {
+    /// No restriction: a server on this computer, a server the user allowed,
+    /// or a request that serves no server (an endpoint the user typed).
+    pub const ANY: Reach = Reach { nearest: AddressClass::Loopback };
+
+    pub fn for_class(class: AddressClass) -> Reach {
+        Reach { nearest: class }
+    }
+
+    /// The reach of a server at these addresses: the farthest class among them
+    /// wins (a name that resolves to a public and a loopback address is a
+    /// public server, and its loopback address is then refused too).
+    pub fn for_addresses(addrs: impl IntoIterator<Item = IpAddr>) -> Reach {
+        let farthest = addrs.into_iter().map(AddressClass::of).max().unwrap_or(AddressClass::Public);
+        Reach::for_class(farthest)
+    }
+
+    pub fn allows(self, ip: IpAddr) -> bool {
+        AddressClass::of(ip) >= self.nearest
+    }
+
+    pub fn server_class(self) -> AddressClass {
+        self.nearest
+    }
+}
+
+/// The address-class override the tests use to stand a loopback address in for
+/// one on the internet or the local network. Compiled only into test builds
+/// (the `test-seams` feature, which only dev-dependencies turn on): a shipped
+/// binary has no such table and reads no such variable.
+#[cfg(any(test, feature = "test-seams"))]
+pub mod seam {
+    use std::collections::HashMap;
+    use std::net::IpAddr;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::AddressClass;
+
+    /// `MCP_AUTH_TEST_ADDRESS_CLASSES="127.0.0.2=public,127.0.0.3=private"`
+    /// for a test build of the binary.
+    pub const ENV: &str = "MCP_AUTH_TEST_ADDRESS_CLASSES";
+
+    fn table() -> &'static Mutex<HashMap<IpAddr, AddressClass>> {
+        static TABLE: OnceLock<Mutex<HashMap<IpAddr, AddressClass>>> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            let mut map = HashMap::new();
+            for pair in std::env::var(ENV).unwrap_or_default().split(',') {
+                let Some((ip, class)) = pair.split_once('=') else { continue };
+                let class = match class.trim() {
+                    "public" => AddressClass::Public,
+                    "private" => AddressClass::Private,
+                    "loopback" => AddressClass::Loopback,
+                    _ => continue,
+                };
+                if let Ok(ip) = ip.trim().parse() {
+                    map.insert(ip, class);
+                }
+            }
+            Mutex::new(map)
+        })
+    }
+
+    /// Treat `ip` as an address of `class` in this process.
+    pub fn set_class(ip: IpAddr, class: AddressClass) {
+        table().lock().unwrap().insert(ip, class);
+    }
+
+    pub(super) fn class_of(ip: IpAddr) -> Option<AddressClass> {
+        table().lock().unwrap().get(&ip).copied()
+    }
+}
+
 /// Parse and check a URL the engine will send a request to.
 pub fn check_endpoint(raw: &str) -> Result<Url> {
     check_url_text(raw)?;
@@ -210,6 +339,36 @@ mod tests {
             let err = check_endpoint(bad).expect_err(bad);
             assert_eq!(err.kind(), crate::ErrorKind::UnsafeUrl, "{bad}");
         }
+    }
+
+    #[test]
+    fn address_classes() {
+        let class = |s: &str| AddressClass::of(s.parse().unwrap());
+        assert_eq!(class("127.0.0.1"), AddressClass::Loopback);
+        assert_eq!(class("::1"), AddressClass::Loopback);
+        assert_eq!(class("::ffff:127.0.0.1"), AddressClass::Loopback);
+        for private in ["10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "fd12::1", "::ffff:192.168.0.1"] {
+            assert_eq!(class(private), AddressClass::Private, "{private}");
+        }
+        for public in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2001:db8::1", "93.184.216.34"] {
+            assert_eq!(class(public), AddressClass::Public, "{public}");
+        }
+    }
+
+    #[test]
+    fn reach_goes_outward_only() {
+        let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
+        let public = Reach::for_addresses([ip("8.8.8.8")]);
+        assert!(public.allows(ip("1.1.1.1")));
+        assert!(!public.allows(ip("192.168.0.1")));
+        assert!(!public.allows(ip("127.0.0.1")));
+        let private = Reach::for_addresses([ip("10.0.0.5")]);
+        assert!(private.allows(ip("192.168.0.1")) && private.allows(ip("1.1.1.1")));
+        assert!(!private.allows(ip("127.0.0.1")));
+        assert!(Reach::for_addresses([ip("127.0.0.1")]).allows(ip("127.0.0.1")));
+        // A name with a public and a loopback address is a public server.
+        assert_eq!(Reach::for_addresses([ip("127.0.0.1"), ip("8.8.8.8")]).server_class(), AddressClass::Public);
+        assert!(Reach::ANY.allows(ip("127.0.0.1")));
     }
 
     #[test]

@@ -59,6 +59,21 @@ pub trait StepUpConsent: Send + Sync {
     fn approve<'a>(&'a self, request: &'a StepUpRequest) -> ConsentFuture<'a>;
 }
 
+pub type GrantFuture<'a> = Pin<Box<dyn Future<Output = Result<Grant>> + Send + 'a>>;
+pub type SharedRefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<Grant>>> + Send + 'a>>;
+
+/// Where a session's grant is kept for other processes (the vault, for a
+/// stored server). Every refresh of a kept grant goes through it, so that one
+/// cross-process lock and a fresh read of the vault guard each refresh, by any
+/// face (hostile row 40).
+pub trait GrantShelf: Send + Sync {
+    /// Refresh `held` with `refresh`, under the grant's lock and after reading
+    /// the vault again: a grant another process stored meanwhile is handed back
+    /// instead of refreshing. `Ok(None)`: the grant can no longer be refreshed
+    /// (sign in again).
+    fn refresh<'a>(&'a self, held: &'a Grant, refresh: &'a (dyn Fn(Grant) -> GrantFuture<'a> + Send + Sync)) -> SharedRefreshFuture<'a>;
+}
+
 /// Sign-ins allowed for one operation (the first one included).
 pub const MAX_AUTHORIZATIONS: u32 = 3;
 
@@ -203,6 +218,9 @@ pub struct ServerSession {
     pub on_progress: Option<ProgressHook>,
     /// Asked before a step-up sign-in; `None` goes ahead.
     pub step_up_consent: Option<Arc<dyn StepUpConsent>>,
+    /// Where the grant is kept for other processes; `None` for a session whose
+    /// grant lives only in memory.
+    pub shelf: Option<Arc<dyn GrantShelf>>,
 }
 
 impl ServerSession {
@@ -215,6 +233,7 @@ impl ServerSession {
             sign_in_timeout: crate::signin::DEFAULT_SIGN_IN_TIMEOUT,
             on_progress: None,
             step_up_consent: None,
+            shelf: None,
         })
     }
 
@@ -334,24 +353,28 @@ impl ServerSession {
     /// refreshed (no refresh token, `invalid_grant`, another issuer now) and a
     /// new sign-in is needed.
     async fn try_refresh(&mut self, discovery: &Discovery) -> Result<bool> {
-        let Some(g) = self.grant.as_ref().filter(|g| g.refresh_token.is_some()) else {
+        let Some(held) = self.grant.clone().filter(|g| g.refresh_token.is_some()) else {
             return Ok(false);
         };
-        if g.issuer != discovery.auth_server.issuer || !discovery.auth_server.allows_refresh() {
+        if held.issuer != discovery.auth_server.issuer || !discovery.auth_server.allows_refresh() {
             self.grant = None;
             return Ok(false);
         }
-        match self.authorizer.refresh(discovery, g).await {
-            Ok(next) => {
-                self.grant = Some(next);
-                Ok(true)
+        let next = match &self.shelf {
+            Some(shelf) => {
+                let authorizer = &self.authorizer;
+                let refresh = move |g: Grant| -> GrantFuture<'_> { Box::pin(async move { authorizer.refresh(discovery, &g).await }) };
+                shelf.refresh(&held, &refresh).await?
             }
-            Err(Error::InvalidGrant { .. }) => {
-                self.grant = None;
-                Ok(false)
-            }
-            Err(e) => Err(e),
-        }
+            None => match self.authorizer.refresh(discovery, &held).await {
+                Ok(next) => Some(next),
+                Err(Error::InvalidGrant { .. }) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let refreshed = next.is_some();
+        self.grant = next;
+        Ok(refreshed)
     }
 
     /// Run an operation, signing in, refreshing or stepping up as the server asks.
@@ -373,12 +396,21 @@ impl ServerSession {
                 Err(Error::Unauthorized { status, challenge, .. }) => (status, challenge),
                 Err(e) => return Err(e),
             };
-            let step_up = status == 403 && challenge.as_ref().is_some_and(BearerChallenge::is_insufficient_scope);
+            // A step-up is a server asking for more than the user allowed: a 403
+            // `insufficient_scope`, or a 401 whose challenge names scopes the
+            // held grant lacks (hostile row 44). A new sign-in for either asks
+            // the user first; it never widens a grant silently.
+            let held = self.grant.as_ref().map(|g| scope::union(&g.scopes, &g.requested_scopes));
+            let wider = held.as_ref().is_some_and(|held| {
+                let demanded = challenge.as_ref().and_then(|c| c.scope.as_deref()).map(scope::split).unwrap_or_default();
+                demanded.iter().any(|s| !held.contains(s))
+            });
+            let insufficient = status == 403 && challenge.as_ref().is_some_and(BearerChallenge::is_insufficient_scope);
             // The challenge may point somewhere new (another AS): discover again.
             let discovery = discover_with(&http, &self.url, challenge).await?;
             // A token the server refused, with a refresh token: refresh once
             // (the server's 401 wins over the local expiry) before a new sign-in.
-            if !step_up && !refreshed {
+            if !insufficient && !refreshed {
                 refreshed = true;
                 if self.try_refresh(&discovery).await? {
                     self.discovery = Some(discovery);
@@ -389,12 +421,7 @@ impl ServerSession {
                 return Err(Error::StepUpLimit { attempts: authorizations });
             }
             authorizations += 1;
-            let held = step_up.then(|| {
-                self.grant
-                    .as_ref()
-                    .map(|g| scope::union(&g.scopes, &g.requested_scopes))
-                    .unwrap_or_default()
-            });
+            let held = (insufficient || wider).then(|| held.unwrap_or_default());
             self.authorize(discovery, held, opener, cancel.clone()).await?;
         }
     }

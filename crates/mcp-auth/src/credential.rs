@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
+use crate::connect::{GrantFuture, GrantShelf, SharedRefreshFuture};
 use crate::error::{Error, Result};
 use crate::grant::{Clock, Grant};
 use crate::http::{HttpClient, Limits};
@@ -25,12 +28,13 @@ use crate::vault::Vault;
 /// Longest wait for another process's refresh.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
-/// Hold the refresh lock of one grant.
-fn lock_grant<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
-    let key = Store::<V>::grant_key(server).ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
+/// Hold the refresh lock of one server's grant. One lock per server URL, so a
+/// refresh and a new sign-in at another issuer still take turns. The wait
+/// sleeps on the runtime, never blocking a worker thread.
+async fn lock_refresh<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
     let dir = store.lock_dir();
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
-    let name: String = Sha256::digest(key.as_str().as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let name: String = Sha256::digest(server.url.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
     let path = dir.join(format!("{name}.lock"));
     let file = OpenOptions::new()
         .create(true)
@@ -43,7 +47,7 @@ fn lock_grant<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> 
         match file.try_lock() {
             Ok(()) => return Ok(file),
             Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
-                std::thread::sleep(Duration::from_millis(25));
+                tokio::time::sleep(Duration::from_millis(25)).await;
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(Error::InvalidInput("another process has been refreshing this sign-in for 30 s; try again".into()))
@@ -52,6 +56,97 @@ fn lock_grant<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> 
                 return Err(Error::Io { context: "could not lock the sign-in for refreshing".into(), source })
             }
         }
+    }
+}
+
+/// The one refresh of a stored grant, whichever face asks (`token`, `tools`,
+/// `call`, the bridge, the app): under the server's cross-process lock, after
+/// reading the vault again (hostile row 40).
+///
+/// `held` is the grant the caller has in memory, if any. When the vault holds a
+/// different grant that is at least as new and still fresh, another process
+/// refreshed (or signed in) while this one waited: that grant is returned and no
+/// request is sent. Otherwise `run` refreshes the newest of the two and its
+/// result is stored. A refresh token the server calls dead is forgotten only if
+/// it is still the stored one, so a lost race never deletes the winner's grant.
+/// `run` may hand back the grant unchanged (nothing to refresh); then nothing
+/// is recorded.
+pub(crate) async fn refresh_stored<V, F, Fut>(
+    store: &Store<V>,
+    server_name: &str,
+    held: Option<&Grant>,
+    force: bool,
+    clock: &dyn Clock,
+    run: F,
+) -> Result<Option<Grant>>
+where
+    V: Vault,
+    F: FnOnce(ServerEntry, Grant) -> Fut,
+    Fut: std::future::Future<Output = Result<Grant>>,
+{
+    let server = store.resolve(server_name)?;
+    let _lock = lock_refresh(store, &server).await?;
+    let server = store.resolve(server_name)?;
+    let stored = store.load_grant(&server)?;
+    let target = match (held, stored) {
+        (Some(h), Some(s)) if s.obtained_at >= h.obtained_at && s.access_token != h.access_token => {
+            if !s.needs_refresh(clock) {
+                return Ok(Some(s));
+            }
+            s
+        }
+        (Some(h), _) => h.clone(),
+        (None, Some(s)) => s,
+        (None, None) => return Ok(None),
+    };
+    if held.is_none() && !force && !target.needs_refresh(clock) {
+        return Ok(Some(target));
+    }
+    let tried = target.refresh_token.clone();
+    let before = target.access_token.clone();
+    match run(server.clone(), target).await {
+        Ok(next) if next.access_token == before => Ok(Some(next)),
+        Ok(next) => {
+            store.record_refresh(&server.name, Some(&next), RefreshOutcome { at: clock.now(), ok: true, message: None })?;
+            Ok(Some(next))
+        }
+        Err(e @ Error::InvalidGrant { .. }) => {
+            // The refresh token is dead: forget it (if it is still the stored
+            // one), say "sign in again", no retry.
+            let still_stored = store.load_grant(&server)?.is_some_and(|g| g.refresh_token == tried);
+            if still_stored {
+                store.forget_grant(&server)?;
+            }
+            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
+            Ok(None)
+        }
+        // Nothing to refresh with: not a failed refresh.
+        Err(e @ Error::NotSignedIn { .. }) => Err(e),
+        Err(e) => {
+            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
+            Err(e)
+        }
+    }
+}
+
+/// A stored server's grant, as a [`GrantShelf`] for its live session.
+pub struct StoredGrant<V: Vault> {
+    store: Arc<Store<V>>,
+    server: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl<V: Vault> StoredGrant<V> {
+    pub fn new(store: Arc<Store<V>>, server: &str, clock: Arc<dyn Clock>) -> Self {
+        StoredGrant { store, server: server.to_string(), clock }
+    }
+}
+
+impl<V: Vault + 'static> GrantShelf for StoredGrant<V> {
+    fn refresh<'a>(&'a self, held: &'a Grant, refresh: &'a (dyn Fn(Grant) -> GrantFuture<'a> + Send + Sync)) -> SharedRefreshFuture<'a> {
+        Box::pin(async move {
+            refresh_stored(&self.store, &self.server, Some(held), false, self.clock.as_ref(), |_, g| refresh(g)).await
+        })
     }
 }
 
@@ -77,50 +172,30 @@ pub async fn fresh_token<V: Vault>(store: &Store<V>, name: &str, clock: &dyn Clo
     if !grant.needs_refresh(clock) {
         return Ok(grant.access_token);
     }
-    refresh_locked(store, &server, clock, false).await.map(|g| g.access_token)
+    refresh_from_vault(store, &server, clock, false).await.map(|g| g.access_token)
 }
 
 /// Refresh now (even if the token is still fresh, when `force`).
 pub async fn refresh<V: Vault>(store: &Store<V>, name: &str, clock: &dyn Clock) -> Result<Grant> {
     let server = store.resolve(name)?;
-    refresh_locked(store, &server, clock, true).await
+    refresh_from_vault(store, &server, clock, true).await
 }
 
-async fn refresh_locked<V: Vault>(store: &Store<V>, server: &ServerEntry, clock: &dyn Clock, force: bool) -> Result<Grant> {
+/// Refresh the stored grant with what the server list knows (no discovery).
+async fn refresh_from_vault<V: Vault>(store: &Store<V>, server: &ServerEntry, clock: &dyn Clock, force: bool) -> Result<Grant> {
     let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
-    let _lock = lock_grant(store, server)?;
-    // Another process may have refreshed while we waited: re-read.
-    let server = store.resolve(&server.name)?;
-    let grant = store.load_grant(&server)?.ok_or_else(not_signed_in)?;
-    if !force && !grant.needs_refresh(clock) {
-        return Ok(grant);
-    }
-    let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
-    let (Some(_), Some(discovery)) = (&grant.refresh_token, &server.discovery) else {
-        return if still_valid && !force { Ok(grant) } else { Err(not_signed_in()) };
+    let run = |server: ServerEntry, grant: Grant| async move {
+        let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
+        let refreshable = grant.refresh_token.is_some()
+            && server.discovery.as_ref().is_some_and(|d| d.refresh_allowed && d.issuer == grant.issuer);
+        let Some(discovery) = server.discovery.as_ref().filter(|_| refreshable) else {
+            return if still_valid && !force { Ok(grant) } else { Err(Error::NotSignedIn { server: server.name.clone() }) };
+        };
+        let client = client_of(store, &server, &grant)?;
+        let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
+        TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await
     };
-    if !discovery.refresh_allowed || discovery.issuer != grant.issuer {
-        return if still_valid && !force { Ok(grant) } else { Err(not_signed_in()) };
-    }
-    let client = client_of(store, &server, &grant)?;
-    let http = HttpClient::new(Limits::default())?;
-    let result = TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await;
-    match result {
-        Ok(next) => {
-            store.record_refresh(&server.name, Some(&next), RefreshOutcome { at: clock.now(), ok: true, message: None })?;
-            Ok(next)
-        }
-        Err(e @ Error::InvalidGrant { .. }) => {
-            // The refresh token is dead: forget it, say "sign in again", no retry.
-            store.forget_grant(&server)?;
-            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
-            Err(not_signed_in())
-        }
-        Err(e) => {
-            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
-            Err(e)
-        }
-    }
+    refresh_stored(store, &server.name, None, force, clock, run).await?.ok_or_else(not_signed_in)
 }
 
 /// What revoking did.
@@ -148,7 +223,8 @@ pub async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeRepo
         None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
         Some(url) => {
             let client = client_of(store, &server, &grant)?;
-            let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?;
+            let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?
+                .serving(&server.url, server.allow_local_network);
             let ep = TokenEndpoint { url: &url, client: &client };
             let mut confirmed = true;
             let mut message = None;

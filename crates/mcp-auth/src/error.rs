@@ -36,6 +36,8 @@ pub enum Error {
     },
     #[error("refused to use {url}: {reason}")]
     UnsafeUrl { url: String, reason: String },
+    #[error("{url} is on {target}, and a server on {server} may not send this app there. If you trust this server, allow it to reach this computer and the local network in its settings")]
+    OutOfReach { url: String, server: &'static str, target: &'static str },
     #[error("{url} redirected to another address; a {what} request never follows redirects")]
     Redirected { url: String, what: &'static str },
     #[error("the server's metadata at {url} is not usable: {reason}")]
@@ -172,7 +174,7 @@ impl Error {
             | NoAuthorizationServer { .. }
             | Registration { .. }
             | TokenEndpoint { .. } => ErrorKind::InvalidResponse,
-            UnsafeUrl { .. } => ErrorKind::UnsafeUrl,
+            UnsafeUrl { .. } | OutOfReach { .. } => ErrorKind::UnsafeUrl,
             IssuerMismatch { .. }
             | ResourceMismatch { .. }
             | PkceUnsupported { .. }

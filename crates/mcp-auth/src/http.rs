@@ -21,7 +21,7 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, WW
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::address::{check_endpoint, is_forbidden_ip};
+use crate::address::{check_endpoint, is_forbidden_ip, AddressClass, Reach};
 use crate::error::{Error, Result};
 
 /// Hops a metadata GET may follow.
@@ -100,6 +100,42 @@ pub enum Body<'a> {
 pub struct HttpClient {
     inner: reqwest::Client,
     limits: Limits,
+    scope: Arc<Scope>,
+}
+
+/// Which server a client works for, and so which addresses it may contact
+/// (hostile row 41). Shared by the client's clones and its resolver; the
+/// server's own address is looked up once, at the first request.
+#[derive(Default)]
+struct Scope {
+    server: std::sync::Mutex<Option<(String, bool)>>,
+    reach: tokio::sync::OnceCell<Reach>,
+}
+
+impl Scope {
+    async fn reach(&self) -> Reach {
+        let Some((url, allowed)) = self.server.lock().unwrap().clone() else { return Reach::ANY };
+        if allowed {
+            return Reach::ANY;
+        }
+        *self.reach.get_or_init(|| server_reach(url)).await
+    }
+}
+
+/// The reach of the server at `url`: its host's addresses decide. A name that
+/// cannot be resolved counts as a server on the internet (the strictest).
+async fn server_reach(url: String) -> Reach {
+    let Ok(parsed) = Url::parse(&url) else { return Reach::for_class(AddressClass::Public) };
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => Reach::for_addresses([ip.into()]),
+        Some(url::Host::Ipv6(ip)) => Reach::for_addresses([ip.into()]),
+        Some(url::Host::Domain(d)) => match tokio::net::lookup_host((d, port)).await {
+            Ok(addrs) => Reach::for_addresses(addrs.map(|a| a.ip())),
+            Err(_) => Reach::for_class(AddressClass::Public),
+        },
+        None => Reach::for_class(AddressClass::Public),
+    }
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -110,11 +146,12 @@ impl std::fmt::Debug for HttpClient {
 
 impl HttpClient {
     pub fn new(limits: Limits) -> Result<Self> {
+        let scope = Arc::new(Scope::default());
         let inner = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(limits.request_timeout)
             .connect_timeout(limits.connect_timeout)
-            .dns_resolver(Arc::new(GuardedResolver))
+            .dns_resolver(Arc::new(GuardedResolver { scope: scope.clone() }))
             .user_agent(concat!("mcp-auth/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true)
             .pool_max_idle_per_host(4)
@@ -124,7 +161,17 @@ impl HttpClient {
                 url: String::new(),
                 source: e,
             })?;
-        Ok(HttpClient { inner, limits })
+        Ok(HttpClient { inner, limits, scope })
+    }
+
+    /// Work for the MCP server at `server_url`: from now on this client (and
+    /// its clones) contacts only addresses of that server's class or farther
+    /// out (a server on the internet cannot send it to the local network or this
+    /// computer; one on the local network cannot send it to this computer),
+    /// unless `allow_local_network`, the user's choice for that server.
+    pub fn serving(self, server_url: &str, allow_local_network: bool) -> Self {
+        *self.scope.server.lock().unwrap() = Some((server_url.to_string(), allow_local_network));
+        self
     }
 
     pub fn limits(&self) -> Limits {
@@ -175,6 +222,15 @@ impl HttpClient {
         body: Body<'_>,
     ) -> Result<reqwest::Response> {
         let parsed = check_endpoint(url)?;
+        let reach = self.scope.reach().await;
+        let literal: Option<std::net::IpAddr> = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => Some(ip.into()),
+            Some(url::Host::Ipv6(ip)) => Some(ip.into()),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| !reach.allows(*ip)) {
+            return Err(out_of_reach(url, reach, AddressClass::of(ip)));
+        }
         let mut request = self.inner.request(method, parsed);
         for (name, value) in headers {
             let value = HeaderValue::from_str(value)
@@ -230,6 +286,9 @@ impl HttpClient {
         }
         let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
         while let Some(s) = source {
+            if let Some(OutOfReachAddress { reach, target }) = s.downcast_ref::<OutOfReachAddress>() {
+                return out_of_reach(url, *reach, *target);
+            }
             if s.downcast_ref::<ForbiddenAddress>().is_some() {
                 return Error::unsafe_url(url, "its host resolves to a link-local or metadata address");
             }
@@ -253,12 +312,35 @@ impl std::fmt::Display for ForbiddenAddress {
 }
 impl StdError for ForbiddenAddress {}
 
-/// System DNS, minus the addresses the engine never contacts.
-struct GuardedResolver;
+fn out_of_reach(url: &str, reach: Reach, target: AddressClass) -> Error {
+    Error::OutOfReach { url: url.to_string(), server: reach.server_class().describe(), target: target.describe() }
+}
+
+/// Raised by the resolver when a name resolves only to addresses nearer than
+/// the server's own.
+#[derive(Debug)]
+struct OutOfReachAddress {
+    reach: Reach,
+    target: AddressClass,
+}
+
+impl std::fmt::Display for OutOfReachAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the host is on {}, nearer than the server", self.target.describe())
+    }
+}
+impl StdError for OutOfReachAddress {}
+
+/// System DNS, minus the addresses the engine never contacts and those nearer
+/// than the server the client works for.
+struct GuardedResolver {
+    scope: Arc<Scope>,
+}
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
+        let scope = self.scope.clone();
         Box::pin(async move {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
@@ -269,7 +351,13 @@ impl Resolve for GuardedResolver {
             if allowed.is_empty() {
                 return Err(Box::new(ForbiddenAddress) as Box<dyn StdError + Send + Sync>);
             }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
+            let reach = scope.reach().await;
+            let nearest = allowed.iter().map(|a| AddressClass::of(a.ip())).min().unwrap_or(AddressClass::Public);
+            let reachable: Vec<SocketAddr> = allowed.into_iter().filter(|a| reach.allows(a.ip())).collect();
+            if reachable.is_empty() {
+                return Err(Box::new(OutOfReachAddress { reach, target: nearest }) as Box<dyn StdError + Send + Sync>);
+            }
+            Ok(Box::new(reachable.into_iter()) as Addrs)
         })
     }
 }

@@ -74,6 +74,12 @@ pub struct Found {
     /// be moved into the keychain, at the user's request.
     #[serde(skip)]
     pub bearer: Option<crate::secret::Secret>,
+    /// Found in the current project's own files (`.mcp.json`,
+    /// `.vscode/mcp.json`…), which whoever wrote the project chose: such
+    /// servers are offered to the user, never added without their choice
+    /// (hostile row 43).
+    #[serde(default)]
+    pub from_project: bool,
 }
 
 /// A config file that could not be read.
@@ -126,26 +132,73 @@ pub fn scan(clients: &[SourceClient], home: &Path, project: Option<&Path>) -> (V
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for &client in clients {
-        let mut paths = user_config_paths(client, home);
-        if let Some(p) = project {
-            paths.extend(project_config_paths(client, p));
-        }
-        for path in paths {
-            let meta = match std::fs::metadata(&path) {
-                Ok(m) => m,
-                Err(_) => continue,
-            };
-            if meta.len() > MAX_CONFIG_BYTES {
-                errors.push(ScanError { client, path, error: "the file is too large to read".into() });
-                continue;
-            }
-            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| parse(client, &path, &t)) {
-                Ok(mut f) => found.append(&mut f),
+        let user = user_config_paths(client, home).into_iter().map(|p| (p, false));
+        let project = project.map(|p| project_config_paths(client, p)).unwrap_or_default().into_iter().map(|p| (p, true));
+        for (path, from_project) in user.chain(project) {
+            match read_config(&path).and_then(|t| t.map(|t| parse(client, &path, &t)).transpose()) {
+                Ok(Some(mut f)) => {
+                    f.iter_mut().for_each(|f| f.from_project = from_project);
+                    found.append(&mut f);
+                }
+                Ok(None) => {}
                 Err(error) => errors.push(ScanError { client, path, error }),
             }
         }
     }
     (found, errors)
+}
+
+/// Read one config file, `None` if there is none. Only a regular file is read,
+/// and at most [`MAX_CONFIG_BYTES`] of it, counted while reading (hostile row
+/// 42): a FIFO named like a config would otherwise block the read for ever, and
+/// `/dev/zero` never ends. The file is opened without waiting (a FIFO with no
+/// writer opens at once) and its type checked on the opened file, so a link
+/// swapped between a check and the open changes nothing.
+pub fn read_config(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("could not be opened: {e}")),
+    };
+    let kind = file.metadata().map_err(|e| format!("could not be read: {e}"))?.file_type();
+    if !kind.is_file() {
+        return Err(format!("skipped: not a regular file but {}", describe_file_type(kind)));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("could not be read: {e}"))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!("skipped: larger than {} MB", MAX_CONFIG_BYTES / (1024 * 1024)));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|_| "skipped: not UTF-8 text".to_string())
+}
+
+fn describe_file_type(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
 }
 
 /// Parse one config file's text.
@@ -216,6 +269,7 @@ fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Opt
         credential_headers: headers,
         via_wrapper,
         bearer,
+        from_project: false,
     })
 }
 

@@ -34,10 +34,21 @@ pub struct Overrides {
 impl<V: Vault> Store<V> {
     /// A session for a stored server (or a bare URL when `entry` is a default
     /// entry with only `url` set), with its grant and the known clients loaded.
-    pub fn open_session(&self, entry: &ServerEntry, given: &Overrides, http: HttpClient, clock: Arc<dyn Clock>) -> Result<ServerSession> {
+    ///
+    /// The session's HTTP client works for this server (its address decides
+    /// what the server may send the engine to), and a stored server's grant is
+    /// refreshed through the vault, under the one cross-process lock.
+    pub fn open_session(self: &Arc<Self>, entry: &ServerEntry, given: &Overrides, http: HttpClient, clock: Arc<dyn Clock>) -> Result<ServerSession>
+    where
+        V: 'static,
+    {
+        let http = http.serving(&entry.url, entry.allow_local_network);
         let client_id = given.client_id.clone().or(entry.client_id.clone());
         let (client_secret, client_secret_issuer) = match (&given.client_secret, &client_id, &entry.discovery) {
-            (Some(s), _, _) => (Some(s.clone()), None),
+            // A secret given now belongs to the authorization server this server
+            // is known to use (or, for a server never discovered, to the first
+            // one this run discovers: see `ClientConfig::client_secret_issuer`).
+            (Some(s), _, _) => (Some(s.clone()), entry.discovery.as_ref().map(|d| d.issuer.clone())),
             (None, Some(id), Some(d)) => (self.load_client(&d.issuer, id)?.and_then(|c| c.client_secret), Some(d.issuer.clone())),
             _ => (None, None),
         };
@@ -50,13 +61,14 @@ impl<V: Vault> Store<V> {
             scope: given.scope.clone().or(entry.scope.clone()),
             client_metadata_url: given.client_metadata_url.clone().or(entry.client_metadata_url.clone()),
         };
-        let mut auth = Authorizer::new(http, clock, config);
+        let mut auth = Authorizer::new(http, clock.clone(), config);
         for client in self.automatic_clients()? {
             auth.remember_client(client);
         }
         let mut session = ServerSession::new(&entry.url, auth)?;
         if !entry.name.is_empty() {
             session.grant = self.load_grant(entry)?;
+            session.shelf = Some(Arc::new(crate::credential::StoredGrant::new(self.clone(), &entry.name, clock)));
         }
         Ok(session)
     }
@@ -74,16 +86,18 @@ impl<V: Vault> Store<V> {
         }
         if let Some(client) = session.authorizer.client_for(&grant.issuer).filter(|c| c.client_id == grant.client_id) {
             self.save_client(client)?;
-        } else if grant.client_source == ClientSource::Entered && session.authorizer.config.client_secret.is_some() {
+        } else if let Some(secret) =
+            session.authorizer.config.secret_for(&grant.issuer).filter(|_| grant.client_source == ClientSource::Entered)
+        {
+            // Stored only for the issuer it was given for (hostile row 39).
             let meta = session.discovery.as_ref().map(|d| &d.auth_server);
-            let secret = session.authorizer.config.client_secret.clone();
             self.save_client(&RegisteredClient {
                 issuer: grant.issuer.clone(),
                 client_id: grant.client_id.clone(),
                 token_endpoint_auth_method: meta
-                    .map(|m| AuthMethod::choose(m, secret.is_some()))
+                    .map(|m| AuthMethod::choose(m, true))
                     .unwrap_or(AuthMethod::ClientSecretBasic),
-                client_secret: secret,
+                client_secret: Some(secret),
                 client_secret_expires_at: None,
                 redirect_uris: Vec::new(),
                 source: ClientSource::Entered,

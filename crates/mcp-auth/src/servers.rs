@@ -88,6 +88,11 @@ pub struct ServerEntry {
     /// Where it was imported from, if it was.
     #[serde(default)]
     pub imported_from: Option<String>,
+    /// The user lets this server send the app to this computer or the local
+    /// network (metadata, token endpoints… on loopback or private addresses),
+    /// which a server on the internet may not do otherwise (hostile row 41).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_local_network: bool,
 }
 
 /// A client identity the app holds at one issuer (its secret is in the keychain).
@@ -129,30 +134,64 @@ impl ServerList {
         self.position(name_or_url).map(move |i| &mut self.servers[i])
     }
 
+    /// A URL is looked up by URL only and anything else by name only: a name
+    /// can never contain `://`, so no name answers for a URL (hostile row 43).
     fn position(&self, name_or_url: &str) -> Option<usize> {
-        if let Some(i) = self.servers.iter().position(|s| s.name == name_or_url) {
-            return Some(i);
+        if name_or_url.contains("://") {
+            let canonical = crate::address::canonical_resource(name_or_url).ok()?;
+            return self.servers.iter().position(|s| s.url == canonical);
         }
-        let canonical = crate::address::canonical_resource(name_or_url).ok()?;
-        self.servers.iter().position(|s| s.url == canonical)
+        self.servers.iter().position(|s| s.name == name_or_url)
     }
 
-    /// A name not yet used, from a wish (usually the host).
-    pub fn unique_name(&self, wish: &str) -> String {
+    /// Why `name` cannot name the server at `own_url`, if it cannot: a name is
+    /// how the user and other programs point at a server, so it must not look
+    /// like another server (hostile row 43). It may not contain `://`, nor
+    /// equal any server's URL, nor the host of a server on another host; it
+    /// may be the server's own host (the default name).
+    pub fn name_problem(&self, name: &str, own_url: &str) -> Option<String> {
+        let own_url = crate::address::canonical_resource(own_url).unwrap_or_else(|_| own_url.to_string());
+        let own_url = own_url.as_str();
+        let host_of = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        let own_host = host_of(own_url);
+        let lower = name.to_ascii_lowercase();
+        if name.trim().is_empty() || name.chars().any(char::is_control) {
+            return Some("a server's name cannot be empty or hold control characters".into());
+        }
+        if name.contains("://") {
+            return Some(format!("{name:?} looks like a URL; a server's name cannot contain \"://\""));
+        }
+        if let Some(other) = self.servers.iter().find(|s| s.url != own_url && s.url.eq_ignore_ascii_case(name)) {
+            return Some(format!("{name:?} is the address of the server {:?}", other.name));
+        }
+        let other_host = self.servers.iter().find(|s| {
+            let host = host_of(&s.url);
+            host.as_deref() == Some(lower.as_str()) && host != own_host
+        });
+        if let Some(other) = other_host {
+            return Some(format!("{name:?} is the host of the server {:?}, at another address", other.name));
+        }
+        if self.servers.iter().any(|s| s.name == name && s.url != own_url) {
+            return Some(format!("a server named {name:?} already exists"));
+        }
+        None
+    }
+
+    /// A name not yet used and not like another server, from a wish (usually
+    /// the host).
+    pub fn unique_name(&self, wish: &str, own_url: &str) -> String {
         let base: String = wish
             .chars()
             .filter(|c| !c.is_control())
             .take(64)
             .collect::<String>()
             .trim()
+            .replace("://", "-")
             .to_string();
         let base = if base.is_empty() { "server".to_string() } else { base };
-        if self.servers.iter().all(|s| s.name != base) {
-            return base;
-        }
-        (2..)
-            .map(|n| format!("{base}-{n}"))
-            .find(|n| self.servers.iter().all(|s| &s.name != n))
+        std::iter::once(base.clone())
+            .chain((2..).map(|n| format!("{base}-{n}")))
+            .find(|n| self.name_problem(n, own_url).is_none())
             .expect("an unused name exists")
     }
 
@@ -280,8 +319,26 @@ mod tests {
         assert!(list.find("docs").is_some());
         assert!(list.find("HTTPS://H.EXAMPLE/mcp").is_some());
         assert!(list.find("https://h.example/other").is_none());
-        assert_eq!(list.unique_name("docs"), "docs-2");
+        assert_eq!(list.unique_name("docs", "https://other.example/mcp"), "docs-2");
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn row43_names_that_look_like_another_server_are_refused() {
+        let mut list = ServerList::default();
+        list.servers.push(ServerEntry { name: "real".into(), url: "https://real.example/mcp".into(), ..Default::default() });
+        list.servers.push(ServerEntry { name: "https://real.example/mcp".into(), url: "https://evil.example/mcp".into(), ..Default::default() });
+        // A URL finds the server with that URL, never a server named like it.
+        assert_eq!(list.find("https://real.example/mcp").unwrap().name, "real");
+        let evil = "https://evil.example/mcp";
+        for bad in ["https://real.example/mcp", "real.example", "REAL.example", "x://y", "real", "", "a\nb"] {
+            assert!(list.name_problem(bad, evil).is_some(), "{bad:?} accepted");
+        }
+        assert_eq!(list.name_problem("evil.example", evil), None, "its own host is fine");
+        assert_eq!(list.name_problem("work tools", evil), None);
+        // Renaming: the host of another server is skipped too.
+        assert_eq!(list.unique_name("real.example", evil), "real.example-2");
+        assert_eq!(list.unique_name("https://real.example/mcp", evil), "https-real.example/mcp");
     }
 
     #[test]

@@ -30,8 +30,10 @@ pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct ClientConfig {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
-    /// The issuer the secret was stored for; `None` when the user gave it for
-    /// this run. A secret is never sent to another issuer.
+    /// The authorization server the secret belongs to. `None` for a secret
+    /// given for this run to a server never discovered before: the first
+    /// sign-in binds it to the issuer it discovers. A secret is never sent to,
+    /// nor stored for, another issuer (hostile row 39).
     pub client_secret_issuer: Option<String>,
     /// A loopback redirect URI the client is registered with (fixes the port).
     pub redirect_uri: Option<String>,
@@ -44,6 +46,11 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// The client secret, only if it was given for `issuer`.
+    pub fn secret_for(&self, issuer: &str) -> Option<Secret> {
+        self.client_secret.clone().filter(|_| self.client_secret_issuer.as_deref() == Some(issuer))
+    }
+
     pub fn redirect_target(&self) -> Result<RedirectTarget> {
         match (&self.redirect_uri, self.port) {
             (Some(uri), _) => RedirectTarget::parse(uri),
@@ -152,6 +159,9 @@ impl Authorizer {
             return Err(Error::PkceUnsupported { issuer: meta.issuer.clone() });
         }
         let requested = scope::join(scopes);
+        if self.config.client_secret.is_some() && self.config.client_secret_issuer.is_none() {
+            self.config.client_secret_issuer = Some(meta.issuer.clone());
+        }
         let mut target = self.config.redirect_target()?;
         let user_fixed_port = target.port.is_some();
 
@@ -161,14 +171,7 @@ impl Authorizer {
             .config
             .client_id
             .as_ref()
-            .map(|id| {
-                let secret = self
-                    .config
-                    .client_secret
-                    .clone()
-                    .filter(|_| self.config.client_secret_issuer.as_ref().is_none_or(|i| i == &meta.issuer));
-                RegisteredClient::entered(meta, id, secret)
-            });
+            .map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
         let known = self
             .clients
             .get(&meta.issuer)
@@ -320,9 +323,13 @@ impl Authorizer {
         if meta.issuer != grant.issuer {
             return Err(Error::InvalidGrant { description: Some("the server now uses another authorization server".into()) });
         }
-        let client = self.client_for(&grant.issuer).cloned().unwrap_or_else(|| {
-            RegisteredClient::entered(meta, &grant.client_id, self.config.client_secret.clone())
-        });
+        // The client the grant was made with, and a secret only if it was given
+        // for this issuer: after the metadata names a new issuer, the old
+        // issuer's secret stays home (hostile row 39).
+        let client = match self.client_for(&grant.issuer).filter(|c| c.client_id == grant.client_id) {
+            Some(c) => c.clone(),
+            None => RegisteredClient::entered(meta, &grant.client_id, self.config.secret_for(&grant.issuer)),
+        };
         TokenEndpoint { url: &meta.token_endpoint, client: &client }
             .refresh(&self.http, grant, self.clock.as_ref())
             .await

@@ -65,14 +65,12 @@ impl<V: Vault> Store<V> {
                     _ => Ok(existing.clone()),
                 };
             }
-            if let Some(n) = name {
-                if list.servers.iter().any(|s| s.name == n) {
-                    return Err(Error::InvalidInput(format!("a server named {n:?} already exists")));
-                }
+            if let Some(problem) = name.and_then(|n| list.name_problem(n, &canonical)) {
+                return Err(Error::InvalidInput(problem));
             }
             let host = url::Url::parse(&canonical).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
             let entry = ServerEntry {
-                name: name.map(str::to_owned).unwrap_or_else(|| list.unique_name(&host)),
+                name: name.map(str::to_owned).unwrap_or_else(|| list.unique_name(&host, &canonical)),
                 url: canonical.clone(),
                 added_at: clock.now(),
                 ..ServerEntry::default()

@@ -76,6 +76,17 @@ pub enum ServersCommand {
         url: String,
         #[arg(long)]
         name: Option<String>,
+        /// Let this server send the app to this computer or the local network
+        /// (refused by default for a server farther out).
+        #[arg(long)]
+        allow_local_network: bool,
+    },
+    /// Change a server's settings.
+    Set {
+        server: String,
+        /// Let this server send the app to this computer or the local network.
+        #[arg(long, value_name = "true|false")]
+        allow_local_network: Option<bool>,
     },
     /// Remove a server and its tokens, registration and secrets.
     Remove {
@@ -112,6 +123,10 @@ pub struct ImportArgs {
     /// A project directory to read project-level configs from (default: current).
     #[arg(long)]
     pub project: Option<std::path::PathBuf>,
+    /// Add this server found in the project's own files (`.mcp.json`,
+    /// `.vscode/mcp.json`…); they are only listed otherwise. Repeatable.
+    #[arg(long = "project-server", value_name = "NAME")]
+    pub project_server: Vec<String>,
 }
 
 #[derive(Args, Debug)]

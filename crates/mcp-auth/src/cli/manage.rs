@@ -40,6 +40,7 @@ fn view(s: &ServerEntry, now: u64) -> Value {
         "has_refresh_token": g.map(|g| g.has_refresh_token).unwrap_or(false),
         "last_refresh": s.last_refresh,
         "imported_from": s.imported_from,
+        "allow_local_network": s.allow_local_network,
     })
 }
 
@@ -62,10 +63,33 @@ pub fn servers_list() -> ExitCode {
     }
 }
 
-pub fn servers_add(url: &str, name: Option<&str>) -> ExitCode {
-    match open().and_then(|store| store.add(url, name, &SystemClock)) {
+pub fn servers_add(url: &str, name: Option<&str>, allow_local_network: bool) -> ExitCode {
+    let added = open().and_then(|store| {
+        let entry = store.add(url, name, &SystemClock)?;
+        if allow_local_network {
+            return store.edit(&entry.name, |e| e.allow_local_network = true);
+        }
+        Ok(entry)
+    });
+    match added {
         Ok(entry) => success(&view(&entry, SystemClock.now())),
         Err(e) => failure(None, &e),
+    }
+}
+
+/// Change a server's settings that have no flow of their own.
+pub fn servers_set(server: &str, allow_local_network: Option<bool>) -> ExitCode {
+    let changed = open().and_then(|store| {
+        let entry = store.resolve(server)?;
+        store.edit(&entry.name, |e| {
+            if let Some(allow) = allow_local_network {
+                e.allow_local_network = allow;
+            }
+        })
+    });
+    match changed {
+        Ok(entry) => success(&view(&entry, SystemClock.now())),
+        Err(e) => failure(Some(server), &e),
     }
 }
 
@@ -185,7 +209,7 @@ pub async fn secret_set(server: &str, client_id: Option<&str>) -> ExitCode {
         let discovery = match &entry.discovery {
             Some(d) => d.clone(),
             None => {
-                let http = HttpClient::new(Limits::default())?;
+                let http = HttpClient::new(Limits::default())?.serving(&entry.url, entry.allow_local_network);
                 let d = mcp_auth::discover(&http, &entry.url)
                     .await?
                     .ok_or_else(|| Error::InvalidInput("this server does not ask for authorization".into()))?;
@@ -232,8 +256,13 @@ pub fn import(a: &ImportArgs) -> ExitCode {
             let existing = list.find(&f.url).map(|s| s.name.clone());
             let mut added = None;
             let mut moved = false;
-            if existing.is_none() && !a.dry_run {
-                let wish = if list.servers.iter().any(|s| s.name == f.name) { None } else { Some(f.name.as_str()) };
+            // A project's own files are the project author's choice, not the
+            // user's: their servers are offered, and added only when named.
+            let chosen = !f.from_project || a.project_server.iter().any(|n| n == &f.name);
+            if existing.is_none() && !a.dry_run && chosen {
+                // A name like another server's URL or host is replaced by one
+                // made from the server's own host.
+                let wish = Some(f.name.as_str()).filter(|n| list.name_problem(n, &f.url).is_none());
                 let entry = store.add(&f.url, wish, &SystemClock)?;
                 store.edit(&entry.name, |e| e.imported_from = Some(f.client.id().to_string()))?;
                 if let (true, Some(token)) = (a.move_credentials, &f.bearer) {
@@ -253,6 +282,8 @@ pub fn import(a: &ImportArgs) -> ExitCode {
                 "credential_moved": moved,
                 "already_present_as": existing,
                 "added_as": added,
+                "from_project": f.from_project,
+                "offered": f.from_project && existing.is_none() && !chosen,
             }));
         }
         Ok::<_, Error>(rows)
@@ -260,12 +291,18 @@ pub fn import(a: &ImportArgs) -> ExitCode {
     match result {
         Ok(rows) => {
             let with_credentials = found.iter().filter(|f| !f.credential_headers.is_empty()).count();
+            let offered: Vec<&str> = rows.iter().filter(|r| r["offered"] == true).filter_map(|r| r["name"].as_str()).collect();
             success(&json!({
                 "dry_run": a.dry_run,
                 "found": rows,
                 "errors": errors,
                 "note": (with_credentials > 0).then(|| format!(
                     "{with_credentials} server(s) carry a static credential header in their client config. It is copied only with --move-credentials (into the keychain); better, sign in with `mcp-auth login`. Either way, then remove the header from that file."
+                )),
+                "project_note": (!offered.is_empty()).then(|| format!(
+                    "{} server(s) come from this project's own files, which whoever wrote the project chose; none was added. To add one, run again with --project-server NAME: {}",
+                    offered.len(),
+                    offered.join(", ")
                 )),
             }))
         }

@@ -39,7 +39,10 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Tools { server, flow } => session::tools(&server, &flow).await,
         Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,
         Servers(args::ServersCommand::List) => manage::servers_list(),
-        Servers(args::ServersCommand::Add { url, name }) => manage::servers_add(&url, name.as_deref()),
+        Servers(args::ServersCommand::Add { url, name, allow_local_network }) => {
+            manage::servers_add(&url, name.as_deref(), allow_local_network)
+        }
+        Servers(args::ServersCommand::Set { server, allow_local_network }) => manage::servers_set(&server, allow_local_network),
         Servers(args::ServersCommand::Remove { server, revoke }) => manage::servers_remove(&server, revoke).await,
         Status { server } => manage::status(server.as_deref()),
         Token { server } => manage::token(&server).await,

@@ -21,7 +21,7 @@ fn http() -> Result<HttpClient, Error> {
 
 pub async fn discover(url: &str) -> ExitCode {
     let result = async {
-        let http = http()?;
+        let http = http()?.serving(url, false);
         let canonical = mcp_auth::address::canonical_resource(url)?;
         let challenge = match probe(&http, &canonical).await? {
             Probe::Open => return Ok(None),
@@ -71,7 +71,7 @@ pub async fn discover(url: &str) -> ExitCode {
 
 pub async fn check(url: &str) -> ExitCode {
     let result = async {
-        let http = http()?;
+        let http = http()?.serving(url, false);
         let canonical = mcp_auth::address::canonical_resource(url)?;
         match probe(&http, &canonical).await? {
             Probe::Open => Ok::<_, Error>(json!({"status": "available", "authUrl": null, "authType": "none", "message": "the server answered without authorization"})),

@@ -24,7 +24,7 @@ use super::output::{client_secret, failure, print_json};
 
 /// A server session with what the store knows about the server.
 struct Prepared {
-    store: Store<KeychainVault>,
+    store: Arc<Store<KeychainVault>>,
     entry: ServerEntry,
     session: ServerSession,
     given: Overrides,
@@ -37,7 +37,7 @@ fn host_of(server: &str) -> String {
 /// Resolve the server (adding a new URL when asked), merge stored settings with
 /// the flags, load the grant and the known clients.
 fn prepare(server: &str, c: &ClientArgs, port: Option<u16>, add_if_new: bool) -> Result<Prepared, Error> {
-    let store = Store::open()?;
+    let store = Arc::new(Store::open()?);
     let is_url = url::Url::parse(server).is_ok();
     let entry = match store.resolve(server) {
         Ok(e) => e,
@@ -80,12 +80,14 @@ impl Opener for SystemOrPrint {
     }
 }
 
-fn opener(choice: BrowserChoice, http: &HttpClient) -> Box<dyn Opener> {
-    match choice {
+/// The browser stand-in gets a client of its own: like a person's browser, it
+/// is not bound by what the server may make the engine contact.
+fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
+    Ok(match choice {
         BrowserChoice::System => Box::new(SystemOrPrint),
         BrowserChoice::Print => Box::new(PrintBrowser(print_url)),
-        BrowserChoice::Http => Box::new(HttpBrowser::new(http.clone())),
-    }
+        BrowserChoice::Http => Box::new(HttpBrowser::new(HttpClient::new(Limits::default())?)),
+    })
 }
 
 pub async fn connect(server: &str, c: &ClientArgs) -> ExitCode {
@@ -111,7 +113,10 @@ async fn run(server: &str, flow: &FlowArgs, op: Operation, sign_in_first: bool) 
     let name = if p.entry.name.is_empty() { name } else { p.entry.name.clone() };
     let before = p.session.grant.as_ref().map(|g| g.access_token.clone());
     p.session.sign_in_timeout = Duration::from_secs(flow.timeout.max(1));
-    let opener = opener(flow.browser, p.session.authorizer.http());
+    let opener = match opener(flow.browser) {
+        Ok(o) => o,
+        Err(e) => return failure(Some(&name), &e),
+    };
     let (canceller, cancel) = cancel_pair();
     // Ctrl-C cancels the sign-in cleanly (listener closed, verifier dropped).
     tokio::spawn(async move {
