@@ -224,9 +224,14 @@ pub struct ServerSession {
 }
 
 impl ServerSession {
+    /// The authorizer's HTTP client is bound to this server unless its face
+    /// bound it already (with the user's choice for the server): what the server
+    /// may send the engine to follows from the server's address.
     pub fn new(url: &str, authorizer: Authorizer) -> Result<Self> {
+        let url = canonical_resource(url)?;
+        authorizer.http().serve_unless_bound(&url);
         Ok(ServerSession {
-            url: canonical_resource(url)?,
+            url,
             authorizer,
             discovery: None,
             grant: None,

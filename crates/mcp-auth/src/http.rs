@@ -174,6 +174,13 @@ impl HttpClient {
         self
     }
 
+    /// [`serving`](Self::serving) `server_url`, strictly, unless this client
+    /// already works for a server: every [`ServerSession`](crate::ServerSession)
+    /// calls it, so a session is bound to its server by default.
+    pub fn serve_unless_bound(&self, server_url: &str) {
+        self.scope.server.lock().unwrap().get_or_insert_with(|| (server_url.to_string(), false));
+    }
+
     pub fn limits(&self) -> Limits {
         self.limits
     }

@@ -72,6 +72,9 @@ pub struct Behaviour {
     pub call_requires: Vec<String>,
     /// tools/call always answers 403 insufficient_scope.
     pub always_insufficient: bool,
+    /// Scopes every request needs: a token without them gets a 401 naming them
+    /// in its challenge (a server widening its demand after sign-in, row 44).
+    pub unauthorized_without: Vec<String>,
     pub issue_refresh: bool,
     pub rotate_refresh: bool,
     pub expires_in: Value,
@@ -103,8 +106,14 @@ struct Shared {
 
 impl Fixture {
     pub async fn start() -> Fixture {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        Fixture::start_on("127.0.0.1").await
+    }
+
+    /// On another loopback address, which a test may have the engine take for
+    /// one on the internet or the local network (`mcp_auth::address::seam`).
+    pub async fn start_on(ip: &str) -> Fixture {
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+        let base = format!("http://{ip}:{}", listener.local_addr().unwrap().port());
         let behaviour = Arc::new(Mutex::new(Behaviour::default_for(&base)));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared { behaviour: behaviour.clone(), seen: seen.clone(), base: base.clone() };
@@ -167,13 +176,21 @@ impl Behaviour {
             register_reply: None,
             call_requires: Vec::new(),
             always_insufficient: false,
+            unauthorized_without: Vec::new(),
             issue_refresh: true,
             rotate_refresh: true,
             expires_in: json!(3600),
             revoke_status: 200,
             sse: false,
             open: false,
-            tag: base.rsplit(':').next().unwrap_or("0").to_string(),
+            // The port, and for another loopback address its last octet too.
+            tag: {
+                let (host, port) = base.trim_start_matches("http://").rsplit_once(':').unwrap_or(("", "0"));
+                match host.rsplit('.').next() {
+                    Some("1") | None => port.to_string(),
+                    Some(octet) => format!("{octet}x{port}"),
+                }
+            },
             next: 0,
             codes: HashMap::new(),
             tokens: HashMap::new(),
@@ -380,6 +397,14 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", b.challenge.clone())], "{\"error\":\"invalid_token\"}").into_response();
     }
     let granted = granted.unwrap_or_default();
+    if !b.unauthorized_without.iter().all(|r| granted.contains(r)) {
+        let challenge = format!(
+            "Bearer error=\"invalid_token\", scope=\"{}\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
+            b.unauthorized_without.join(" "),
+            s.base
+        );
+        return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)], "{}").into_response();
+    }
     if rpc_method == "tools/call"
         && (b.always_insufficient || !b.call_requires.iter().all(|r| granted.contains(r)))
     {

@@ -6,6 +6,9 @@ mod support;
 
 mod discovery;
 mod import;
+mod races;
+mod reach;
+mod secrets;
 mod signin;
 mod stepup;
 mod store;

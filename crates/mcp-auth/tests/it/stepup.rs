@@ -61,6 +61,34 @@ async fn step_up_is_put_to_the_user_first_and_a_no_stops_it() {
     }
 }
 
+/// Row 44: right after sign-in the server answers 401 with a wider scope in
+/// its challenge. That is a step-up: the user is asked (and a no stops it), as
+/// for a 403 `insufficient_scope`; before, it was a silent wider sign-in.
+#[tokio::test]
+async fn row44_a_wider_scope_in_a_401_is_a_step_up() {
+    for approve in [true, false] {
+        let f = Fixture::start().await;
+        let mut s = session(&f.mcp_url(), ClientConfig::default());
+        s.sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap();
+        f.set(|b| b.unauthorized_without = vec!["mcp:tools".into(), "mcp:admin".into()]);
+        let person = Arc::new(Person { approve, asked: Default::default() });
+        s.step_up_consent = Some(person.clone());
+        let result = s.perform(&Operation::ListTools, &SpyBrowser::following(), cancel_pair().1).await;
+        let asked = person.asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 1, "the user is asked once");
+        assert_eq!(asked[0].added, vec!["mcp:admin"]);
+        let scopes: Vec<String> = f.seen("/authorize").iter().map(|a| a.query["scope"].clone()).collect();
+        if approve {
+            result.unwrap();
+            assert_eq!(scopes, vec!["mcp:tools", "mcp:tools mcp:admin"]);
+        } else {
+            let err = result.unwrap_err();
+            assert!(matches!(&err, Error::StepUpDeclined { scope } if scope == "mcp:admin"), "{err}");
+            assert_eq!(scopes, vec!["mcp:tools"], "no wider sign-in after a no");
+        }
+    }
+}
+
 #[tokio::test]
 async fn row37_endless_step_up_stops_after_three_sign_ins() {
     let f = Fixture::start().await;
