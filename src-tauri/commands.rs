@@ -105,6 +105,9 @@ pub fn save_settings(state: State<'_, AppState>, name: String, settings: Setting
         // An empty scope is a choice (ask for none); absent means "suggested".
         e.scope = settings.scope.map(|s| s.trim().to_string());
         e.redirect_mode = mode;
+        if let Some(allow) = settings.allow_local_network {
+            e.allow_local_network = allow;
+        }
     })?;
     view(&state.store, &name)
 }

@@ -52,6 +52,9 @@ pub struct ServerView {
     pub has_client_secret: bool,
     pub discovered: bool,
     pub imported_from: Option<String>,
+    /// The user lets this server send the app to this computer or the local
+    /// network (refused otherwise for a server farther out).
+    pub allow_local_network: bool,
 }
 
 pub fn now() -> u64 {
@@ -98,6 +101,7 @@ impl ServerView {
             has_client_secret,
             discovered: s.discovery.is_some(),
             imported_from: s.imported_from.clone(),
+            allow_local_network: s.allow_local_network,
         }
     }
 }
@@ -134,6 +138,9 @@ pub struct SettingsInput {
     pub redirect_uri: Option<String>,
     pub scope: Option<String>,
     pub redirect_mode: Option<String>,
+    /// Absent: unchanged.
+    #[serde(default)]
+    pub allow_local_network: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -36,5 +36,14 @@ for d in libwebkit2gtk-4.1 gnome-keyring; do
   grep -q "$d" <<<"$depends" && ok "depends on $d" || fail "depends on $d" "$depends"
 done
 out=$("$tmp/usr/bin/mcp-auth" --help 2>&1) && grep -q "token" <<<"$out" && ok "the packaged mcp-auth runs" || fail "the packaged mcp-auth runs" "$out"
+# The tests' address-class seam (hostile row 41) is compiled into test builds
+# only: neither packaged program may carry it.
+for prog in mcp-auth mcp-auth-manager; do
+  if grep -aq MCP_AUTH_TEST_ADDRESS_CLASSES "$tmp/usr/bin/$prog"; then
+    fail "the packaged $prog has no test seam" "it carries MCP_AUTH_TEST_ADDRESS_CLASSES"
+  else
+    ok "the packaged $prog has no test seam"
+  fi
+done
 echo "bundle: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -13,4 +13,9 @@ suggestedScope: string | null, suggestedRedirectUri: string,
 /**
  * A client secret is stored in the keychain for the entered client id.
  */
-hasClientSecret: boolean, discovered: boolean, importedFrom: string | null, };
+hasClientSecret: boolean, discovered: boolean, importedFrom: string | null, 
+/**
+ * The user lets this server send the app to this computer or the local
+ * network (refused otherwise for a server farther out).
+ */
+allowLocalNetwork: boolean, };

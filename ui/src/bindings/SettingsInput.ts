@@ -3,4 +3,8 @@
 /**
  * Editable settings of a server (the configure form).
  */
-export type SettingsInput = { clientId: string | null, redirectUri: string | null, scope: string | null, redirectMode: string | null, };
+export type SettingsInput = { clientId: string | null, redirectUri: string | null, scope: string | null, redirectMode: string | null, 
+/**
+ * Absent: unchanged.
+ */
+allowLocalNetwork: boolean | null, };

@@ -31,6 +31,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
     redirectChoice(s, suggestedRedirect),
     field("set-scope", "Permissions (scope)", s.scopeSetting ?? suggestedScope ?? "", suggestedScope, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
     secretField(s, d?.needsClientSecret ?? false),
+    localNetworkChoice(s),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", onclick: () => { model.settingsOpen.delete(s.name); render(); } }, "Close")),
   );
   async function save(): Promise<void> {
@@ -42,6 +43,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
         redirectUri: link ? null : value("set-redirect"),
         scope: value("set-scope"),
         redirectMode: link ? "deep_link" : "loopback",
+        allowLocalNetwork: (document.getElementById("set-local-network") as HTMLInputElement).checked,
       });
       const secret = document.getElementById("set-secret") as HTMLInputElement | null;
       if (secret && secret.value) {
@@ -82,6 +84,20 @@ function redirectChoice(s: ServerView, suggested: string): HTMLElement {
       uri,
       h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void navigator.clipboard.writeText(uri.value) }, "Copy"),
     ),
+  );
+}
+
+/**
+ * A server on the internet may not send the app to this computer or the local
+ * network (a router's page, a service on localhost); the user can allow it for
+ * a server they trust, such as one of their own.
+ */
+function localNetworkChoice(s: ServerView): HTMLElement {
+  return h("div", { class: "field" },
+    h("label", { class: "check", for: "set-local-network" },
+      h("input", { type: "checkbox", id: "set-local-network", checked: s.allowLocalNetwork }),
+      "Let this server reach this computer and your local network"),
+    h("p", { class: "muted small" }, "Leave this off unless the server is your own: a server on the internet could otherwise use the app to reach devices at home or at work."),
   );
 }
 
