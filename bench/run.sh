@@ -9,11 +9,11 @@
 # so the benchmark never touches your own keychain or server list.
 #
 # Build first (release):
-#   cargo build --release -p mcp-auth --bin mcp-auth --example bench_discovery
+#   cargo build --release -p mcp-auth-cli -p mcp-auth --example bench_discovery
 #
 # Environment (all optional):
-#   MCP_AUTH_BIN         default /work/target/release/mcp-auth
-#   BENCH_DISCOVERY_BIN  default /work/target/release/examples/bench_discovery
+#   MCP_AUTH_BIN         default target/release/mcp-auth (of this repository, or $CARGO_TARGET_DIR)
+#   BENCH_DISCOVERY_BIN  default ${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_discovery
 #   NODE                 default tools/node_modules/node/bin/node (Node 22, installed by scripts/setup)
 #   BENCH_ITERATIONS     figure 1 iterations per side        (default 200)
 #   BENCH_WARMUP         figure 1 warm-up iterations per side (default 50)
@@ -34,8 +34,8 @@ if [[ -z "${MCP_AUTH_TEST_TMP:-}" ]]; then
   exec "$root/scripts/with-keyring" "$here/run.sh" "$@"
 fi
 
-MCP_AUTH_BIN="${MCP_AUTH_BIN:-/work/target/release/mcp-auth}"
-BENCH_DISCOVERY_BIN="${BENCH_DISCOVERY_BIN:-/work/target/release/examples/bench_discovery}"
+MCP_AUTH_BIN="${MCP_AUTH_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/mcp-auth}"
+BENCH_DISCOVERY_BIN="${BENCH_DISCOVERY_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_discovery}"
 NODE="${NODE:-$root/tools/node_modules/node/bin/node}"
 ITER="${BENCH_ITERATIONS:-200}"
 WARM="${BENCH_WARMUP:-50}"
@@ -58,7 +58,7 @@ for pair in ITER:BENCH_ITERATIONS PROC_RUNS:BENCH_PROCESS_RUNS START_RUNS:BENCH_
   [[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 1 && ${!v} <= 100000 )) || die "${pair#*:} must be a number from 1 to 100000"
 done
 [[ "$WARM" =~ ^[0-9]+$ ]] && (( WARM <= 100000 )) || die "BENCH_WARMUP must be a number from 0 to 100000"
-[[ -x "$MCP_AUTH_BIN" ]] || die "no mcp-auth binary at $MCP_AUTH_BIN (cargo build --release -p mcp-auth, or set MCP_AUTH_BIN)"
+[[ -x "$MCP_AUTH_BIN" ]] || die "no mcp-auth binary at $MCP_AUTH_BIN (cargo build --release -p mcp-auth-cli, or set MCP_AUTH_BIN)"
 [[ -x "$BENCH_DISCOVERY_BIN" ]] || die "no bench_discovery binary at $BENCH_DISCOVERY_BIN (cargo build --release -p mcp-auth --example bench_discovery, or set BENCH_DISCOVERY_BIN)"
 [[ -x "$NODE" ]] || die "no Node at $NODE (run scripts/setup, or set NODE)"
 command -v python3 >/dev/null || die "python3 is needed for the timing driver"

@@ -4,15 +4,11 @@
 //! except `reveal_token`, called only when the user presses "Reveal".
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use mcp_auth::import::{scan, SourceClient};
-use mcp_auth::keychain::KeychainVault;
-use mcp_auth::saved::Overrides;
-use mcp_auth::servers::{RedirectMode, ServerEntry, ServerList};
 use mcp_auth::{
-    cancel_pair, credential, ClientSource, ConnectStatus, HttpClient, Limits, Operation, RedirectTarget,
-    Secret, ServerSession, Store, SystemClock,
+    cancel_pair, scan, ClientSource, ConnectStatus, HttpClient, KeychainVault, Limits, LinkRedirect, Overrides,
+    Prepared, RedirectMode, RedirectTarget, Secret, ServerEntry, ServerList, SignInFlow, SourceClient, Store,
+    SystemClock,
 };
 use serde::Deserialize;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -23,9 +19,6 @@ use crate::error::{CommandError, CommandResult};
 use crate::events::{self, PROGRESS, SIGN_IN_FINISHED};
 use crate::state::AppState;
 use crate::views::*;
-
-/// How long a sign-in waits for the browser.
-pub(crate) const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn has_client_secret(list: &ServerList, s: &ServerEntry) -> bool {
     let issuer = s.discovery.as_ref().map(|d| d.issuer.as_str());
@@ -40,20 +33,10 @@ fn view(store: &Store<KeychainVault>, name: &str) -> CommandResult<ServerView> {
     Ok(ServerView::of(s, has_client_secret(&list, s)))
 }
 
-fn session_for(store: &Arc<Store<KeychainVault>>, entry: &ServerEntry) -> CommandResult<ServerSession> {
-    Ok(store.open_session(entry, &Overrides::default(), HttpClient::new(Limits::default())?, Arc::new(SystemClock))?)
-}
-
-/// Keep what discovery found and any client it registered.
-fn keep_discovery(store: &Store<KeychainVault>, name: &str, session: &ServerSession) -> CommandResult<()> {
-    if let Some(d) = &session.discovery {
-        let summary = mcp_auth::store::summary_of(d);
-        store.edit(name, |e| e.discovery = Some(summary))?;
-        if let Some(client) = session.authorizer.client_for(&d.auth_server.issuer) {
-            store.save_client(client)?;
-        }
-    }
-    Ok(())
+/// The engine's sign-in flow for a stored server, with its stored settings.
+fn open_flow(store: &Arc<Store<KeychainVault>>, name: &str) -> CommandResult<SignInFlow<KeychainVault>> {
+    let http = HttpClient::new(Limits::default())?;
+    Ok(SignInFlow::open(store, name, Overrides::default(), false, http, Arc::new(SystemClock))?)
 }
 
 #[tauri::command]
@@ -71,21 +54,16 @@ pub fn add_server(state: State<'_, AppState>, url: String) -> CommandResult<Serv
 /// Discover at once after adding: where does this server stand?
 #[tauri::command]
 pub async fn discover_server<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<ConnectStatus> {
-    let store = state.store.clone();
-    let entry = store.resolve(&name)?;
     let progress = |step: &str| events::emit(&app, PROGRESS, ProgressEvent { server: name.clone(), step: step.into() });
     progress("contacting");
-    let mut session = session_for(&store, &entry)?;
-    let hook_app = app.clone();
-    let hook_name = name.clone();
-    session.on_progress = Some(Box::new(move |step| {
+    let mut flow = open_flow(&state.store, &name)?;
+    let (hook_app, hook_name) = (app.clone(), name.clone());
+    flow.on_progress(Box::new(move |step| {
         events::emit(&hook_app, PROGRESS, ProgressEvent { server: hook_name.clone(), step: step.as_str().into() })
     }));
-    let result = session.try_connect().await;
-    keep_discovery(&store, &name, &session)?;
+    let status = flow.discover().await;
     progress("done");
-    let (status, _pending) = result?;
-    Ok(status)
+    Ok(status?)
 }
 
 #[tauri::command]
@@ -139,55 +117,30 @@ pub fn remove_client_secret(state: State<'_, AppState>, name: String) -> Command
 /// opens the browser, and reports the end through `sign-in-finished`.
 #[tauri::command]
 pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<SignInStarted> {
-    let store = state.store.clone();
-    let entry = store.resolve(&name)?;
-    let mut session = session_for(&store, &entry)?;
-    session.grant = None;
-    if entry.redirect_mode == RedirectMode::DeepLink {
+    let mut flow = open_flow(&state.store, &name)?;
+    if flow.entry().redirect_mode == RedirectMode::DeepLink {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         state.links.lock().unwrap().push(tx);
-        session.authorizer.link_redirect = Some(mcp_auth::signin::LinkRedirect { uri: crate::state::LINK_REDIRECT_URI.into(), links: rx });
+        flow.come_back_through(LinkRedirect { uri: crate::state::LINK_REDIRECT_URI.into(), links: rx });
     }
-    let result = session.try_connect().await;
-    keep_discovery(&store, &name, &session)?;
-    let (status, pending) = result?;
-    let pending = match (status, pending) {
-        (ConnectStatus::RequiresAuth { .. }, Some(p)) => p,
-        (ConnectStatus::Success { .. }, _) => return Err(CommandError::input("This server does not ask anyone to sign in.")),
-        (ConnectStatus::RequiresOauthConfig { .. }, _) => {
-            return Err(mcp_auth::Error::NeedsClientConfig { url: entry.url.clone() }.into())
-        }
-        (ConnectStatus::Error { error, .. }, _) => {
-            return Err(CommandError { kind: mcp_auth::ErrorKind::Network, message: "The server could not be checked.".into(), detail: Some(error) })
-        }
-        (_, None) => return Err(CommandError::internal("no sign-in was prepared")),
+    let pending = match flow.prepare().await? {
+        Prepared::Browser(pending) => pending,
+        Prepared::Open { .. } => return Err(CommandError::input("This server does not ask anyone to sign in.")),
+        Prepared::NeedsClientConfig(_) => return Err(mcp_auth::Error::NeedsClientConfig { url: flow.entry().url.clone() }.into()),
     };
-    let flow_id = mcp_auth::authorize::new_state()[..16].to_string();
-    let auth_url = pending.authorization_url().to_string();
+    let flow_id = mcp_auth::new_state()[..16].to_string();
+    let started = SignInStarted { flow_id: flow_id.clone(), auth_url: pending.authorization_url().to_string() };
     let (canceller, cancel) = cancel_pair();
     state.flows.lock().unwrap().insert(flow_id.clone(), canceller);
+    flow.ask_step_up_with(Arc::new(crate::consent::AskTheUser::new(app.clone(), &flow_id, &name)));
     let opener = state.opener.clone();
-    let started = SignInStarted { flow_id: flow_id.clone(), auth_url };
-    session.step_up_consent = Some(Arc::new(crate::consent::AskTheUser::new(app.clone(), &flow_id, &name)));
     tauri::async_runtime::spawn(async move {
-        let outcome = async {
-            let grant = session.authorizer.complete(pending, opener.as_ref(), SIGN_IN_TIMEOUT, cancel.clone()).await?;
-            session.grant = Some(grant);
-            let result = session.perform(&Operation::ListTools, opener.as_ref(), cancel).await;
-            store.keep_session(&entry, &session, None, &Overrides::default())?;
-            result
-        }
-        .await;
+        let outcome = flow.finish(pending, opener.as_ref(), cancel).await;
         if let Some(state) = app.try_state::<AppState>() {
             state.flows.lock().unwrap().remove(&flow_id);
         }
         let finished = match outcome {
-            Ok(r) => SignInFinished {
-                flow_id,
-                server: name,
-                tools: Some(r.tools),
-                error: None,
-            },
+            Ok(r) => SignInFinished { flow_id, server: name, tools: Some(r.tools), error: None },
             Err(e) => SignInFinished { flow_id, server: name, tools: None, error: Some(e.into()) },
         };
         events::emit(&app, SIGN_IN_FINISHED, finished);
@@ -230,14 +183,14 @@ pub fn server_detail(state: State<'_, AppState>, name: String) -> CommandResult<
 #[tauri::command]
 pub async fn refresh_server(state: State<'_, AppState>, name: String) -> CommandResult<ServerView> {
     let store = state.store.clone();
-    credential::refresh(&store, &name, &SystemClock).await?;
+    store.refresh_grant(&name, &SystemClock).await?;
     view(&store, &name)
 }
 
 #[tauri::command]
 pub async fn revoke_server(state: State<'_, AppState>, name: String) -> CommandResult<RevokeView> {
     let store = state.store.clone();
-    let r = credential::revoke(&store, &name).await?;
+    let r = store.revoke_grant(&name).await?;
     let message = if r.server_confirmed {
         "Signed out at the server, and removed from this computer.".to_string()
     } else {
@@ -259,7 +212,7 @@ pub async fn remove_server(state: State<'_, AppState>, name: String, revoke: boo
     let entry = store.resolve(&name)?;
     if revoke && entry.grant.is_some() {
         // Best effort: the local removal below happens whatever the server says.
-        let _ = credential::revoke(&store, &name).await;
+        let _ = store.revoke_grant(&name).await;
     }
     let entry = store.resolve(&name)?;
     store.remove(&entry)?;
@@ -269,20 +222,20 @@ pub async fn remove_server(state: State<'_, AppState>, name: String, revoke: boo
 /// The access token, on an explicit "Reveal" click only.
 #[tauri::command]
 pub async fn reveal_token(state: State<'_, AppState>, name: String) -> CommandResult<String> {
-    let token = credential::fresh_token(&state.store, &name, &SystemClock).await?;
+    let token = state.store.fresh_token(&name, &SystemClock).await?;
     Ok(token.expose().to_string())
 }
 
 /// Copy the access token to the clipboard without sending it to the page.
 #[tauri::command]
 pub async fn copy_token<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<()> {
-    let token = credential::fresh_token(&state.store, &name, &SystemClock).await?;
+    let token = state.store.fresh_token(&name, &SystemClock).await?;
     app.clipboard().write_text(token.expose().to_string()).map_err(|e| CommandError::internal(e.to_string()))
 }
 
 #[tauri::command]
 pub fn import_scan(state: State<'_, AppState>) -> CommandResult<Vec<ImportCandidate>> {
-    let home = mcp_auth::paths::home_dir().ok_or_else(|| CommandError::internal("no home directory"))?;
+    let home = mcp_auth::home_dir().ok_or_else(|| CommandError::internal("no home directory"))?;
     let (found, _errors) = scan(&SourceClient::ALL, &home, None);
     let (list, _) = state.store.list()?;
     Ok(found
@@ -316,7 +269,7 @@ pub struct ImportChoice {
 pub fn import_add(state: State<'_, AppState>, choices: Vec<ImportChoice>) -> CommandResult<Vec<ServerView>> {
     let mut added = Vec::new();
     // The tokens are read again here, so they never travel through the page.
-    let found = match mcp_auth::paths::home_dir() {
+    let found = match mcp_auth::home_dir() {
         Some(home) => scan(&SourceClient::ALL, &home, None).0,
         None => Vec::new(),
     };

@@ -2,13 +2,12 @@
 //! sign-in (`403 insufficient_scope`), the engine asks a [`StepUpConsent`]
 //! before it opens the browser again; here that means asking the person at
 //! the window: a `step-up` event names the added scopes, and the page answers
-//! with the `answer_step_up` command. No answer within the sign-in timeout, a
+//! with the `answer_step_up` command. No answer within the sign-in timeout (the engine's), a
 //! closed window or a cancelled sign-in count as "no".
 
-use mcp_auth::{ConsentFuture, StepUpConsent, StepUpRequest};
+use mcp_auth::{ConsentFuture, StepUpConsent, StepUpRequest, DEFAULT_SIGN_IN_TIMEOUT};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::commands::SIGN_IN_TIMEOUT;
 use crate::events::{self, STEP_UP};
 use crate::state::AppState;
 use crate::views::StepUpAsked;
@@ -43,7 +42,7 @@ impl<R: Runtime> StepUpConsent for AskTheUser<R> {
                     requested: request.requested.clone(),
                 },
             );
-            let answer = tokio::time::timeout(SIGN_IN_TIMEOUT, rx).await;
+            let answer = tokio::time::timeout(DEFAULT_SIGN_IN_TIMEOUT, rx).await;
             if let Some(state) = self.app.try_state::<AppState>() {
                 state.step_ups.lock().unwrap().remove(&self.flow_id);
             }

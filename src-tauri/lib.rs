@@ -47,7 +47,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
 /// The state for a store in `dir` (tests) or the user's config dir.
 pub fn app_state(dir: Option<&std::path::Path>) -> Result<state::AppState, mcp_auth::Error> {
     let store = match dir {
-        Some(d) => Store::new(d, mcp_auth::keychain::keychain_vault()),
+        Some(d) => Store::new(d, mcp_auth::keychain_vault()),
         None => Store::open()?,
     };
     Ok(state::AppState::new(store))

@@ -5,7 +5,7 @@
 //! the only exception is [`reveal_token`](crate::commands::reveal_token), which
 //! returns a bare string on an explicit click.
 
-use mcp_auth::servers::{RedirectMode, ServerEntry};
+use mcp_auth::{RedirectMode, ServerEntry};
 use mcp_auth::{GrantSummary, ToolView};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -97,7 +97,7 @@ impl ServerView {
             redirect_uri: s.redirect_uri.clone(),
             scope_setting: s.scope.clone(),
             suggested_scope: s.discovery.as_ref().and_then(|d| d.suggested_scope.clone()),
-            suggested_redirect_uri: mcp_auth::connect::SUGGESTED_REDIRECT_URI.to_string(),
+            suggested_redirect_uri: mcp_auth::SUGGESTED_REDIRECT_URI.to_string(),
             has_client_secret,
             discovered: s.discovery.is_some(),
             imported_from: s.imported_from.clone(),

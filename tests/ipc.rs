@@ -38,7 +38,7 @@ fn invoke(window: &WebviewWindow<MockRuntime>, origin: &str, cmd: &str, args: Va
 const LOCAL: &str = "tauri://localhost";
 
 fn temp_dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("mcp-auth-ipc-{}", mcp_auth::authorize::new_state()));
+    let d = std::env::temp_dir().join(format!("mcp-auth-ipc-{}", mcp_auth::new_state()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

@@ -13,9 +13,9 @@
 # them, run.sh re-runs itself inside them.
 #
 # Environment (all optional):
-#   MCP_AUTH_APP         default /work/target/release/mcp-auth-manager
-#   TAURI_FLOOR_BIN      default /work/target/release/tauri-floor
-#   BENCH_BUNDLE_DIR     where to look for the .deb and AppImage (default /work/target/release/bundle)
+#   MCP_AUTH_APP         default ${CARGO_TARGET_DIR:-$root/target}/release/mcp-auth-manager
+#   TAURI_FLOOR_BIN      default ${CARGO_TARGET_DIR:-$root/target}/release/tauri-floor
+#   BENCH_BUNDLE_DIR     where to look for the .deb and AppImage (default ${CARGO_TARGET_DIR:-$root/target}/release/bundle)
 #   BENCH_APP_RUNS       timed runs per side            (default 10)
 #   BENCH_APP_WARMUP     warm-up runs per side          (default 1; the first one also calibrates)
 #   BENCH_APP_MEM_RUNS   of the timed runs, how many also measure memory (default 5)
@@ -47,9 +47,9 @@ if [[ -z "${BENCH_APP_KEYRING:-}" ]]; then
   exit 0
 fi
 
-APP="${MCP_AUTH_APP:-/work/target/release/mcp-auth-manager}"
-FLOOR="${TAURI_FLOOR_BIN:-/work/target/release/tauri-floor}"
-BUNDLE_DIR="${BENCH_BUNDLE_DIR:-/work/target/release/bundle}"
+APP="${MCP_AUTH_APP:-${CARGO_TARGET_DIR:-$root/target}/release/mcp-auth-manager}"
+FLOOR="${TAURI_FLOOR_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/tauri-floor}"
+BUNDLE_DIR="${BENCH_BUNDLE_DIR:-${CARGO_TARGET_DIR:-$root/target}/release/bundle}"
 RUNS="${BENCH_APP_RUNS:-10}"
 WARM="${BENCH_APP_WARMUP:-1}"
 MEM_RUNS="${BENCH_APP_MEM_RUNS:-5}"

@@ -2,7 +2,8 @@
 //! only http(s) URLs come out.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mcp_auth::import::{parse, strip_jsonc, SourceClient};
+use mcp_auth::parsers::{parse_import_config as parse, strip_jsonc};
+use mcp_auth::SourceClient;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

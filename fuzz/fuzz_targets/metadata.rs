@@ -2,8 +2,8 @@
 //! accepted has an https (or loopback http) issuer and endpoints.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mcp_auth::address::check_endpoint;
-use mcp_auth::discovery::{check_resource, parse_auth_server, parse_protected_resource};
+use mcp_auth::check_endpoint;
+use mcp_auth::parsers::{check_resource, parse_auth_server, parse_protected_resource};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else { return };

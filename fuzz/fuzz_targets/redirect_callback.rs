@@ -2,7 +2,7 @@
 //! code is accepted only with the flow's own state.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mcp_auth::loopback::{judge, judge_query, Expectation, RequestHead};
+use mcp_auth::parsers::{judge, judge_query, Expectation, RequestHead};
 
 fuzz_target!(|data: &[u8]| {
     let expect = Expectation { state: "S".into(), issuer: "https://as.example".into(), iss_required: data.first() == Some(&b'!') };

@@ -1,7 +1,7 @@
 //! The incremental event-stream parser, fed in arbitrary pieces.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mcp_auth::mcp::SseParser;
+use mcp_auth::parsers::SseParser;
 
 fuzz_target!(|data: &[u8]| {
     let mut parser = SseParser::default();

@@ -120,6 +120,10 @@ class App:
             time.sleep(1.5)
             self.s.script(RECORDER, APP_EVENTS)
         except BaseException:
+            # The attempt never reached its scenario (the connection can drop
+            # while the window starts): whatever it recorded is kept as a
+            # dropped attempt's, not as a scenario's that saw nothing.
+            self.dropped = True
             self.close()
             raise
 
@@ -212,7 +216,7 @@ def scenario(name, browser_mode="http", with_home=False, env_extra=None):
                     home = None
                     if with_home:
                         home = os.path.join(config, "home")
-                        shutil.copytree(os.path.join(ROOT, "crates", "mcp-auth", "tests", "fixtures", "import", "home"), home)
+                        shutil.copytree(os.path.join(ROOT, "crates", "mcp-auth-cli", "tests", "fixtures", "import", "home"), home)
                     app = App(browser_mode, config, home, f.__name__, env_extra)
                     f(app, *a)
                     results.append((name, True, ""))

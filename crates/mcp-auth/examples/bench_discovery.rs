@@ -14,7 +14,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use mcp_auth::registration::{register, RegistrationRequest};
+use mcp_auth::{register, RegistrationRequest};
 use mcp_auth::{discover, HttpClient, Limits};
 
 const REQUEST: RegistrationRequest<'static> = RegistrationRequest {

@@ -98,7 +98,7 @@ pub enum Error {
     Unauthorized {
         url: String,
         status: u16,
-        challenge: Option<crate::challenge::BearerChallenge>,
+        challenge: Option<crate::oauth::challenge::BearerChallenge>,
     },
     #[error("the MCP server {url} returned an error: {message}")]
     Mcp { url: String, message: String },

@@ -1,59 +1,80 @@
 //! The MCP Auth Manager engine: a headless OAuth 2.1 client for MCP servers.
 //!
-//! It does the whole MCP authorization dance the way the specification (2025-11-25
-//! and the 2026-07-28 revision) asks a client to: probe the server and parse its
-//! challenge ([`challenge`]), discover protected-resource and authorization-server
-//! metadata with the issuer and resource checks ([`discovery`]), obtain a client
-//! identity ([`registration`]), run the authorization-code flow with PKCE through
-//! the system browser and a loopback listener ([`authorize`], [`browser`],
-//! [`loopback`], [`signin`]), exchange, refresh and revoke tokens ([`token`],
-//! [`grant`]), and verify the result over MCP ([`mcp`], [`connect`]). What the
-//! user signed in to is remembered across runs: secrets in the OS keychain
-//! ([`vault`], [`keychain`]), everything else in a server list with no secret
-//! in it ([`servers`], [`store`]); [`credential`] hands fresh tokens to other
-//! programs.
+//! It does the whole MCP authorization dance the way the specification
+//! (2025-11-25 and the 2026-07-28 revision) asks a client to, and remembers what
+//! the user signed in to. The parts, one folder each:
+//!
+//! - `oauth/`: the server's challenge, metadata discovery with the issuer and
+//!   resource checks, client registration, PKCE and state, the token endpoint,
+//!   grants and scopes;
+//! - `net/`: the one HTTP client and its rules, what may be contacted, the
+//!   loopback listener, the validated browser opener;
+//! - `vault/`: secrets in the OS keychain and nowhere else, the server list
+//!   (no secret in it), and the store that keeps both consistent;
+//! - `mcp/`: the engine's MCP client, the status machine, and [`SignInFlow`],
+//!   the one sign-in sequence every face drives;
+//! - `apps/`: other MCP clients' configs, to import servers from.
 //!
 //! Nothing here knows about Tauri: the desktop shell and the `mcp-auth` command
-//! are two faces of this crate. Secrets are only ever held in [`Secret`].
+//! (`crates/mcp-auth-cli`) are faces of this crate, and use only what is
+//! re-exported below. Secrets are only ever held in [`Secret`].
 
-pub mod address;
-pub mod authorize;
-pub mod browser;
-pub mod challenge;
-pub mod connect;
-pub mod credential;
-pub mod discovery;
+mod apps;
 mod error;
-pub mod grant;
-pub mod http;
-pub mod import;
-pub mod keychain;
-pub mod loopback;
-pub mod mcp;
-pub mod paths;
-mod records;
-pub mod registration;
-pub mod saved;
-pub mod scope;
-mod secret;
-#[cfg(target_os = "linux")]
-mod secret_service;
-pub mod servers;
-pub mod signin;
-pub mod store;
-pub mod token;
-pub mod vault;
+mod mcp;
+mod net;
+mod oauth;
+mod vault;
 
-pub use browser::{BrowserUrl, HttpBrowser, Opener, PrintBrowser, SystemBrowser};
-pub use challenge::BearerChallenge;
-pub use connect::{ConnectStatus, ConnectStep, ConsentFuture, OauthDiscovery, Operation, OperationResult, ServerSession, StepUpConsent, StepUpRequest, ToolView};
-pub use discovery::{discover, AuthServerMetadata, Discovery, Probe, ProtectedResource};
 pub use error::{Error, ErrorKind, Result};
-pub use grant::{Clock, FixedClock, Grant, GrantSummary, SystemClock};
-pub use http::{HttpClient, Limits};
-pub use loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
-pub use registration::{AuthMethod, ClientSource, RegisteredClient};
-pub use secret::Secret;
-pub use signin::{Authorizer, ClientConfig, PendingSignIn};
-pub use store::Store;
-pub use vault::{Vault, VaultKey};
+
+// oauth/
+pub use oauth::authorize::{new_state, AuthorizationRequest, Pkce};
+pub use oauth::challenge::BearerChallenge;
+pub use oauth::discovery::{discover, discover_with, probe, AuthServerMetadata, Discovery, Probe, ProtectedResource};
+pub use oauth::grant::{Clock, FixedClock, Grant, GrantSummary, SystemClock, REFRESH_MARGIN};
+pub use oauth::registration::{register, AuthMethod, ClientSource, RegisteredClient, RegistrationRequest};
+pub use oauth::signin::{Authorizer, ClientConfig, LinkRedirect, PendingSignIn, DEFAULT_SIGN_IN_TIMEOUT};
+pub use oauth::token::{TokenEndpoint, TokenResponse};
+
+// net/
+pub use net::address::{canonical_resource, check_endpoint, AddressClass};
+pub use net::browser::{BrowserUrl, HttpBrowser, OpenFuture, Opener, PrintBrowser, SystemBrowser};
+pub use net::http::{Body, Fetched, HttpClient, Limits};
+pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
+
+// vault/
+pub use vault::keychain::{keychain_vault, keychain_vault_for, KeychainVault};
+pub use vault::paths::{config_dir, home_dir};
+pub use vault::secret::Secret;
+pub use vault::server_list::{ClientEntry, DiscoverySummary, RedirectMode, RefreshOutcome, ServerEntry, ServerList};
+pub use vault::store::{summary_of, ClearReport, Store};
+pub use vault::stored_grant::{RevokeReport, StoredGrant};
+pub use vault::stored_session::Overrides;
+pub use vault::{ChunkedVault, EntryStore, MemoryEntries, Vault, VaultKey};
+
+// mcp/
+pub use mcp::connect::{
+    ConnectStatus, ConnectStep, ConsentFuture, GrantFuture, GrantShelf, OauthDiscovery, Operation, OperationResult,
+    ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView, SUGGESTED_REDIRECT_URI,
+};
+pub use mcp::signin_flow::{Prepared, SignInFlow};
+
+// apps/
+pub use apps::import::{scan, Found, ScanError, SourceClient};
+
+/// The address-class override only test builds have (`test-seams`): tests
+/// stand a loopback address in for one on the internet or the local network.
+#[cfg(any(test, feature = "test-seams"))]
+pub use net::address::seam;
+
+/// The parsers of untrusted input, for the fuzz targets and the benchmarks.
+#[doc(hidden)]
+pub mod parsers {
+    pub use crate::apps::import::{parse as parse_import_config, strip_jsonc};
+    pub use crate::mcp::client::SseParser;
+    pub use crate::net::loopback::{judge, judge_query, Expectation, RequestHead};
+    pub use crate::oauth::challenge::{parse as parse_challenges, MAX_CHALLENGES, MAX_PARAMS};
+    pub use crate::oauth::discovery::{check_resource, parse_auth_server, parse_protected_resource};
+    pub use crate::oauth::token::parse_token_json;
+}

@@ -243,7 +243,7 @@ async fn row09_huge_slow_and_nested_bodies_are_bounded() {
     });
     let short = HttpClient::new(Limits { request_timeout: Duration::from_secs(2), ..Limits::default() }).unwrap();
     let started = std::time::Instant::now();
-    let err = mcp_auth::discovery::discover_with(
+    let err = mcp_auth::discover_with(
         &short,
         &f.mcp_url(),
         Some(mcp_auth::BearerChallenge { resource_metadata: Some(format!("http://127.0.0.1:{port}/prm")), ..Default::default() }),

@@ -110,7 +110,7 @@ impl Fixture {
     }
 
     /// On another loopback address, which a test may have the engine take for
-    /// one on the internet or the local network (`mcp_auth::address::seam`).
+    /// one on the internet or the local network (`mcp_auth::seam`).
     pub async fn start_on(ip: &str) -> Fixture {
         let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
         let base = format!("http://{ip}:{}", listener.local_addr().unwrap().port());

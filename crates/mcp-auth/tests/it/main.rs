@@ -5,11 +5,8 @@ mod fixture;
 mod support;
 
 mod discovery;
-mod import;
-mod races;
 mod reach;
 mod secrets;
 mod signin;
 mod stepup;
-mod store;
 mod tokens;

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use mcp_auth::keychain::keychain_vault_for;
-use mcp_auth::saved::Overrides;
-use mcp_auth::{cancel_pair, credential, ClientConfig, Grant, Operation, Secret, Store, SystemClock};
+use mcp_auth::keychain_vault_for;
+use mcp_auth::Overrides;
+use mcp_auth::{cancel_pair, ClientConfig, Grant, Operation, Secret, Store, SystemClock};
 
 use crate::fixture::Fixture;
 use crate::support::{http, session, SpyBrowser};
@@ -57,12 +57,12 @@ async fn row39_a_secret_for_one_issuer_never_reaches_another_in_a_session() {
 async fn row39_a_secret_given_for_a_run_is_not_stored_for_a_new_issuer() {
     let a = Fixture::start().await;
     let b = Fixture::start().await;
-    let dir = std::env::temp_dir().join(format!("mcp-auth-it-row39-{}", mcp_auth::authorize::new_state()));
-    let store = Arc::new(Store::new(&dir, keychain_vault_for(&format!("dev.mcpauth.test.{}", mcp_auth::authorize::new_state()))));
+    let dir = std::env::temp_dir().join(format!("mcp-auth-it-row39-{}", mcp_auth::new_state()));
+    let store = Arc::new(Store::new(&dir, keychain_vault_for(&format!("dev.mcpauth.test.{}", mcp_auth::new_state()))));
     let entry = store.add(&b.mcp_url(), Some("moved"), &SystemClock).unwrap();
     // The server used A when it was last seen.
     let seen_at_a = mcp_auth::discover(&http(), &a.mcp_url()).await.unwrap().unwrap();
-    let entry = store.edit(&entry.name, |e| e.discovery = Some(mcp_auth::store::summary_of(&seen_at_a))).unwrap();
+    let entry = store.edit(&entry.name, |e| e.discovery = Some(mcp_auth::summary_of(&seen_at_a))).unwrap();
     let given = Overrides { client_id: Some("entered-client".into()), client_secret: Some(Secret::new(SECRET)), ..Overrides::default() };
     let mut s = store.open_session(&entry, &given, http(), Arc::new(SystemClock)).unwrap();
     s.sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap();
@@ -76,7 +76,7 @@ async fn row39_a_secret_given_for_a_run_is_not_stored_for_a_new_issuer() {
     );
     assert!(store.load_client(&b.base, "entered-client").unwrap().is_none_or(|c| c.client_secret.is_none()));
     // The `token` face refreshes the stored grant: still nothing sent.
-    credential::refresh(&store, "moved", &SystemClock).await.unwrap();
+    store.refresh_grant("moved", &SystemClock).await.unwrap();
     assert_eq!(b.seen("/token").len(), 2);
     assert_eq!(secrets_sent(&b), Vec::<String>::new(), "the refresh at B sent A's secret");
     store.remove(&store.resolve("moved").unwrap()).unwrap();

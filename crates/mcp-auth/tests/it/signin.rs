@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mcp_auth::browser::OpenFuture;
+use mcp_auth::OpenFuture;
 use mcp_auth::{
     cancel_pair, discover, Authorizer, BrowserUrl, ClientConfig, ConnectStatus, Error, ErrorKind, FixedClock, Opener,
     Operation, SystemClock,
@@ -27,7 +27,7 @@ async fn raw_get(port: u16, target: &str, host: &str) -> Option<u16> {
 
 /// Where the authorization server redirects to (without following it).
 async fn redirect_location(auth_url: &str) -> url::Url {
-    let fetched = http().send(reqwest::Method::GET, auth_url, &[], mcp_auth::http::Body::None).await.unwrap();
+    let fetched = http().send(reqwest::Method::GET, auth_url, &[], mcp_auth::Body::None).await.unwrap();
     assert_eq!(fetched.status.as_u16(), 302);
     url::Url::parse(fetched.headers.get("location").unwrap().to_str().unwrap()).unwrap()
 }
@@ -377,21 +377,6 @@ async fn row21_timeout_and_cancel_close_the_listener() {
 }
 
 #[tokio::test]
-async fn row22_without_a_browser_the_validated_url_is_printed() {
-    let f = Fixture::start().await;
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
-        .args(["login", &f.mcp_url(), "--browser", "system", "--timeout", "1"])
-        .env("PATH", "/nonexistent")
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Could not open a browser"), "{stderr}");
-    assert!(stderr.contains(&format!("{}/authorize?", f.base)), "{stderr}");
-    assert!(!out.status.success());
-}
-
-#[tokio::test]
 async fn row23_two_sign_ins_at_once_keep_their_own_state() {
     let a = Fixture::start().await;
     let b = Fixture::start().await;
@@ -440,7 +425,7 @@ async fn deep_link_redirects_are_checked_like_loopback_ones() {
     let f = Fixture::start().await;
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let mut s = session(&f.mcp_url(), ClientConfig::default());
-    s.authorizer.link_redirect = Some(mcp_auth::signin::LinkRedirect { uri: "dev.mcpauth.test:/callback".into(), links: rx });
+    s.authorizer.link_redirect = Some(mcp_auth::LinkRedirect { uri: "dev.mcpauth.test:/callback".into(), links: rx });
 
     /// Stands in for the OS handing the app its links: a forged one first.
     struct LinkBrowser(tokio::sync::mpsc::Sender<String>);

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mcp_auth::browser::OpenFuture;
+use mcp_auth::OpenFuture;
 use mcp_auth::{Authorizer, BrowserUrl, ClientConfig, HttpBrowser, HttpClient, Limits, Opener, ServerSession, SystemClock};
 
 /// Records every URL it is asked to open, then optionally acts as the headless

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use mcp_auth::grant::REFRESH_MARGIN;
-use mcp_auth::token::TokenEndpoint;
+use mcp_auth::REFRESH_MARGIN;
+use mcp_auth::TokenEndpoint;
 use mcp_auth::{cancel_pair, Authorizer, ClientConfig, Error, ErrorKind, FixedClock, Operation, ServerSession, SystemClock};
 use serde_json::json;
 

@@ -1,0 +1,62 @@
+//! `mcp-auth`: the command-line face of the engine.
+//!
+//! `discover`, `check`, `auth-url`, `exchange` and `connect` print one JSON value
+//! on stdout and stand in for the portable scripts MCP users know; `login`, `tools`
+//! and `call` run the whole flow. Exit status 0 only on success. Secrets are
+//! never taken from argv (see `args::refuse_secret_flags`).
+
+
+mod args;
+mod manage;
+mod oneshot;
+mod output;
+mod session;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // A current-thread runtime: the commands are sequential, and it starts
+    // faster than a multi-threaded one.
+    if let Some(message) = args::refuse_secret_flags(std::env::args()) {
+        eprintln!("{message}");
+        return ExitCode::from(2);
+    }
+    let cli = args::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mcp-auth: could not start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: args::Cli) -> ExitCode {
+    use args::Command::*;
+    match cli.command {
+        Discover { url } => oneshot::discover(&url).await,
+        Check { url } => oneshot::check(&url).await,
+        AuthUrl(a) => oneshot::auth_url(&a),
+        Exchange(a) => oneshot::exchange(&a).await,
+        Connect { server, client } => session::connect(&server, &client).await,
+        Login { server, flow } => session::login(&server, &flow).await,
+        Tools { server, flow } => session::tools(&server, &flow).await,
+        Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,
+        Servers(args::ServersCommand::List) => manage::servers_list(),
+        Servers(args::ServersCommand::Add { url, name, allow_local_network }) => {
+            manage::servers_add(&url, name.as_deref(), allow_local_network)
+        }
+        Servers(args::ServersCommand::Set { server, allow_local_network }) => manage::servers_set(&server, allow_local_network),
+        Servers(args::ServersCommand::Remove { server, revoke }) => manage::servers_remove(&server, revoke).await,
+        Status { server } => manage::status(server.as_deref()),
+        Token { server } => manage::token(&server).await,
+        Refresh { server } => manage::refresh(&server).await,
+        Revoke { server } => manage::revoke(&server).await,
+        Clear { server } => manage::clear(&server),
+        Secret(args::SecretCommand::Set { server, client_id }) => manage::secret_set(&server, client_id.as_deref()).await,
+        Import(a) => manage::import(&a),
+    }
+}

@@ -1,0 +1,310 @@
+//! The commands over what is stored: `servers`, `status`, `token`, `refresh`,
+//! `revoke`, `clear`, `secret set`, `import`.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use mcp_auth::ServerEntry;
+use mcp_auth::{Clock, Error, HttpClient, Limits, Secret, Store, SystemClock};
+use serde_json::{json, Value};
+
+use super::args::ImportArgs;
+use super::output::{failure, success};
+
+/// The state a badge shows.
+fn state_of(s: &ServerEntry, now: u64) -> &'static str {
+    match &s.grant {
+        None => "needs_sign_in",
+        Some(g) => match g.expires_at {
+            Some(t) if t <= now && !g.has_refresh_token => "expired",
+            Some(t) if t <= now + 300 && !g.has_refresh_token => "expires_soon",
+            _ => "signed_in",
+        },
+    }
+}
+
+fn view(s: &ServerEntry, now: u64) -> Value {
+    let g = s.grant.as_ref();
+    json!({
+        "name": s.name,
+        "url": s.url,
+        "state": state_of(s, now),
+        "issuer": g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
+        "client_id": g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
+        "client_source": g.map(|g| g.client_source),
+        "scopes_granted": g.map(|g| g.scopes.clone()),
+        "scopes_requested": g.map(|g| g.requested_scopes.clone()),
+        "expires_at": g.and_then(|g| g.expires_at),
+        "expires_in": g.and_then(|g| g.expires_at).map(|t| t as i64 - now as i64),
+        "has_refresh_token": g.map(|g| g.has_refresh_token).unwrap_or(false),
+        "last_refresh": s.last_refresh,
+        "imported_from": s.imported_from,
+        "allow_local_network": s.allow_local_network,
+    })
+}
+
+fn open() -> Result<Store<mcp_auth::KeychainVault>, Error> {
+    Store::open()
+}
+
+pub fn servers_list() -> ExitCode {
+    let result = open().and_then(|store| store.list());
+    match result {
+        Ok((list, notice)) => {
+            let now = SystemClock.now();
+            let mut v = json!({"servers": list.servers.iter().map(|s| view(s, now)).collect::<Vec<_>>()});
+            if let Some(b) = notice.corrupt_backup {
+                v["warning"] = json!(format!("the server list was damaged; it was set aside as {} and a new list was started", b.display()));
+            }
+            success(&v)
+        }
+        Err(e) => failure(None, &e),
+    }
+}
+
+pub fn servers_add(url: &str, name: Option<&str>, allow_local_network: bool) -> ExitCode {
+    let added = open().and_then(|store| {
+        let entry = store.add(url, name, &SystemClock)?;
+        if allow_local_network {
+            return store.edit(&entry.name, |e| e.allow_local_network = true);
+        }
+        Ok(entry)
+    });
+    match added {
+        Ok(entry) => success(&view(&entry, SystemClock.now())),
+        Err(e) => failure(None, &e),
+    }
+}
+
+/// Change a server's settings that have no flow of their own.
+pub fn servers_set(server: &str, allow_local_network: Option<bool>) -> ExitCode {
+    let changed = open().and_then(|store| {
+        let entry = store.resolve(server)?;
+        store.edit(&entry.name, |e| {
+            if let Some(allow) = allow_local_network {
+                e.allow_local_network = allow;
+            }
+        })
+    });
+    match changed {
+        Ok(entry) => success(&view(&entry, SystemClock.now())),
+        Err(e) => failure(Some(server), &e),
+    }
+}
+
+pub async fn servers_remove(server: &str, revoke: bool) -> ExitCode {
+    let result = async {
+        let store = open()?;
+        let entry = store.resolve(server)?;
+        let revoked = if revoke && entry.grant.is_some() {
+            Some(store.revoke_grant(&entry.name).await?)
+        } else {
+            None
+        };
+        let entry = store.resolve(&entry.name)?;
+        let report = store.remove(&entry)?;
+        Ok::<_, Error>(json!({"removed": entry.name, "revoked": revoked, "local": report}))
+    }
+    .await;
+    match result {
+        Ok(v) => success(&v),
+        Err(e) => failure(Some(server), &e),
+    }
+}
+
+pub fn status(server: Option<&str>) -> ExitCode {
+    let result = open().and_then(|store| {
+        let now = SystemClock.now();
+        match server {
+            Some(s) => Ok(view(&store.resolve(s)?, now)),
+            None => Ok(json!({"servers": store.list()?.0.servers.iter().map(|s| view(s, now)).collect::<Vec<_>>()})),
+        }
+    });
+    match result {
+        Ok(v) => success(&v),
+        Err(e) => failure(server, &e),
+    }
+}
+
+/// The credential-helper face: the token alone on stdout, nothing else.
+pub async fn token(server: &str) -> ExitCode {
+    let result = async { open()?.fresh_token(server, &SystemClock).await }.await;
+    match result {
+        Ok(t) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(t.expose().as_bytes());
+            let _ = out.write_all(b"\n");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mcp-auth: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub async fn refresh(server: &str) -> ExitCode {
+    let result = async { open()?.refresh_grant(server, &SystemClock).await }.await;
+    match result {
+        Ok(g) => success(&json!({"status": "refreshed", "grant": g.summary()})),
+        Err(e) => failure(Some(server), &e),
+    }
+}
+
+pub async fn revoke(server: &str) -> ExitCode {
+    let result = async { open()?.revoke_grant(server).await }.await;
+    match result {
+        Ok(r) => {
+            let message = if r.server_confirmed {
+                "revoked at the server and deleted locally".to_string()
+            } else {
+                format!(
+                    "deleted locally; the server was not reached or did not confirm ({})",
+                    r.server_message.clone().unwrap_or_default()
+                )
+            };
+            success(&json!({"status": "revoked", "server_confirmed": r.server_confirmed, "deleted_locally": r.deleted_locally, "message": message}))
+        }
+        Err(e) => failure(Some(server), &e),
+    }
+}
+
+pub fn clear(server: &str) -> ExitCode {
+    let result = open().and_then(|store| {
+        let entry = store.resolve(server)?;
+        store.clear(&entry)
+    });
+    match result {
+        Ok(r) => success(&json!({"status": "cleared", "local": r})),
+        Err(e) => failure(Some(server), &e),
+    }
+}
+
+fn read_secret() -> Result<Secret, Error> {
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Client secret (not shown): ")
+            .map_err(|e| Error::InvalidInput(format!("could not read the secret: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| Error::InvalidInput(format!("could not read the secret: {e}")))?;
+        line
+    };
+    let secret = Secret::new(text.trim_end_matches(['\r', '\n']));
+    if secret.is_empty() {
+        return Err(Error::InvalidInput("no secret was given".into()));
+    }
+    Ok(secret)
+}
+
+pub async fn secret_set(server: &str, client_id: Option<&str>) -> ExitCode {
+    let result = async {
+        let store = open()?;
+        let entry = store.resolve(server)?;
+        let client_id = client_id
+            .map(str::to_owned)
+            .or(entry.client_id.clone())
+            .ok_or_else(|| Error::InvalidInput("no client id for this server: pass --client-id".into()))?;
+        // The secret is bound to the issuer it is for: learn it first.
+        let discovery = match &entry.discovery {
+            Some(d) => d.clone(),
+            None => {
+                let http = HttpClient::new(Limits::default())?.serving(&entry.url, entry.allow_local_network);
+                let d = mcp_auth::discover(&http, &entry.url)
+                    .await?
+                    .ok_or_else(|| Error::InvalidInput("this server does not ask for authorization".into()))?;
+                let summary = mcp_auth::summary_of(&d);
+                store.edit(&entry.name, |e| e.discovery = Some(summary.clone()))?;
+                summary
+            }
+        };
+        let secret = read_secret()?;
+        store.save_entered_secret(&discovery.issuer, &client_id, secret)?;
+        store.edit(&entry.name, |e| e.client_id = Some(client_id.clone()))?;
+        Ok::<_, Error>(json!({"status": "stored", "server": entry.name, "client_id": client_id, "issuer": discovery.issuer}))
+    }
+    .await;
+    match result {
+        Ok(v) => success(&v),
+        Err(e) => failure(Some(server), &e),
+    }
+}
+
+pub fn import(a: &ImportArgs) -> ExitCode {
+    use mcp_auth::{scan, SourceClient};
+    let clients: Vec<SourceClient> = match &a.from {
+        Some(id) => match SourceClient::parse(id) {
+            Some(c) => vec![c],
+            None => {
+                return failure(None, &Error::InvalidInput(format!(
+                    "unknown client {id:?}; use one of: claude-desktop, claude-code, cursor, vscode, windsurf"
+                )))
+            }
+        },
+        None => SourceClient::ALL.to_vec(),
+    };
+    let Some(home) = mcp_auth::home_dir() else {
+        return failure(None, &Error::InvalidInput("no home directory".into()));
+    };
+    let project = a.project.clone().or_else(|| std::env::current_dir().ok());
+    let (found, errors) = scan(&clients, &home, project.as_deref());
+    let result = (|| {
+        let store = open()?;
+        let mut rows = Vec::new();
+        for f in &found {
+            let (list, _) = store.list()?;
+            let existing = list.find(&f.url).map(|s| s.name.clone());
+            let mut added = None;
+            let mut moved = false;
+            // A project's own files are the project author's choice, not the
+            // user's: their servers are offered, and added only when named.
+            let chosen = !f.from_project || a.project_server.iter().any(|n| n == &f.name);
+            if existing.is_none() && !a.dry_run && chosen {
+                // A name like another server's URL or host is replaced by one
+                // made from the server's own host.
+                let wish = Some(f.name.as_str()).filter(|n| list.name_problem(n, &f.url).is_none());
+                let entry = store.add(&f.url, wish, &SystemClock)?;
+                store.edit(&entry.name, |e| e.imported_from = Some(f.client.id().to_string()))?;
+                if let (true, Some(token)) = (a.move_credentials, &f.bearer) {
+                    store.save_static_token(&entry.name, token.clone(), f.client.id(), &SystemClock)?;
+                    moved = true;
+                }
+                added = Some(entry.name);
+            }
+            rows.push(json!({
+                "client": f.client.id(),
+                "path": f.path,
+                "name": f.name,
+                "url": f.url,
+                "via_wrapper": f.via_wrapper,
+                "credential_headers": f.credential_headers,
+                "static_bearer_found": f.bearer.is_some(),
+                "credential_moved": moved,
+                "already_present_as": existing,
+                "added_as": added,
+                "from_project": f.from_project,
+                "offered": f.from_project && existing.is_none() && !chosen,
+            }));
+        }
+        Ok::<_, Error>(rows)
+    })();
+    match result {
+        Ok(rows) => {
+            let with_credentials = found.iter().filter(|f| !f.credential_headers.is_empty()).count();
+            let offered: Vec<&str> = rows.iter().filter(|r| r["offered"] == true).filter_map(|r| r["name"].as_str()).collect();
+            success(&json!({
+                "dry_run": a.dry_run,
+                "found": rows,
+                "errors": errors,
+                "note": (with_credentials > 0).then(|| format!(
+                    "{with_credentials} server(s) carry a static credential header in their client config. It is copied only with --move-credentials (into the keychain); better, sign in with `mcp-auth login`. Either way, then remove the header from that file."
+                )),
+                "project_note": (!offered.is_empty()).then(|| format!(
+                    "{} server(s) come from this project's own files, which whoever wrote the project chose; none was added. To add one, run again with --project-server NAME: {}",
+                    offered.len(),
+                    offered.join(", ")
+                )),
+            }))
+        }
+        Err(e) => failure(None, &e),
+    }
+}

@@ -1,0 +1,210 @@
+//! The one sign-in sequence every face drives: the CLI's `connect`, `login`,
+//! `tools` and `call`, the app's Discover and Sign in (and, next, the bridge and
+//! `serve`).
+//!
+//! A server of the list (or a bare URL) is opened as a live session with its
+//! settings, grant and known clients ([`SignInFlow::open`]); a sign-in is
+//! prepared up to the authorization URL ([`SignInFlow::prepare`]), so a face can
+//! show the URL before the browser comes back; it is then completed and
+//! verified over MCP, stepping up if the server asks ([`SignInFlow::finish`]);
+//! or an operation runs and signs in only when the server asks
+//! ([`SignInFlow::perform`]). Whatever came of it is kept: tokens in the
+//! keychain, the rest in the server list.
+//!
+//! What differs between faces are hooks, not copies of the sequence: how the URL
+//! reaches the person (the [`Opener`] passed in), how a step-up is put to them
+//! ([`SignInFlow::ask_step_up_with`]), where the browser comes back
+//! ([`SignInFlow::come_back_through`]), progress ([`SignInFlow::on_progress`])
+//! and cancelling (the [`CancelSignal`] passed in).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::mcp::connect::{
+    ConnectStatus, OauthDiscovery, Operation, OperationResult, ProgressHook, ServerSession, StepUpConsent, ToolView,
+};
+use crate::net::browser::Opener;
+use crate::net::http::HttpClient;
+use crate::net::loopback::CancelSignal;
+use crate::oauth::grant::Clock;
+use crate::oauth::signin::{LinkRedirect, PendingSignIn};
+use crate::vault::secret::Secret;
+use crate::vault::server_list::ServerEntry;
+use crate::vault::store::{summary_of, Store};
+use crate::vault::stored_session::Overrides;
+use crate::vault::Vault;
+
+/// Where a prepared sign-in stands.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Waiting for the browser: show [`PendingSignIn::authorization_url`] as
+    /// the face does, then [`SignInFlow::finish`].
+    Browser(PendingSignIn),
+    /// The server answered without authorization: nobody needs to sign in.
+    Open { server_name: String, tools: Vec<ToolView> },
+    /// The person must give a client id (and maybe a secret) first; the
+    /// settings form is filled in from this.
+    NeedsClientConfig(OauthDiscovery),
+}
+
+/// One server's sign-in, from the stored settings to the kept grant.
+pub struct SignInFlow<V: Vault + 'static> {
+    store: Arc<Store<V>>,
+    entry: ServerEntry,
+    given: Overrides,
+    session: ServerSession,
+    /// The access token held when the flow opened: kept again only if changed.
+    before: Option<Secret>,
+}
+
+impl<V: Vault + 'static> SignInFlow<V> {
+    /// A flow for a server of the list, by name or URL. A URL that is not in
+    /// the list is added when `add_if_new`; otherwise its flow keeps nothing.
+    pub fn open(
+        store: &Arc<Store<V>>,
+        server: &str,
+        given: Overrides,
+        add_if_new: bool,
+        http: HttpClient,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let is_url = url::Url::parse(server).is_ok();
+        let entry = match store.resolve(server) {
+            Ok(e) => e,
+            Err(Error::UnknownServer(_)) if add_if_new && is_url => store.add(server, None, clock.as_ref())?,
+            // Not stored and not to be added: a session with nothing to keep.
+            Err(Error::UnknownServer(_)) if is_url => ServerEntry { url: server.to_string(), ..ServerEntry::default() },
+            Err(e) => return Err(e),
+        };
+        let session = store.open_session(&entry, &given, http, clock)?;
+        let before = session.grant.as_ref().map(|g| g.access_token.clone());
+        Ok(SignInFlow { store: store.clone(), entry, given, session, before })
+    }
+
+    /// The server's name in the list (empty for a bare URL).
+    pub fn entry(&self) -> &ServerEntry {
+        &self.entry
+    }
+
+    pub fn session(&self) -> &ServerSession {
+        &self.session
+    }
+
+    /// Put a step-up (a server asking for more access) to the person first.
+    pub fn ask_step_up_with(&mut self, consent: Arc<dyn StepUpConsent>) {
+        self.session.step_up_consent = Some(consent);
+    }
+
+    /// The next sign-in comes back through the app's URL scheme instead of a
+    /// loopback listener.
+    pub fn come_back_through(&mut self, link: LinkRedirect) {
+        self.session.authorizer.link_redirect = Some(link);
+    }
+
+    /// Told about each step of discovery.
+    pub fn on_progress(&mut self, hook: ProgressHook) {
+        self.session.on_progress = Some(hook);
+    }
+
+    /// How long to wait for the browser to come back.
+    pub fn set_sign_in_timeout(&mut self, timeout: Duration) {
+        self.session.sign_in_timeout = timeout;
+    }
+
+    /// Where the server stands, changing nothing (`mcp-auth connect`).
+    pub async fn check(&mut self) -> (ConnectStatus, Option<PendingSignIn>) {
+        self.session.connect().await
+    }
+
+    /// Where the server stands, keeping what discovery found and the client it
+    /// registered, even when it went wrong later (the app's Discover).
+    pub async fn discover(&mut self) -> Result<ConnectStatus> {
+        let result = self.session.try_connect().await;
+        self.keep_discovery()?;
+        result.map(|(status, _)| status)
+    }
+
+    /// Everything up to the authorization URL, for a new sign-in (the held
+    /// grant, if any, is set aside). Discovery and a registered client are kept
+    /// at once, so a second attempt reuses them.
+    pub async fn prepare(&mut self) -> Result<Prepared> {
+        self.session.grant = None;
+        let result = self.session.try_connect().await;
+        self.keep_discovery()?;
+        Ok(match result? {
+            (ConnectStatus::RequiresAuth { .. }, Some(pending)) => Prepared::Browser(pending),
+            (ConnectStatus::Success { server_name, tools }, _) => Prepared::Open { server_name, tools },
+            (ConnectStatus::RequiresOauthConfig { oauth_discovery, .. }, _) => Prepared::NeedsClientConfig(oauth_discovery),
+            (ConnectStatus::Error { error, .. }, _) => return Err(Error::InvalidInput(error)),
+            (ConnectStatus::RequiresAuth { .. }, None) => {
+                return Err(Error::InvalidInput("no sign-in was prepared".into()))
+            }
+        })
+    }
+
+    /// Open the URL with `opener`, wait for the browser, exchange the code,
+    /// verify by listing tools (stepping up if the server asks), and keep the
+    /// grant, whatever the verification said.
+    pub async fn finish(&mut self, pending: PendingSignIn, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        let timeout = self.session.sign_in_timeout;
+        let result = async {
+            let grant = self.session.authorizer.complete(pending, opener, timeout, cancel.clone()).await?;
+            self.session.grant = Some(grant);
+            self.session.perform(&Operation::ListTools, opener, cancel).await
+        }
+        .await;
+        self.keep()?;
+        result
+    }
+
+    /// Run an operation with the held grant, refreshing, signing in or stepping
+    /// up as the server asks, and keep any new grant.
+    pub async fn perform(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        let result = self.session.perform(op, opener, cancel).await;
+        self.keep()?;
+        result
+    }
+
+    /// A sign-in now, then `op` (`mcp-auth login`): the URL goes to `opener`.
+    pub async fn sign_in_then(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        match self.prepare().await? {
+            Prepared::Browser(pending) => {
+                let timeout = self.session.sign_in_timeout;
+                let signed_in = self.session.authorizer.complete(pending, opener, timeout, cancel.clone()).await;
+                match signed_in {
+                    Ok(grant) => self.session.grant = Some(grant),
+                    Err(e) => {
+                        self.keep()?;
+                        return Err(e);
+                    }
+                }
+                self.perform(op, opener, cancel).await
+            }
+            Prepared::Open { .. } => self.perform(op, opener, cancel).await,
+            Prepared::NeedsClientConfig(_) => Err(Error::NeedsClientConfig { url: self.session.url.clone() }),
+        }
+    }
+
+    /// Keep the grant (if new), the client it was made with, the discovery and
+    /// the settings the person gave.
+    fn keep(&mut self) -> Result<()> {
+        self.store.keep_session(&self.entry, &self.session, self.before.as_ref(), &self.given)?;
+        self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
+        Ok(())
+    }
+
+    fn keep_discovery(&self) -> Result<()> {
+        if self.entry.name.is_empty() {
+            return Ok(());
+        }
+        if let Some(d) = &self.session.discovery {
+            let summary = summary_of(d);
+            self.store.edit(&self.entry.name, |e| e.discovery = Some(summary))?;
+            if let Some(client) = self.session.authorizer.client_for(&d.auth_server.issuer) {
+                self.store.save_client(client)?;
+            }
+        }
+        Ok(())
+    }
+}

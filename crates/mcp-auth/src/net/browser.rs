@@ -1,0 +1,211 @@
+//! Opening the authorization URL: validation first, then an [`Opener`].
+//!
+//! A malicious server controls the `authorization_endpoint`, and an OS URL handler
+//! given `file:`, `smb:` or a string that a shell would expand can run code
+//! (CVE-2025-6514). So only a [`BrowserUrl`] can be opened, and one can only be
+//! made by [`BrowserUrl::parse`]: `https`, or `http` on loopback, no whitespace or
+//! control characters, no leading `-`. The system opener passes it as one argv
+//! element to the platform's launcher, never through a shell.
+//!
+//! [`HttpBrowser`] is the headless stand-in for a person with a browser: it GETs
+//! the URL and follows redirects (each hop checked) until one reaches the
+//! loopback listener. State, PKCE and the listener all run as in a real sign-in.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::process::{Command, Stdio};
+
+use reqwest::Method;
+use url::Url;
+
+use crate::net::address::{check_parsed, check_url_text};
+use crate::error::{Error, Result};
+use crate::net::http::{Body, HttpClient};
+
+/// A URL that passed the browser checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserUrl(Url);
+
+impl BrowserUrl {
+    pub fn parse(raw: &str) -> Result<Self> {
+        check_url_text(raw)?;
+        let url = Url::parse(raw).map_err(|e| Error::unsafe_url(raw, format!("not a valid URL ({e})")))?;
+        check_parsed(&url, raw)?;
+        // The serialized form is what the OS receives: check it too.
+        check_url_text(url.as_str())?;
+        Ok(BrowserUrl(url))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+pub type OpenFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// Something that shows the authorization URL to the user (or stands in for them).
+pub trait Opener: Send + Sync {
+    fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a>;
+}
+
+/// The platform's default browser, started without a shell.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemBrowser;
+
+impl SystemBrowser {
+    fn launchers(url: &str) -> Vec<(&'static str, Vec<String>)> {
+        if cfg!(target_os = "macos") {
+            vec![("open", vec![url.to_string()])]
+        } else if cfg!(windows) {
+            vec![("rundll32", vec!["url.dll,FileProtocolHandler".into(), url.to_string()])]
+        } else {
+            vec![
+                ("xdg-open", vec![url.to_string()]),
+                ("gio", vec!["open".into(), url.to_string()]),
+            ]
+        }
+    }
+}
+
+impl Opener for SystemBrowser {
+    fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
+        Box::pin(async move {
+            let mut last = String::from("no launcher is available");
+            for (program, args) in Self::launchers(url.as_str()) {
+                match Command::new(program)
+                    .args(&args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                {
+                    Ok(mut child) => {
+                        // Reap it without blocking the flow.
+                        std::thread::spawn(move || {
+                            let _ = child.wait();
+                        });
+                        return Ok(());
+                    }
+                    Err(e) => last = format!("{program}: {e}"),
+                }
+            }
+            Err(Error::Browser { reason: last })
+        })
+    }
+}
+
+/// Prints the URL for the user to open (and copy) themselves.
+pub struct PrintBrowser<F: Fn(&str) + Send + Sync>(pub F);
+
+impl<F: Fn(&str) + Send + Sync> Opener for PrintBrowser<F> {
+    fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
+        (self.0)(url.as_str());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// What a browser does with a redirect to an app's own scheme: hands it to the OS.
+pub type LinkHandoff = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// GETs the URL and follows redirects until the loopback redirect is delivered
+/// (or, like a real browser, hands a redirect to the app's URL scheme over to
+/// the OS, when a hand-off is given).
+#[derive(Clone)]
+pub struct HttpBrowser {
+    http: HttpClient,
+    max_hops: usize,
+    link: Option<(String, LinkHandoff)>,
+}
+
+impl std::fmt::Debug for HttpBrowser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpBrowser").field("max_hops", &self.max_hops).finish()
+    }
+}
+
+impl HttpBrowser {
+    pub fn new(http: HttpClient) -> Self {
+        HttpBrowser { http, max_hops: 10, link: None }
+    }
+
+    /// Redirects starting with `prefix` (e.g. `dev.mcpauth.manager:`) go to `hand`.
+    pub fn with_link_handoff(mut self, prefix: &str, hand: LinkHandoff) -> Self {
+        self.link = Some((prefix.to_string(), hand));
+        self
+    }
+}
+
+impl Opener for HttpBrowser {
+    fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
+        Box::pin(async move {
+            let mut current = url.as_str().to_string();
+            for _ in 0..self.max_hops {
+                let next = BrowserUrl::parse(&current)?;
+                let fetched = self
+                    .http
+                    .send(Method::GET, next.as_str(), &[("accept", "text/html,*/*")], Body::None)
+                    .await?;
+                if !fetched.status.is_redirection() {
+                    if fetched.status.is_success() {
+                        // Reached a page that is not a redirect: either our own
+                        // listener's page (done) or a page that needs a person.
+                        return Ok(());
+                    }
+                    return Err(Error::Browser {
+                        reason: format!("{} answered HTTP {}", fetched.url, fetched.status.as_u16()),
+                    });
+                }
+                let location = fetched
+                    .headers
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| Error::Browser { reason: "a redirect without a Location".into() })?;
+                if let Some((prefix, hand)) = &self.link {
+                    if location.starts_with(prefix.as_str()) {
+                        hand(location);
+                        return Ok(());
+                    }
+                }
+                current = fetched
+                    .url
+                    .join(location)
+                    .map_err(|_| Error::unsafe_url(location, "invalid redirect target"))?
+                    .to_string();
+            }
+            Err(Error::Browser { reason: "too many redirects".into() })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_urls_never_become_browser_urls() {
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "data:text/html,<script>",
+            "vbscript:x",
+            "smb://attacker/share",
+            "-oProxyCommand=calc",
+            "https://a.example/$(touch /tmp/pwned)",
+            "https://a.example/ `id`",
+            "https://a.example/x\ny",
+            "http://attacker.example/authorize",
+            "ms-msdt:/id",
+        ] {
+            assert!(BrowserUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metacharacters_are_percent_encoded_not_expanded() {
+        // Without spaces, `$(` and backticks survive parsing, percent-encoded; the
+        // URL goes to the launcher as one argv element with no shell.
+        let u = BrowserUrl::parse("https://a.example/$(id)`x`\"&calc%").unwrap();
+        assert!(!u.as_str().contains('`') && !u.as_str().contains('"'));
+        assert!(u.as_str().starts_with("https://a.example/"));
+    }
+}

@@ -1,0 +1,370 @@
+//! The engine's one HTTP client.
+//!
+//! Everything that leaves the engine goes through [`HttpClient`], so the transport
+//! rules hold everywhere: every URL passes [`check_endpoint`]; host names are
+//! resolved by a resolver that drops link-local and metadata addresses; redirects
+//! are never followed automatically (metadata GETs follow at most
+//! [`MAX_REDIRECTS`] hops, each re-checked; token, registration and revocation
+//! POSTs follow none); every request has an overall timeout, which also bounds a
+//! server that trickles one byte a second; every body is read with a size cap.
+//!
+//! TLS roots are compiled in (webpki-roots), so starting the client reads no
+//! certificate store from disk, which keeps `mcp-auth` start-up cheap.
+
+use std::error::Error as StdError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use crate::net::address::{check_endpoint, is_forbidden_ip, AddressClass, Reach};
+use crate::error::{Error, Result};
+
+/// Hops a metadata GET may follow.
+pub const MAX_REDIRECTS: usize = 3;
+
+/// Bounds applied to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// From sending the request to the last byte of the body.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Largest body read from any response.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body: 1024 * 1024,
+        }
+    }
+}
+
+/// A response read whole (within the cap).
+#[derive(Debug)]
+pub struct Fetched {
+    pub url: Url,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    pub fn content_type(&self) -> String {
+        header_str(&self.headers, CONTENT_TYPE.as_str()).unwrap_or_default()
+    }
+
+    /// All `WWW-Authenticate` values, each cut to a sane size.
+    pub fn www_authenticate(&self) -> Vec<String> {
+        self.headers
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .take(16)
+            .filter_map(|v| v.to_str().ok())
+            .map(|s| s.chars().take(crate::oauth::challenge::MAX_HEADER_LEN).collect())
+            .collect()
+    }
+
+    /// Parse the body as JSON, with an error that names the URL and content type.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::InvalidJson {
+            url: self.url.to_string(),
+            content_type: {
+                let ct = self.content_type();
+                if ct.is_empty() { "no content type".into() } else { ct }
+            },
+            detail: e.to_string(),
+        })
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// How a request body is sent.
+pub enum Body<'a> {
+    None,
+    Form(&'a [(&'a str, &'a str)]),
+    Json(&'a serde_json::Value),
+}
+
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    limits: Limits,
+    scope: Arc<Scope>,
+}
+
+/// Which server a client works for, and so which addresses it may contact
+/// (hostile row 41). Shared by the client's clones and its resolver; the
+/// server's own address is looked up once, at the first request.
+#[derive(Default)]
+struct Scope {
+    server: std::sync::Mutex<Option<(String, bool)>>,
+    reach: tokio::sync::OnceCell<Reach>,
+}
+
+impl Scope {
+    async fn reach(&self) -> Reach {
+        let Some((url, allowed)) = self.server.lock().unwrap().clone() else { return Reach::ANY };
+        if allowed {
+            return Reach::ANY;
+        }
+        *self.reach.get_or_init(|| server_reach(url)).await
+    }
+}
+
+/// The reach of the server at `url`: its host's addresses decide. A name that
+/// cannot be resolved counts as a server on the internet (the strictest).
+async fn server_reach(url: String) -> Reach {
+    let Ok(parsed) = Url::parse(&url) else { return Reach::for_class(AddressClass::Public) };
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => Reach::for_addresses([ip.into()]),
+        Some(url::Host::Ipv6(ip)) => Reach::for_addresses([ip.into()]),
+        Some(url::Host::Domain(d)) => match tokio::net::lookup_host((d, port)).await {
+            Ok(addrs) => Reach::for_addresses(addrs.map(|a| a.ip())),
+            Err(_) => Reach::for_class(AddressClass::Public),
+        },
+        None => Reach::for_class(AddressClass::Public),
+    }
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient").field("limits", &self.limits).finish()
+    }
+}
+
+impl HttpClient {
+    pub fn new(limits: Limits) -> Result<Self> {
+        let scope = Arc::new(Scope::default());
+        let inner = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(limits.request_timeout)
+            .connect_timeout(limits.connect_timeout)
+            .dns_resolver(Arc::new(GuardedResolver { scope: scope.clone() }))
+            .user_agent(concat!("mcp-auth/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(4)
+            .https_only(false)
+            .build()
+            .map_err(|e| Error::Network {
+                url: String::new(),
+                source: e,
+            })?;
+        Ok(HttpClient { inner, limits, scope })
+    }
+
+    /// Work for the MCP server at `server_url`: from now on this client (and
+    /// its clones) contacts only addresses of that server's class or farther
+    /// out (a server on the internet cannot send it to the local network or this
+    /// computer; one on the local network cannot send it to this computer),
+    /// unless `allow_local_network`, the user's choice for that server.
+    pub fn serving(self, server_url: &str, allow_local_network: bool) -> Self {
+        *self.scope.server.lock().unwrap() = Some((server_url.to_string(), allow_local_network));
+        self
+    }
+
+    /// [`serving`](Self::serving) `server_url`, strictly, unless this client
+    /// already works for a server: every [`ServerSession`](crate::ServerSession)
+    /// calls it, so a session is bound to its server by default.
+    pub fn serve_unless_bound(&self, server_url: &str) {
+        self.scope.server.lock().unwrap().get_or_insert_with(|| (server_url.to_string(), false));
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// GET a JSON metadata document, following at most [`MAX_REDIRECTS`] checked hops.
+    pub async fn get_metadata(&self, url: &str) -> Result<Fetched> {
+        let mut current = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let fetched = self
+                .send(Method::GET, &current, &[(ACCEPT.as_str(), "application/json")], Body::None)
+                .await?;
+            if fetched.status.is_redirection() {
+                let Some(location) = header_str(&fetched.headers, LOCATION.as_str()) else {
+                    return Ok(fetched);
+                };
+                let next = fetched
+                    .url
+                    .join(&location)
+                    .map_err(|_| Error::unsafe_url(location.clone(), "invalid redirect target"))?;
+                current = next.to_string();
+                continue;
+            }
+            return Ok(fetched);
+        }
+        Err(Error::metadata(url, "too many redirects"))
+    }
+
+    /// Send one request without following redirects and read the body within the cap.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<Fetched> {
+        let response = self.start(method, url, headers, body).await?;
+        self.read(response).await
+    }
+
+    /// Send a request and return the response unread (for streamed bodies).
+    pub async fn start(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<reqwest::Response> {
+        let parsed = check_endpoint(url)?;
+        let reach = self.scope.reach().await;
+        let literal: Option<std::net::IpAddr> = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => Some(ip.into()),
+            Some(url::Host::Ipv6(ip)) => Some(ip.into()),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| !reach.allows(*ip)) {
+            return Err(out_of_reach(url, reach, AddressClass::of(ip)));
+        }
+        let mut request = self.inner.request(method, parsed);
+        for (name, value) in headers {
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| Error::InvalidInput(format!("header {name} has an invalid value")))?;
+            request = request.header(*name, value);
+        }
+        request = match body {
+            Body::None => request,
+            Body::Form(pairs) => {
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs.iter())
+                    .finish();
+                request
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(encoded)
+            }
+            Body::Json(value) => request
+                .header(CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(value).unwrap_or_default()),
+        };
+        request.send().await.map_err(|e| self.map_error(url, e))
+    }
+
+    /// Read a whole body, refusing more than `max_body` bytes.
+    pub async fn read(&self, mut response: reqwest::Response) -> Result<Fetched> {
+        let url = response.url().clone();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let limit = self.limits.max_body;
+        if response.content_length().is_some_and(|n| n as usize > limit) {
+            return Err(Error::BodyTooLarge { url: url.to_string(), limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.map_error(url.as_str(), e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::BodyTooLarge { url: url.to_string(), limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { url, status, headers, body })
+    }
+
+    pub(crate) fn map_error(&self, url: &str, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            return Error::Timeout {
+                url: url.to_string(),
+                seconds: self.limits.request_timeout.as_secs().max(1),
+            };
+        }
+        let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
+        while let Some(s) = source {
+            if let Some(OutOfReachAddress { reach, target }) = s.downcast_ref::<OutOfReachAddress>() {
+                return out_of_reach(url, *reach, *target);
+            }
+            if s.downcast_ref::<ForbiddenAddress>().is_some() {
+                return Error::unsafe_url(url, "its host resolves to a link-local or metadata address");
+            }
+            source = s.source();
+        }
+        Error::Network {
+            url: url.to_string(),
+            source: e.without_url(),
+        }
+    }
+}
+
+/// Raised by the resolver when every address of a name is forbidden.
+#[derive(Debug)]
+struct ForbiddenAddress;
+
+impl std::fmt::Display for ForbiddenAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the host resolves only to forbidden (link-local or metadata) addresses")
+    }
+}
+impl StdError for ForbiddenAddress {}
+
+fn out_of_reach(url: &str, reach: Reach, target: AddressClass) -> Error {
+    Error::OutOfReach { url: url.to_string(), server: reach.server_class().describe(), target: target.describe() }
+}
+
+/// Raised by the resolver when a name resolves only to addresses nearer than
+/// the server's own.
+#[derive(Debug)]
+struct OutOfReachAddress {
+    reach: Reach,
+    target: AddressClass,
+}
+
+impl std::fmt::Display for OutOfReachAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the host is on {}, nearer than the server", self.target.describe())
+    }
+}
+impl StdError for OutOfReachAddress {}
+
+/// System DNS, minus the addresses the engine never contacts and those nearer
+/// than the server the client works for.
+struct GuardedResolver {
+    scope: Arc<Scope>,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        let scope = self.scope.clone();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn StdError + Send + Sync>)?
+                .collect();
+            let allowed: Vec<SocketAddr> =
+                found.into_iter().filter(|a| !is_forbidden_ip(a.ip())).collect();
+            if allowed.is_empty() {
+                return Err(Box::new(ForbiddenAddress) as Box<dyn StdError + Send + Sync>);
+            }
+            let reach = scope.reach().await;
+            let nearest = allowed.iter().map(|a| AddressClass::of(a.ip())).min().unwrap_or(AddressClass::Public);
+            let reachable: Vec<SocketAddr> = allowed.into_iter().filter(|a| reach.allows(a.ip())).collect();
+            if reachable.is_empty() {
+                return Err(Box::new(OutOfReachAddress { reach, target: nearest }) as Box<dyn StdError + Send + Sync>);
+            }
+            Ok(Box::new(reachable.into_iter()) as Addrs)
+        })
+    }
+}

@@ -1,0 +1,14 @@
+//! OAuth 2.1 as an MCP client speaks it: the server's challenge, metadata
+//! discovery with the issuer and resource checks, client registration, the
+//! authorization request (PKCE, state), the token endpoint, the grant it
+//! yields, and the scope choice. Nothing here stores anything or knows MCP's
+//! transport.
+
+pub mod authorize;
+pub mod challenge;
+pub mod discovery;
+pub mod grant;
+pub mod registration;
+pub mod scope;
+pub mod signin;
+pub mod token;

@@ -1,0 +1,360 @@
+//! One sign-in, from discovered metadata to a [`Grant`]: choose the client
+//! identity, bind the loopback listener, build the authorization URL, hand it to an
+//! [`Opener`], wait for the redirect, exchange the code.
+//!
+//! It is split in two ([`Authorizer::begin`] and [`Authorizer::complete`]) so a UI
+//! can show the URL (and "copy the link instead") before the browser comes back,
+//! and so `connect` can report `requires_auth` with the URL without waiting.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::oauth::authorize::{new_state, AuthorizationRequest, PendingFlow, Pkce};
+use crate::net::browser::{BrowserUrl, Opener};
+use crate::oauth::discovery::Discovery;
+use crate::error::{Error, Result};
+use crate::oauth::grant::{Clock, Grant};
+use crate::net::http::HttpClient;
+use crate::net::loopback::{judge_query, CancelSignal, Expectation, LoopbackListener, RedirectTarget};
+use crate::oauth::registration::{register, RegisteredClient, RegistrationRequest};
+use crate::oauth::scope;
+use crate::vault::secret::Secret;
+use crate::oauth::token::TokenEndpoint;
+
+/// How long a sign-in waits for the browser by default.
+pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the user (or the calling program) said about the OAuth client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    /// The authorization server the secret belongs to. `None` for a secret
+    /// given for this run to a server never discovered before: the first
+    /// sign-in binds it to the issuer it discovers. A secret is never sent to,
+    /// nor stored for, another issuer (hostile row 39).
+    pub client_secret_issuer: Option<String>,
+    /// A loopback redirect URI the client is registered with (fixes the port).
+    pub redirect_uri: Option<String>,
+    /// A fixed port for the default `http://127.0.0.1:PORT/callback`.
+    pub port: Option<u16>,
+    /// Overrides the spec's scope choice; `Some("")` asks for no scope.
+    pub scope: Option<String>,
+    /// A Client ID Metadata Document URL, used when the AS supports CIMD.
+    pub client_metadata_url: Option<String>,
+}
+
+impl ClientConfig {
+    /// The client secret, only if it was given for `issuer`.
+    pub fn secret_for(&self, issuer: &str) -> Option<Secret> {
+        self.client_secret.clone().filter(|_| self.client_secret_issuer.as_deref() == Some(issuer))
+    }
+
+    pub fn redirect_target(&self) -> Result<RedirectTarget> {
+        match (&self.redirect_uri, self.port) {
+            (Some(uri), _) => RedirectTarget::parse(uri),
+            (None, port) => Ok(RedirectTarget { port, ..RedirectTarget::default() }),
+        }
+    }
+
+    /// Scopes for a first sign-in given the latest challenge.
+    pub fn initial_scopes(&self, discovery: &Discovery) -> Vec<String> {
+        let chosen = match &self.scope {
+            Some(s) => scope::split(s),
+            None => scope::choose(
+                discovery.challenge.as_ref().and_then(|c| c.scope.as_deref()),
+                discovery.protected_resource.as_ref().and_then(|p| p.scopes_supported.as_deref()),
+            ),
+        };
+        scope::with_offline_access(chosen, discovery.auth_server.lists_scope("offline_access"))
+    }
+}
+
+/// A redirect to the app's own URL scheme (RFC 8252 §7.1), delivered by the
+/// OS to the running app, which passes each URL it receives down `links`.
+/// Anyone can claim a scheme, so such a URL proves nothing by itself: the flow's
+/// `state`, `iss` and PKCE are what make a stolen code useless.
+#[derive(Debug)]
+pub struct LinkRedirect {
+    /// The registered redirect URI, e.g. `dev.mcpauth.manager:/callback`.
+    pub uri: String,
+    pub links: tokio::sync::mpsc::Receiver<String>,
+}
+
+/// How the browser comes back.
+#[derive(Debug)]
+enum Catcher {
+    Loopback(LoopbackListener),
+    Link(LinkRedirect),
+}
+
+/// A sign-in waiting for the browser.
+#[derive(Debug)]
+pub struct PendingSignIn {
+    pub flow: PendingFlow,
+    pub browser_url: BrowserUrl,
+    catcher: Catcher,
+    client: RegisteredClient,
+    token_endpoint: String,
+}
+
+impl PendingSignIn {
+    pub fn authorization_url(&self) -> &str {
+        self.browser_url.as_str()
+    }
+    pub fn client(&self) -> &RegisteredClient {
+        &self.client
+    }
+}
+
+/// Signs in to MCP servers, keeping client registrations per issuer.
+pub struct Authorizer {
+    http: HttpClient,
+    clock: Arc<dyn Clock>,
+    pub config: ClientConfig,
+    pub client_name: String,
+    /// Registered or metadata-document clients, keyed by issuer.
+    clients: HashMap<String, RegisteredClient>,
+    /// When set, the next sign-in comes back through the app's URL scheme
+    /// instead of a loopback listener.
+    pub link_redirect: Option<LinkRedirect>,
+}
+
+impl Authorizer {
+    pub fn new(http: HttpClient, clock: Arc<dyn Clock>, config: ClientConfig) -> Self {
+        Authorizer { http, clock, config, client_name: "MCP Auth Manager".into(), clients: HashMap::new(), link_redirect: None }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// Remember a client for its issuer (e.g. loaded from the vault).
+    pub fn remember_client(&mut self, client: RegisteredClient) {
+        self.clients.insert(client.issuer.clone(), client);
+    }
+
+    pub fn client_for(&self, issuer: &str) -> Option<&RegisteredClient> {
+        self.clients.get(issuer)
+    }
+
+    /// Can a sign-in start without asking the user for a client id?
+    pub fn can_identify(&self, discovery: &Discovery) -> bool {
+        let meta = &discovery.auth_server;
+        self.config.client_id.is_some()
+            || self.clients.contains_key(&meta.issuer)
+            || (meta.client_id_metadata_document_supported && self.config.client_metadata_url.is_some())
+            || meta.registration_endpoint.is_some()
+    }
+
+    /// Everything up to the URL: checks, client identity, listener, PKCE, state.
+    pub async fn begin(&mut self, discovery: &Discovery, scopes: &[String]) -> Result<PendingSignIn> {
+        let meta = &discovery.auth_server;
+        if !meta.supports_s256() {
+            return Err(Error::PkceUnsupported { issuer: meta.issuer.clone() });
+        }
+        let requested = scope::join(scopes);
+        if self.config.client_secret.is_some() && self.config.client_secret_issuer.is_none() {
+            self.config.client_secret_issuer = Some(meta.issuer.clone());
+        }
+        let mut target = self.config.redirect_target()?;
+        let user_fixed_port = target.port.is_some();
+
+        // A client entered by the user is bound to the issuer it was entered
+        // for by the caller; registrations are looked up by issuer only.
+        let entered = self
+            .config
+            .client_id
+            .as_ref()
+            .map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
+        let known = self
+            .clients
+            .get(&meta.issuer)
+            .filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now()))
+            .cloned();
+
+        let link = self.link_redirect.take();
+        // Reuse the port a registered client was registered with.
+        if !user_fixed_port && entered.is_none() && link.is_none() {
+            if let Some(uri) = known.as_ref().and_then(|c| c.redirect_uris.first()) {
+                if let Ok(t) = RedirectTarget::parse(uri) {
+                    target = t;
+                }
+            }
+        }
+        let catcher = match link {
+            Some(link) => Catcher::Link(link),
+            None => Catcher::Loopback(match LoopbackListener::bind(&target).await {
+                Ok(l) => l,
+                Err(Error::PortBusy { .. }) if !user_fixed_port && known.is_some() => {
+                    // The registered port is taken: take any port, register again.
+                    LoopbackListener::bind(&RedirectTarget { port: None, ..target.clone() }).await?
+                }
+                Err(e) => return Err(e),
+            }),
+        };
+        let redirect_uri = match &catcher {
+            Catcher::Loopback(l) => l.redirect_uri(),
+            Catcher::Link(link) => link.uri.clone(),
+        };
+
+        let client = match (entered, known) {
+            (Some(c), _) => c,
+            (None, Some(c)) if c.redirect_uris.iter().any(|u| u == &redirect_uri) || c.redirect_uris.is_empty() => c,
+            _ => {
+                let c = if let (true, Some(url)) =
+                    (meta.client_id_metadata_document_supported, self.config.client_metadata_url.as_deref())
+                {
+                    RegisteredClient::metadata_document(meta, url)?
+                } else if meta.registration_endpoint.is_some() {
+                    register(
+                        &self.http,
+                        meta,
+                        &RegistrationRequest { client_name: &self.client_name, redirect_uri: &redirect_uri, scope: requested.as_deref() },
+                    )
+                    .await?
+                } else {
+                    return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
+                };
+                self.clients.insert(meta.issuer.clone(), c.clone());
+                c
+            }
+        };
+        // Authorization Server Binding: never present a client to another issuer.
+        if client.issuer != meta.issuer {
+            return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
+        }
+
+        let pkce = Pkce::generate();
+        let state = new_state();
+        let url = AuthorizationRequest {
+            authorization_endpoint: &meta.authorization_endpoint,
+            client_id: &client.client_id,
+            redirect_uri: &redirect_uri,
+            scope: requested.as_deref(),
+            resource: Some(&discovery.resource),
+            state: &state,
+            code_challenge: &pkce.challenge,
+        }
+        .url()?;
+        let browser_url = BrowserUrl::parse(url.as_str())?;
+        Ok(PendingSignIn {
+            flow: PendingFlow {
+                state,
+                pkce,
+                issuer: meta.issuer.clone(),
+                redirect_uri,
+                resource: discovery.resource.clone(),
+                client_id: client.client_id.clone(),
+                scope: requested,
+                iss_required: meta.authorization_response_iss_parameter_supported,
+                authorization_url: url,
+            },
+            browser_url,
+            catcher,
+            client,
+            token_endpoint: meta.token_endpoint.clone(),
+        })
+    }
+
+    /// Open the URL, wait for the redirect, exchange the code.
+    pub async fn complete(
+        &self,
+        pending: PendingSignIn,
+        opener: &dyn Opener,
+        timeout: Duration,
+        cancel: CancelSignal,
+    ) -> Result<Grant> {
+        let PendingSignIn { flow, browser_url, catcher, client, token_endpoint } = pending;
+        let expect = Expectation { state: flow.state.clone(), issuer: flow.issuer.clone(), iss_required: flow.iss_required };
+        let wait = async {
+            match catcher {
+                Catcher::Loopback(listener) => listener.wait(&expect, timeout, cancel).await,
+                Catcher::Link(link) => wait_for_link(link, &expect, timeout, cancel).await,
+            }
+        };
+        tokio::pin!(wait);
+        let scope_asked = || flow.scope.clone().unwrap_or_default();
+        let code = tokio::select! {
+            r = &mut wait => r,
+            opened = opener.open(&browser_url) => match opened {
+                Ok(()) => wait.await,
+                Err(e) => Err(e),
+            },
+        }
+        .map_err(|e| match e {
+            Error::InvalidScope { .. } => Error::InvalidScope { scope: scope_asked() },
+            other => other,
+        })?;
+        let endpoint = TokenEndpoint { url: &token_endpoint, client: &client };
+        let response = endpoint
+            .exchange(&self.http, &code, &flow.pkce.verifier, &flow.redirect_uri, Some(&flow.resource), self.clock.as_ref())
+            .await
+            .map_err(|e| match e {
+                Error::TokenEndpoint { error, .. } if error == "invalid_scope" => {
+                    Error::InvalidScope { scope: flow.scope.clone().unwrap_or_default() }
+                }
+                other => other,
+            })?;
+        let requested_scopes = flow.scope.as_deref().map(scope::split).unwrap_or_default();
+        Ok(Grant {
+            resource: flow.resource.clone(),
+            issuer: flow.issuer.clone(),
+            client_id: client.client_id.clone(),
+            client_source: client.source,
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            token_type: response.token_type,
+            scopes: response.scope.as_deref().map(scope::split).unwrap_or_else(|| requested_scopes.clone()),
+            requested_scopes,
+            expires_at: response.expires_at,
+            obtained_at: self.clock.now(),
+        })
+    }
+
+    /// Refresh a grant at its issuer's token endpoint.
+    pub async fn refresh(&self, discovery: &Discovery, grant: &Grant) -> Result<Grant> {
+        let meta = &discovery.auth_server;
+        if meta.issuer != grant.issuer {
+            return Err(Error::InvalidGrant { description: Some("the server now uses another authorization server".into()) });
+        }
+        // The client the grant was made with, and a secret only if it was given
+        // for this issuer: after the metadata names a new issuer, the old
+        // issuer's secret stays home (hostile row 39).
+        let client = match self.client_for(&grant.issuer).filter(|c| c.client_id == grant.client_id) {
+            Some(c) => c.clone(),
+            None => RegisteredClient::entered(meta, &grant.client_id, self.config.secret_for(&grant.issuer)),
+        };
+        TokenEndpoint { url: &meta.token_endpoint, client: &client }
+            .refresh(&self.http, grant, self.clock.as_ref())
+            .await
+    }
+}
+
+/// Wait for the one link that answers this flow; links for other flows (or
+/// forged ones) are ignored, as the loopback listener ignores them.
+async fn wait_for_link(mut link: LinkRedirect, expect: &Expectation, timeout: Duration, mut cancel: CancelSignal) -> Result<Secret> {
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    loop {
+        let url = tokio::select! {
+            _ = &mut deadline => return Err(Error::SignInTimedOut { seconds: timeout.as_secs() }),
+            _ = cancel.cancelled() => return Err(Error::Cancelled),
+            url = link.links.recv() => match url {
+                Some(u) => u,
+                None => return Err(Error::Cancelled),
+            },
+        };
+        let Some(rest) = url.strip_prefix(link.uri.as_str()) else { continue };
+        let Some(query) = rest.strip_prefix('?') else { continue };
+        let query = query.split('#').next().unwrap_or("");
+        if let (_, Some(outcome)) = judge_query(query, expect) {
+            return outcome;
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! A stored grant's life after sign-in: handing a fresh access token to other
+//! programs, refreshing, and revoking.
+//!
+//! `mcp-auth token <server>` is called by other tools before every request, so
+//! the common case (a stored token that is still fresh) reads one file and one
+//! keychain entry and builds no HTTP client. Every refresh of a stored grant, by
+//! any face, goes through [`refresh_stored`]: one process at a time per server (a
+//! file lock), and the one that waited reads the vault again and uses the grant
+//! the other one stored, so a rotating server never sees the same refresh token
+//! twice and a lost race never deletes the winner's grant. A live session
+//! reaches it through [`StoredGrant`], its [`GrantShelf`].
+
+use std::fs::{File, OpenOptions};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::mcp::connect::{GrantFuture, GrantShelf, SharedRefreshFuture};
+use crate::net::http::{HttpClient, Limits};
+use crate::oauth::grant::{Clock, Grant};
+use crate::oauth::registration::{AuthMethod, ClientSource, RegisteredClient};
+use crate::oauth::token::TokenEndpoint;
+use crate::vault::secret::Secret;
+use crate::vault::server_list::{RefreshOutcome, ServerEntry};
+use crate::vault::store::Store;
+use crate::vault::Vault;
+
+/// Longest wait for another process's refresh.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Hold the refresh lock of one server's grant. One lock per server URL, so a
+/// refresh and a new sign-in at another issuer still take turns. The wait
+/// sleeps on the runtime, never blocking a worker thread.
+async fn lock_refresh<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
+    let dir = store.lock_dir();
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
+    let name: String = Sha256::digest(server.url.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let path = dir.join(format!("{name}.lock"));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Io { context: format!("could not open {}", path.display()), source })?;
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::InvalidInput("another process has been refreshing this sign-in for 30 s; try again".into()))
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Io { context: "could not lock the sign-in for refreshing".into(), source })
+            }
+        }
+    }
+}
+
+/// The one refresh of a stored grant, whichever face asks (`token`, `tools`,
+/// `call`, the bridge, the app): under the server's cross-process lock, after
+/// reading the vault again (hostile row 40).
+///
+/// `held` is the grant the caller has in memory, if any. When the vault holds a
+/// different grant that is at least as new and still fresh, another process
+/// refreshed (or signed in) while this one waited: that grant is returned and no
+/// request is sent. Otherwise `run` refreshes the newest of the two and its
+/// result is stored. A refresh token the server calls dead is forgotten only if
+/// it is still the stored one, so a lost race never deletes the winner's grant.
+/// `run` may hand back the grant unchanged (nothing to refresh); then nothing
+/// is recorded.
+pub(crate) async fn refresh_stored<V, F, Fut>(
+    store: &Store<V>,
+    server_name: &str,
+    held: Option<&Grant>,
+    force: bool,
+    clock: &dyn Clock,
+    run: F,
+) -> Result<Option<Grant>>
+where
+    V: Vault,
+    F: FnOnce(ServerEntry, Grant) -> Fut,
+    Fut: std::future::Future<Output = Result<Grant>>,
+{
+    let server = store.resolve(server_name)?;
+    let _lock = lock_refresh(store, &server).await?;
+    let server = store.resolve(server_name)?;
+    let stored = store.load_grant(&server)?;
+    let target = match (held, stored) {
+        (Some(h), Some(s)) if s.obtained_at >= h.obtained_at && s.access_token != h.access_token => {
+            if !s.needs_refresh(clock) {
+                return Ok(Some(s));
+            }
+            s
+        }
+        (Some(h), _) => h.clone(),
+        (None, Some(s)) => s,
+        (None, None) => return Ok(None),
+    };
+    if held.is_none() && !force && !target.needs_refresh(clock) {
+        return Ok(Some(target));
+    }
+    let tried = target.refresh_token.clone();
+    let before = target.access_token.clone();
+    match run(server.clone(), target).await {
+        Ok(next) if next.access_token == before => Ok(Some(next)),
+        Ok(next) => {
+            store.record_refresh(&server.name, Some(&next), RefreshOutcome { at: clock.now(), ok: true, message: None })?;
+            Ok(Some(next))
+        }
+        Err(e @ Error::InvalidGrant { .. }) => {
+            // The refresh token is dead: forget it (if it is still the stored
+            // one), say "sign in again", no retry.
+            let still_stored = store.load_grant(&server)?.is_some_and(|g| g.refresh_token == tried);
+            if still_stored {
+                store.forget_grant(&server)?;
+            }
+            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
+            Ok(None)
+        }
+        // Nothing to refresh with: not a failed refresh.
+        Err(e @ Error::NotSignedIn { .. }) => Err(e),
+        Err(e) => {
+            store.record_refresh(&server.name, None, RefreshOutcome { at: clock.now(), ok: false, message: Some(e.to_string()) })?;
+            Err(e)
+        }
+    }
+}
+
+/// A stored server's grant, as a [`GrantShelf`] for its live session.
+pub struct StoredGrant<V: Vault> {
+    store: Arc<Store<V>>,
+    server: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl<V: Vault> StoredGrant<V> {
+    pub fn new(store: Arc<Store<V>>, server: &str, clock: Arc<dyn Clock>) -> Self {
+        StoredGrant { store, server: server.to_string(), clock }
+    }
+}
+
+impl<V: Vault + 'static> GrantShelf for StoredGrant<V> {
+    fn refresh<'a>(&'a self, held: &'a Grant, refresh: &'a (dyn Fn(Grant) -> GrantFuture<'a> + Send + Sync)) -> SharedRefreshFuture<'a> {
+        Box::pin(async move {
+            refresh_stored(&self.store, &self.server, Some(held), false, self.clock.as_ref(), |_, g| refresh(g)).await
+        })
+    }
+}
+
+/// The client a grant was made with (a public client if nothing is stored).
+fn client_of<V: Vault>(store: &Store<V>, server: &ServerEntry, grant: &Grant) -> Result<RegisteredClient> {
+    Ok(store.client_for_grant(server)?.unwrap_or_else(|| RegisteredClient {
+        issuer: grant.issuer.clone(),
+        client_id: grant.client_id.clone(),
+        client_secret: None,
+        client_secret_expires_at: None,
+        token_endpoint_auth_method: AuthMethod::None,
+        redirect_uris: Vec::new(),
+        source: ClientSource::Entered,
+    }))
+}
+
+impl<V: Vault> Store<V> {
+    /// A fresh access token for a server (`mcp-auth token`, Reveal, Copy),
+    /// refreshing first when it expires within the margin.
+    pub async fn fresh_token(&self, name: &str, clock: &dyn Clock) -> Result<Secret> {
+        let server = self.resolve(name)?;
+        let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
+        let grant = self.load_grant(&server)?.ok_or_else(not_signed_in)?;
+        if !grant.needs_refresh(clock) {
+            return Ok(grant.access_token);
+        }
+        refresh_from_vault(self, &server, clock, false).await.map(|g| g.access_token)
+    }
+
+    /// Refresh a server's grant now, even if its token is still fresh.
+    pub async fn refresh_grant(&self, name: &str, clock: &dyn Clock) -> Result<Grant> {
+        let server = self.resolve(name)?;
+        refresh_from_vault(self, &server, clock, true).await
+    }
+
+    /// Revoke both tokens at the server (RFC 7009), then delete them locally,
+    /// whatever the server said.
+    pub async fn revoke_grant(&self, name: &str) -> Result<RevokeReport> {
+        revoke(self, name).await
+    }
+}
+
+/// Refresh the stored grant with what the server list knows (no discovery).
+async fn refresh_from_vault<V: Vault>(store: &Store<V>, server: &ServerEntry, clock: &dyn Clock, force: bool) -> Result<Grant> {
+    let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
+    let run = |server: ServerEntry, grant: Grant| async move {
+        let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
+        let refreshable = grant.refresh_token.is_some()
+            && server.discovery.as_ref().is_some_and(|d| d.refresh_allowed && d.issuer == grant.issuer);
+        let Some(discovery) = server.discovery.as_ref().filter(|_| refreshable) else {
+            return if still_valid && !force { Ok(grant) } else { Err(Error::NotSignedIn { server: server.name.clone() }) };
+        };
+        let client = client_of(store, &server, &grant)?;
+        let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
+        TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await
+    };
+    refresh_stored(store, &server.name, None, force, clock, run).await?.ok_or_else(not_signed_in)
+}
+
+/// What revoking did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RevokeReport {
+    /// The server confirmed the revocation (RFC 7009 200) of every token sent.
+    pub server_confirmed: bool,
+    /// Why the server was not (fully) reached, if it was not.
+    pub server_message: Option<String>,
+    /// Local copies were deleted (always, even when the server was not reached).
+    pub deleted_locally: bool,
+}
+
+async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> {
+    let server = store.resolve(name)?;
+    let grant = store.load_grant(&server)?.ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
+    let endpoint = server
+        .discovery
+        .as_ref()
+        .filter(|d| d.issuer == grant.issuer)
+        .and_then(|d| d.revocation_endpoint.clone());
+    let (server_confirmed, server_message) = match endpoint {
+        None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
+        Some(url) => {
+            let client = client_of(store, &server, &grant)?;
+            let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?
+                .serving(&server.url, server.allow_local_network);
+            let ep = TokenEndpoint { url: &url, client: &client };
+            let mut confirmed = true;
+            let mut message = None;
+            let mut tokens: Vec<(&Secret, &str)> = Vec::new();
+            if let Some(rt) = &grant.refresh_token {
+                tokens.push((rt, "refresh_token"));
+            }
+            tokens.push((&grant.access_token, "access_token"));
+            let mut refresh_revoked = false;
+            for (token, hint) in tokens {
+                match ep.revoke(&http, token, hint).await {
+                    Ok(_) => refresh_revoked |= hint == "refresh_token",
+                    // RFC 7009 §2.2.1: the server cannot revoke this kind of
+                    // token (a self-contained JWT access token). With the refresh
+                    // token revoked, the sign-in is over at the server; the access
+                    // token lapses at its expiry.
+                    Err(Error::TokenEndpoint { error, .. }) if error == "unsupported_token_type" && refresh_revoked => {
+                        message.get_or_insert("the server does not revoke access tokens; the last one stays valid until it expires".to_string());
+                    }
+                    Err(e) => {
+                        confirmed = false;
+                        message = Some(e.to_string());
+                    }
+                }
+            }
+            (confirmed, message)
+        }
+    };
+    let deleted_locally = store.forget_grant(&server)?;
+    Ok(RevokeReport { server_confirmed, server_message, deleted_locally })
+}
