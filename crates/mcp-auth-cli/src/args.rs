@@ -26,6 +26,19 @@ pub enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// A stdio MCP server standing for the remote one, signed in with the
+    /// keychain's grant: what an app that starts local commands runs.
+    Bridge {
+        /// The server's name in the list, or its URL.
+        server: String,
+        /// How a sign-in reaches you when one is needed (never on stdin: it
+        /// carries the protocol).
+        #[arg(long, value_enum, default_value = "system")]
+        browser: BrowserChoice,
+        /// Seconds to wait for the browser to come back.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Sign in: discovery, registration, browser, redirect, token, verification.
     Login {
         server: String,

@@ -7,6 +7,7 @@
 
 
 mod args;
+mod bridge;
 mod manage;
 mod oneshot;
 mod output;
@@ -42,6 +43,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         AuthUrl(a) => oneshot::auth_url(&a),
         Exchange(a) => oneshot::exchange(&a).await,
         Connect { server, client } => session::connect(&server, &client).await,
+        Bridge { server, browser, timeout } => bridge::bridge(&server, browser, timeout).await,
         Login { server, flow } => session::login(&server, &flow).await,
         Tools { server, flow } => session::tools(&server, &flow).await,
         Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,

@@ -61,7 +61,7 @@ impl Opener for SystemOrPrint {
 
 /// The browser stand-in gets a client of its own: like a person's browser, it
 /// is not bound by what the server may make the engine contact.
-fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
+pub(crate) fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
     Ok(match choice {
         BrowserChoice::System => Box::new(SystemOrPrint),
         BrowserChoice::Print => Box::new(PrintBrowser(print_url)),

@@ -56,8 +56,10 @@ pub use vault::{ChunkedVault, EntryStore, MemoryEntries, Vault, VaultKey};
 // mcp/
 pub use mcp::connect::{
     ConnectStatus, ConnectStep, ConsentFuture, GrantFuture, GrantShelf, OauthDiscovery, Operation, OperationResult,
-    ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView, SUGGESTED_REDIRECT_URI,
+    Reauthorizations, Reauthorized, ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView,
+    SUGGESTED_REDIRECT_URI,
 };
+pub use mcp::bridge::{run_bridge, MAX_MESSAGE, SIGN_IN_WAIT};
 pub use mcp::signin_flow::{Prepared, SignInFlow};
 
 // apps/

@@ -243,10 +243,13 @@ impl McpSession {
     }
 }
 
-/// Incremental `text/event-stream` parser: yields each event's joined `data:` lines.
+/// Incremental `text/event-stream` parser: yields each event's joined `data:`
+/// lines, and remembers the last event id (for `Last-Event-ID` on resumption).
 #[derive(Default)]
 pub struct SseParser {
     data: Vec<String>,
+    pending: usize,
+    last_event_id: Option<String>,
 }
 
 impl SseParser {
@@ -264,12 +267,31 @@ impl SseParser {
                 if !self.data.is_empty() {
                     events.push(self.data.join("\n"));
                     self.data.clear();
+                    self.pending = 0;
                 }
             } else if let Some(rest) = line.strip_prefix("data:") {
-                self.data.push(rest.strip_prefix(' ').unwrap_or(rest).to_string());
+                let data = rest.strip_prefix(' ').unwrap_or(rest);
+                self.pending += data.len();
+                self.data.push(data.to_string());
+            } else if let Some(rest) = line.strip_prefix("id:") {
+                let id = rest.strip_prefix(' ').unwrap_or(rest);
+                // An id with NUL is ignored (the SSE standard).
+                if !id.contains('\0') {
+                    self.last_event_id = Some(id.chars().take(1024).collect());
+                }
             }
         }
         events
+    }
+
+    /// Bytes of the event being read, not yet complete: a cap on one event.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// The id of the last event seen, if the server numbers them.
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.last_event_id.as_deref()
     }
 }
 
@@ -284,5 +306,11 @@ mod tests {
         assert!(p.feed(&mut buf).is_empty());
         buf.extend_from_slice(b"1}\r\n\r\ndata: x\ndata: y\n\n");
         assert_eq!(p.feed(&mut buf), vec!["{\"a\":1}".to_string(), "x\ny".to_string()]);
+        let mut buf = b"id: 7\ndata: {}\n\n".to_vec();
+        p.feed(&mut buf);
+        assert_eq!(p.last_event_id(), Some("7"));
+        let mut buf = b"data: abc\n".to_vec();
+        p.feed(&mut buf);
+        assert_eq!(p.pending(), 3);
     }
 }

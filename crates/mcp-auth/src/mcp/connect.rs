@@ -77,6 +77,34 @@ pub trait GrantShelf: Send + Sync {
 /// Sign-ins allowed for one operation (the first one included).
 pub const MAX_AUTHORIZATIONS: u32 = 3;
 
+/// What one request may still do to answer the server's challenges: one
+/// refresh, and a bounded number of sign-ins.
+#[derive(Debug, Clone, Copy)]
+pub struct Reauthorizations {
+    refreshed: bool,
+    sign_ins: u32,
+    max_sign_ins: u32,
+}
+
+impl Default for Reauthorizations {
+    fn default() -> Self {
+        Reauthorizations::at_most(MAX_AUTHORIZATIONS)
+    }
+}
+
+impl Reauthorizations {
+    pub fn at_most(sign_ins: u32) -> Self {
+        Reauthorizations { refreshed: false, sign_ins: 0, max_sign_ins: sign_ins }
+    }
+}
+
+/// How a challenge was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reauthorized {
+    Refreshed,
+    SignedIn,
+}
+
 /// Where a server stands: the four states `mcp-auth connect` prints, with the
 /// field names MCP users know; the app's page gets the same value.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -384,15 +412,13 @@ impl ServerSession {
 
     /// Run an operation, signing in, refreshing or stepping up as the server asks.
     pub async fn perform(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
-        let http = self.authorizer.http().clone();
-        let mut authorizations = 0u32;
-        let mut refreshed = false;
+        let mut budget = Reauthorizations::default();
         loop {
             // Refresh early when the local clock says the token is (nearly) expired.
             let due = self.grant.as_ref().is_some_and(|g| g.needs_refresh(self.authorizer.clock()));
-            if due && !refreshed {
+            if due && !budget.refreshed {
                 if let Some(d) = self.discovery.clone() {
-                    refreshed = true;
+                    budget.refreshed = true;
                     self.try_refresh(&d).await?;
                 }
             }
@@ -401,34 +427,50 @@ impl ServerSession {
                 Err(Error::Unauthorized { status, challenge, .. }) => (status, challenge),
                 Err(e) => return Err(e),
             };
-            // A step-up is a server asking for more than the user allowed: a 403
-            // `insufficient_scope`, or a 401 whose challenge names scopes the
-            // held grant lacks (hostile row 44). A new sign-in for either asks
-            // the user first; it never widens a grant silently.
-            let held = self.grant.as_ref().map(|g| scope::union(&g.scopes, &g.requested_scopes));
-            let wider = held.as_ref().is_some_and(|held| {
-                let demanded = challenge.as_ref().and_then(|c| c.scope.as_deref()).map(scope::split).unwrap_or_default();
-                demanded.iter().any(|s| !held.contains(s))
-            });
-            let insufficient = status == 403 && challenge.as_ref().is_some_and(BearerChallenge::is_insufficient_scope);
-            // The challenge may point somewhere new (another AS): discover again.
-            let discovery = discover_with(&http, &self.url, challenge).await?;
-            // A token the server refused, with a refresh token: refresh once
-            // (the server's 401 wins over the local expiry) before a new sign-in.
-            if !insufficient && !refreshed {
-                refreshed = true;
-                if self.try_refresh(&discovery).await? {
-                    self.discovery = Some(discovery);
-                    continue;
-                }
-            }
-            if authorizations >= MAX_AUTHORIZATIONS {
-                return Err(Error::StepUpLimit { attempts: authorizations });
-            }
-            authorizations += 1;
-            let held = (insufficient || wider).then(|| held.unwrap_or_default());
-            self.authorize(discovery, held, opener, cancel.clone()).await?;
+            self.answer_challenge(status, challenge, &mut budget, opener, cancel.clone()).await?;
         }
+    }
+
+    /// The server refused the held grant (`status` 401 or 403, with its
+    /// challenge): refresh it once, or sign in again. A step-up is a server
+    /// asking for more than the user allowed: a 403 `insufficient_scope`, or a
+    /// 401 whose challenge names scopes the held grant lacks (hostile row 44);
+    /// its sign-in asks for the union and is put to the user first, never
+    /// widening a grant silently. `budget` bounds what one request may do; every
+    /// face that relays requests (`perform`, the bridge) answers challenges here.
+    pub async fn answer_challenge(
+        &mut self,
+        status: u16,
+        challenge: Option<BearerChallenge>,
+        budget: &mut Reauthorizations,
+        opener: &dyn Opener,
+        cancel: CancelSignal,
+    ) -> Result<Reauthorized> {
+        let http = self.authorizer.http().clone();
+        let held = self.grant.as_ref().map(|g| scope::union(&g.scopes, &g.requested_scopes));
+        let wider = held.as_ref().is_some_and(|held| {
+            let demanded = challenge.as_ref().and_then(|c| c.scope.as_deref()).map(scope::split).unwrap_or_default();
+            demanded.iter().any(|s| !held.contains(s))
+        });
+        let insufficient = status == 403 && challenge.as_ref().is_some_and(BearerChallenge::is_insufficient_scope);
+        // The challenge may point somewhere new (another AS): discover again.
+        let discovery = discover_with(&http, &self.url, challenge).await?;
+        // A token the server refused, with a refresh token: refresh once
+        // (the server's 401 wins over the local expiry) before a new sign-in.
+        if !insufficient && !budget.refreshed {
+            budget.refreshed = true;
+            if self.try_refresh(&discovery).await? {
+                self.discovery = Some(discovery);
+                return Ok(Reauthorized::Refreshed);
+            }
+        }
+        if budget.sign_ins >= budget.max_sign_ins {
+            return Err(Error::StepUpLimit { attempts: budget.sign_ins });
+        }
+        budget.sign_ins += 1;
+        let held = (insufficient || wider).then(|| held.unwrap_or_default());
+        self.authorize(discovery, held, opener, cancel).await?;
+        Ok(Reauthorized::SignedIn)
     }
 
     async fn attempt(&self, op: &Operation) -> Result<OperationResult> {

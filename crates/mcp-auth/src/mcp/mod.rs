@@ -1,7 +1,9 @@
 //! MCP itself: the client the engine uses for its own calls, the status machine
-//! and operations that re-authorize when a server asks, and the one sign-in
-//! sequence every face drives.
+//! and operations that re-authorize when a server asks, the one sign-in
+//! sequence every face drives, and the bridge that stands for a remote server
+//! on stdio.
 
+pub mod bridge;
 pub mod client;
 pub mod connect;
 pub mod signin_flow;

@@ -22,8 +22,10 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::mcp::connect::{
-    ConnectStatus, OauthDiscovery, Operation, OperationResult, ProgressHook, ServerSession, StepUpConsent, ToolView,
+    ConnectStatus, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized, ServerSession,
+    StepUpConsent, ToolView,
 };
+use crate::oauth::challenge::BearerChallenge;
 use crate::net::browser::Opener;
 use crate::net::http::HttpClient;
 use crate::net::loopback::CancelSignal;
@@ -184,6 +186,41 @@ impl<V: Vault + 'static> SignInFlow<V> {
             Prepared::Open { .. } => self.perform(op, opener, cancel).await,
             Prepared::NeedsClientConfig(_) => Err(Error::NeedsClientConfig { url: self.session.url.clone() }),
         }
+    }
+
+    /// Refresh the held grant ahead of its expiry, through the vault's lock (a
+    /// grant another process refreshed meanwhile is taken instead). A grant that
+    /// can no longer be refreshed is dropped: the server's next 401 leads to a
+    /// sign-in.
+    pub async fn refresh_if_due(&mut self) -> Result<()> {
+        let clock = self.session.authorizer.clock();
+        let Some(held) = self.session.grant.as_ref().filter(|g| g.needs_refresh(clock)) else { return Ok(()) };
+        if self.entry.name.is_empty() || held.refresh_token.is_none() {
+            return Ok(());
+        }
+        match self.store.refresh_held(&self.entry.name, held, clock).await {
+            Ok(next) => self.session.grant = Some(next),
+            Err(Error::NotSignedIn { .. }) => self.session.grant = None,
+            Err(e) => return Err(e),
+        }
+        self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
+        Ok(())
+    }
+
+    /// The server refused the held grant for a relayed request: refresh, step
+    /// up or sign in as [`ServerSession::answer_challenge`] decides, and keep
+    /// what came of it.
+    pub async fn answer_challenge(
+        &mut self,
+        status: u16,
+        challenge: Option<BearerChallenge>,
+        budget: &mut Reauthorizations,
+        opener: &dyn Opener,
+        cancel: CancelSignal,
+    ) -> Result<Reauthorized> {
+        let result = self.session.answer_challenge(status, challenge, budget, opener, cancel).await;
+        self.keep()?;
+        result
     }
 
     /// Keep the grant (if new), the client it was made with, the discovery and

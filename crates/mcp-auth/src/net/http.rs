@@ -94,6 +94,8 @@ pub enum Body<'a> {
     None,
     Form(&'a [(&'a str, &'a str)]),
     Json(&'a serde_json::Value),
+    /// JSON text sent exactly as given (the bridge relays messages unchanged).
+    RawJson(&'a [u8]),
 }
 
 #[derive(Clone)]
@@ -257,6 +259,7 @@ impl HttpClient {
             Body::Json(value) => request
                 .header(CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(value).unwrap_or_default()),
+            Body::RawJson(bytes) => request.header(CONTENT_TYPE, "application/json").body(bytes.to_vec()),
         };
         request.send().await.map_err(|e| self.map_error(url, e))
     }

@@ -175,13 +175,20 @@ impl<V: Vault> Store<V> {
         if !grant.needs_refresh(clock) {
             return Ok(grant.access_token);
         }
-        refresh_from_vault(self, &server, clock, false).await.map(|g| g.access_token)
+        refresh_from_vault(self, &server, None, clock, false).await.map(|g| g.access_token)
+    }
+
+    /// Refresh `held`, the grant a live face holds for this server, under the
+    /// lock; a newer grant another process stored meanwhile comes back instead.
+    pub async fn refresh_held(&self, name: &str, held: &Grant, clock: &dyn Clock) -> Result<Grant> {
+        let server = self.resolve(name)?;
+        refresh_from_vault(self, &server, Some(held), clock, false).await
     }
 
     /// Refresh a server's grant now, even if its token is still fresh.
     pub async fn refresh_grant(&self, name: &str, clock: &dyn Clock) -> Result<Grant> {
         let server = self.resolve(name)?;
-        refresh_from_vault(self, &server, clock, true).await
+        refresh_from_vault(self, &server, None, clock, true).await
     }
 
     /// Revoke both tokens at the server (RFC 7009), then delete them locally,
@@ -192,7 +199,13 @@ impl<V: Vault> Store<V> {
 }
 
 /// Refresh the stored grant with what the server list knows (no discovery).
-async fn refresh_from_vault<V: Vault>(store: &Store<V>, server: &ServerEntry, clock: &dyn Clock, force: bool) -> Result<Grant> {
+async fn refresh_from_vault<V: Vault>(
+    store: &Store<V>,
+    server: &ServerEntry,
+    held: Option<&Grant>,
+    clock: &dyn Clock,
+    force: bool,
+) -> Result<Grant> {
     let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
     let run = |server: ServerEntry, grant: Grant| async move {
         let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
@@ -205,7 +218,7 @@ async fn refresh_from_vault<V: Vault>(store: &Store<V>, server: &ServerEntry, cl
         let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
         TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await
     };
-    refresh_stored(store, &server.name, None, force, clock, run).await?.ok_or_else(not_signed_in)
+    refresh_stored(store, &server.name, held, force, clock, run).await?.ok_or_else(not_signed_in)
 }
 
 /// What revoking did.

@@ -1,0 +1,48 @@
+//! `mcp-auth bridge <server>`: the engine's bridge on this process's stdin and
+//! stdout. Everything it says for a person goes to stderr; stdout carries only
+//! protocol messages.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcp_auth::{cancel_pair, run_bridge, HttpClient, Limits, Overrides, SignInFlow, Store, SystemClock};
+
+use super::args::BrowserChoice;
+use super::session::opener;
+
+/// A bridge's requests may stream for as long as a tool runs; each event (and
+/// each plain answer) is still capped.
+const BRIDGE_LIMITS: Limits = Limits {
+    request_timeout: Duration::from_secs(60 * 60),
+    connect_timeout: Duration::from_secs(10),
+    max_body: 16 * 1024 * 1024,
+};
+
+pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitCode {
+    let result = async {
+        let store = Arc::new(Store::open()?);
+        let http = HttpClient::new(BRIDGE_LIMITS)?;
+        let mut flow = SignInFlow::open(&store, server, Overrides::default(), true, http.clone(), Arc::new(SystemClock))?;
+        flow.set_sign_in_timeout(Duration::from_secs(timeout.max(1)));
+        let opener = opener(browser)?;
+        let (canceller, cancel) = cancel_pair();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                canceller.cancel();
+            }
+        });
+        run_bridge(flow, http, Arc::from(opener), cancel, tokio::io::stdin(), tokio::io::stdout()).await
+    }
+    .await;
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("mcp-auth bridge: {e}");
+            1
+        }
+    };
+    // Leave at once: a sign-in listener or a stream still open must not keep the
+    // process alive after the client closed stdin.
+    std::process::exit(code)
+}

@@ -1,0 +1,148 @@
+//! `mcp-auth bridge` through the real binary against the fixture server:
+//! the access token expiring during a session, a token the server refuses, and
+//! ten bridges of one server started at once after expiry (one refresh at the
+//! server, every bridge answers). The client sees nothing of any of it.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use crate::fixture::Fixture;
+
+struct Bridge {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Bridge {
+    fn start(dir: &Path, server: &str) -> Bridge {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+            .args(["bridge", server, "--browser", "http", "--timeout", "10"])
+            .env("MCP_AUTH_CONFIG_DIR", dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Bridge { child, stdin, lines }
+    }
+
+    async fn send(&mut self, message: Value) {
+        let mut line = message.to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+    }
+
+    /// The answer to request `id`, within 20 s.
+    async fn answer(&mut self, id: u64) -> Value {
+        tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(line) = self.lines.next_line().await.unwrap() {
+                let v: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("stdout carried a non-JSON line: {line}"));
+                if v["id"] == json!(id) {
+                    return v;
+                }
+            }
+            panic!("the bridge closed its stdout before answering {id}");
+        })
+        .await
+        .expect("an answer within 20 s")
+    }
+
+    async fn initialize(&mut self) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
+        .await;
+        let answer = self.answer(0).await;
+        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
+        answer
+    }
+
+    async fn list_tools(&mut self, id: u64) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}})).await;
+        self.answer(id).await
+    }
+
+    async fn close(mut self) {
+        drop(self.stdin);
+        let exited = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+        assert!(exited.is_ok(), "the bridge did not exit after stdin closed");
+    }
+}
+
+fn has_tools(v: &Value) -> bool {
+    v["result"]["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"] == "echo"))
+}
+
+fn refreshes(f: &Fixture) -> usize {
+    f.seen("/token").iter().filter(|t| t.form["grant_type"] == "refresh_token").count()
+}
+
+async fn signed_in(f: &Fixture, tag: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-bridge-{tag}-{}", mcp_auth::new_state()));
+    let login = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["login", &f.mcp_url(), "--browser", "http", "--timeout", "10"])
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stdout));
+    let name = serde_json::from_slice::<Value>(&login.stdout).unwrap()["server"].as_str().unwrap().to_string();
+    (dir, name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_expiring_or_refused_mid_session_is_invisible_to_the_client() {
+    let f = Fixture::start().await;
+    f.set(|b| b.expires_in = json!(4));
+    let (dir, name) = signed_in(&f, "expiry").await;
+    let mut bridge = Bridge::start(&dir, &name);
+    assert_eq!(bridge.initialize().await["result"]["serverInfo"]["name"], "fixture-mcp");
+    assert!(has_tools(&bridge.list_tools(1).await));
+    // Past the refresh margin (half of a 4 s lifetime): refreshed ahead of use.
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    assert!(has_tools(&bridge.list_tools(2).await));
+    assert_eq!(refreshes(&f), 1);
+    // The server forgets its access tokens: a 401, one refresh, one retry.
+    f.invalidate_tokens();
+    assert!(has_tools(&bridge.list_tools(3).await));
+    assert_eq!(refreshes(&f), 2);
+    assert_eq!(f.seen("/authorize").len(), 1, "no new sign-in");
+    bridge.close().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_bridges_after_expiry_make_one_refresh() {
+    let f = Fixture::start().await;
+    f.set(|b| {
+        b.expires_in = json!(4);
+        b.rotate_refresh = true;
+    });
+    let (dir, name) = signed_in(&f, "ten").await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let mut bridges = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (dir, name) = (dir.clone(), name.clone());
+        bridges.spawn(async move {
+            let mut b = Bridge::start(&dir, &name);
+            b.initialize().await;
+            let answer = b.list_tools(1).await;
+            b.close().await;
+            answer
+        });
+    }
+    let answers = bridges.join_all().await;
+    assert!(answers.iter().all(has_tools), "{answers:?}");
+    assert_eq!(refreshes(&f), 1, "one refresh at the server for ten bridges");
+    assert_eq!(f.seen("/authorize").len(), 1);
+    std::fs::remove_dir_all(dir).ok();
+}
+

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `mcp-auth bridge` driven by clients nobody here wrote, against a real server:
+# the MCP TypeScript SDK's stdio client (StdioClientTransport) through the
+# bridge to the SDK's demo server (--oauth --oauth-strict): tools listed, a tool
+# called, the server's notifications during a call, the server's own request
+# (elicitation) answered by the client, and a first sign-in that happens inside
+# the bridge (no grant at start). Then faults and bad input (faults.py) against
+# a second demo server that it restarts mid-session. Ports are picked free on
+# 127.0.0.1; every wait is bounded.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+: "${MCP_AUTH_BIN:?set MCP_AUTH_BIN to the mcp-auth binary}"
+node=tools/node_modules/node/bin/node
+demo=tools/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+ev=$(mktemp -d "${MCP_AUTH_LEAK_DIR:-${TMPDIR:-/tmp}}/bridge.XXXXXX")
+# The demo servers' own logs stay outside the scanned tree: they print the
+# bearer tokens they receive.
+logs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$logs"; [ -n "${MCP_AUTH_LEAK_DIR:-}" ] || rm -rf "$ev"; }
+trap cleanup EXIT
+passes=0; fails=0
+ok()   { echo "ok   $1"; passes=$((passes+1)); }
+fail() { echo "FAIL $1"; [ -z "${2:-}" ] || echo "     $2"; fails=$((fails+1)); }
+
+# --- a signed-in bridge, the SDK's stdio client ------------------------------
+MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
+MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" "$demo" --oauth --oauth-strict >"$logs/oauth.log" 2>&1 &
+pids+=($!)
+wait_port "$MCP_PORT" || { echo "the SDK demo server did not start"; exit 1; }
+url="http://localhost:$MCP_PORT/mcp"
+
+judge() { # name, python predicate over d, file
+  if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$3" 2>/dev/null; then ok "$1"; else fail "$1" "$(head -c 600 "$3")"; fi
+}
+
+# First run: nothing signed in yet, so the bridge signs in itself (the headless
+# browser stand-in plays the person), then relays.
+timeout 90 "$node" tests/bridge/sdk-client.mjs "$MCP_AUTH_BIN" "$url" --browser http >"$ev/first.json" 2>"$ev/first.err"
+judge "no grant at start: the bridge signs in, then the SDK client lists tools" "'greet' in d['tools'] and not d.get('error')" "$ev/first.json"
+judge "a tool call through the bridge" "d['greet']=='Hello, Ada!'" "$ev/first.json"
+judge "the server's notifications during a call reach the client" \
+  "d['notifications']==['Starting multi-greet for Ada','Sending first greeting to Ada','Sending second greeting to Ada'] and d['multiGreet']=='Good morning, Ada!'" "$ev/first.json"
+judge "the server's own request (elicitation) is answered by the client" \
+  "d['elicited']=='Please provide your contact information' and 'Ada Lovelace' in d['elicitation']" "$ev/first.json"
+# Second run: the grant is in the keychain now; no browser may be needed.
+timeout 60 "$node" tests/bridge/sdk-client.mjs "$MCP_AUTH_BIN" "$url" --browser print >"$ev/second.json" 2>"$ev/second.err"
+judge "signed in already: the bridge relays with the keychain's grant" "d['greet']=='Hello, Ada!' and not d.get('error')" "$ev/second.json"
+if grep -q "Open this link" "$ev/second.err"; then fail "no sign-in prompt when signed in" "$(head -5 "$ev/second.err")"; else ok "no sign-in prompt when signed in"; fi
+# stdout of the bridge carried only protocol: the SDK client would have failed on
+# anything else, and the token never reached stderr.
+if tok=$("$MCP_AUTH_BIN" token "$url" 2>/dev/null) && [ -n "$tok" ]; then
+  if grep -qF "$tok" "$ev/first.err" "$ev/second.err" "$ev/first.json" "$ev/second.json"; then fail "the token never reaches the bridge's output"; else ok "the token never reaches the bridge's output"; fi
+  if [ -n "${MCP_AUTH_LEAK_DIR:-}" ]; then printf '%s\n' "$tok" >>"$MCP_AUTH_LEAK_DIR/markers"; fi
+else
+  fail "token after the bridge's sign-in"
+fi
+
+# --- faults and bad input, against a server restarted mid-session -------------
+OPEN_PORT=$(free_port)
+start_open() {
+  MCP_PORT=$OPEN_PORT "$node" "$demo" >>"$logs/open.log" 2>&1 &
+  echo $! >"$logs/open.pid"
+  wait_port "$OPEN_PORT"
+}
+start_open || { echo "the second demo server did not start"; exit 1; }
+pids+=("$(cat "$logs/open.pid")")
+restart="kill \$(cat '$logs/open.pid'); sleep 0.3; $(declare -f wait_port); OPEN_PORT=$OPEN_PORT; MCP_PORT=$OPEN_PORT '$node' '$demo' >>'$logs/open.log' 2>&1 & echo \$! >'$logs/open.pid'; wait_port $OPEN_PORT"
+BRIDGE_EVIDENCE="$ev" python3 tests/bridge/faults.py "$MCP_AUTH_BIN" "http://localhost:$OPEN_PORT/mcp" "$restart" >"$ev/faults.out" 2>"$ev/faults.err"
+code=$?
+cat "$ev/faults.out"
+pids+=("$(cat "$logs/open.pid")")
+read -r fp ff < <(python3 -c "import re,sys; m=re.search(r'(\d+) passed, (\d+) failed', open(sys.argv[1]).read()); print(*(m.groups() if m else (0, 1)))" "$ev/faults.out")
+passes=$((passes+fp)); fails=$((fails+ff))
+[ $code -eq 0 ] || [ "$ff" -gt 0 ] || { fail "faults.py exited $code"; }
+
+echo "bridge: $passes passed, $fails failed"
+[ $fails -eq 0 ]
