@@ -67,6 +67,9 @@ pub enum Command {
     Status { server: Option<String> },
     /// Print a fresh access token for another program (refreshing when due).
     Token { server: String },
+    /// Print the HTTP headers that carry a fresh access token, as one JSON
+    /// object, for a program's headers helper (Claude Code's `headersHelper`).
+    Headers { server: String },
     /// Refresh the access token now.
     Refresh { server: String },
     /// Revoke the tokens at the server (RFC 7009), then delete them locally.

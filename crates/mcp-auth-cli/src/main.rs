@@ -55,6 +55,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Servers(args::ServersCommand::Remove { server, revoke }) => manage::servers_remove(&server, revoke).await,
         Status { server } => manage::status(server.as_deref()),
         Token { server } => manage::token(&server).await,
+        Headers { server } => manage::headers(&server).await,
         Refresh { server } => manage::refresh(&server).await,
         Revoke { server } => manage::revoke(&server).await,
         Clear { server } => manage::clear(&server),

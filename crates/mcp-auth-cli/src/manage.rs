@@ -143,6 +143,23 @@ pub async fn token(server: &str) -> ExitCode {
     }
 }
 
+/// The headers-helper face: `{"Authorization": "Bearer …"}` alone on stdout.
+pub async fn headers(server: &str) -> ExitCode {
+    let result = async { open()?.fresh_token(server, &SystemClock).await }.await;
+    match result {
+        Ok(t) => {
+            let mut line = json!({"Authorization": format!("Bearer {}", t.expose())}).to_string();
+            line.push('\n');
+            let _ = std::io::stdout().lock().write_all(line.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mcp-auth: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 pub async fn refresh(server: &str) -> ExitCode {
     let result = async { open()?.refresh_grant(server, &SystemClock).await }.await;
     match result {

@@ -146,3 +146,33 @@ async fn ten_bridges_after_expiry_make_one_refresh() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+
+/// A sign-in is needed while three bridges of one server wait: one browser
+/// opens (one authorization request at the server), and all three answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_bridges_needing_a_sign_in_open_one_browser() {
+    let f = Fixture::start().await;
+    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-bridge-three-{}", mcp_auth::new_state()));
+    let add = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["servers", "add", &f.mcp_url(), "--name", "shared"])
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(add.status.success());
+    let mut bridges = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let dir = dir.clone();
+        bridges.spawn(async move {
+            let mut b = Bridge::start(&dir, "shared");
+            let init = b.initialize().await;
+            let tools = b.list_tools(1).await;
+            b.close().await;
+            (init, tools)
+        });
+    }
+    let answers = bridges.join_all().await;
+    assert!(answers.iter().all(|(init, tools)| init["result"]["serverInfo"]["name"] == "fixture-mcp" && has_tools(tools)), "{answers:?}");
+    assert_eq!(f.seen("/authorize").len(), 1, "one browser for three bridges");
+    std::fs::remove_dir_all(dir).ok();
+}

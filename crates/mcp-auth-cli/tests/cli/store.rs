@@ -284,3 +284,19 @@ async fn a_stored_registration_is_reused_by_the_next_sign_in() {
     assert_eq!(ids[0], ids[1]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `mcp-auth headers` prints the header object a headers helper hands its
+/// program: the same fresh token `mcp-auth token` gives, and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_print_the_authorization_header_as_json() {
+    let f = Fixture::start().await;
+    let dir = temp_dir("headers");
+    let name = login(&dir, &f).await["server"].as_str().unwrap().to_string();
+    let token = String::from_utf8(cli(&dir, &["token", &name]).await.stdout).unwrap();
+    let headers = cli(&dir, &["headers", &name]).await;
+    assert!(headers.status.success());
+    let v = json_of(&headers);
+    assert_eq!(v, json!({"Authorization": format!("Bearer {}", token.trim())}));
+    cli(&dir, &["servers", "remove", &name]).await;
+    std::fs::remove_dir_all(dir).ok();
+}

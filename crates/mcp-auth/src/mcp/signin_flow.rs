@@ -34,6 +34,7 @@ use crate::oauth::signin::{LinkRedirect, PendingSignIn};
 use crate::vault::secret::Secret;
 use crate::vault::server_list::ServerEntry;
 use crate::vault::store::{summary_of, Store};
+use crate::vault::stored_grant::lock_sign_in;
 use crate::vault::stored_session::Overrides;
 use crate::vault::Vault;
 
@@ -218,6 +219,21 @@ impl<V: Vault + 'static> SignInFlow<V> {
         opener: &dyn Opener,
         cancel: CancelSignal,
     ) -> Result<Reauthorized> {
+        if self.entry.name.is_empty() {
+            return self.session.answer_challenge(status, challenge, budget, opener, cancel).await;
+        }
+        // One sign-in per server at a time, across processes. Whoever waited
+        // reads the vault again: a grant another process got meanwhile is used
+        // (and tried) instead of opening a second browser.
+        let wait = self.session.sign_in_timeout + Duration::from_secs(30);
+        let _lock = lock_sign_in(&self.store, &self.entry, wait).await?;
+        let stored = self.store.load_grant(&self.store.resolve(&self.entry.name)?)?;
+        let held = self.session.grant.as_ref();
+        if let Some(stored) = stored.filter(|s| held.is_none_or(|h| s.access_token != h.access_token && s.obtained_at >= h.obtained_at)) {
+            self.session.grant = Some(stored);
+            self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
+            return Ok(Reauthorized::SignedIn);
+        }
         let result = self.session.answer_challenge(status, challenge, budget, opener, cancel).await;
         self.keep()?;
         result

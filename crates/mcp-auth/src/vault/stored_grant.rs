@@ -34,10 +34,20 @@ const LOCK_WAIT: Duration = Duration::from_secs(30);
 /// refresh and a new sign-in at another issuer still take turns. The wait
 /// sleeps on the runtime, never blocking a worker thread.
 async fn lock_refresh<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
+    server_lock(store, server, "lock", LOCK_WAIT, "refreshing this sign-in").await
+}
+
+/// Hold the sign-in lock of one server: at most one sign-in per server at a
+/// time, across every process (ten bridges of one server open one browser).
+pub(crate) async fn lock_sign_in<V: Vault>(store: &Store<V>, server: &ServerEntry, wait: Duration) -> Result<File> {
+    server_lock(store, server, "sign-in.lock", wait, "signing in to this server").await
+}
+
+async fn server_lock<V: Vault>(store: &Store<V>, server: &ServerEntry, suffix: &str, wait: Duration, doing: &str) -> Result<File> {
     let dir = store.lock_dir();
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
     let name: String = Sha256::digest(server.url.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let path = dir.join(format!("{name}.lock"));
+    let path = dir.join(format!("{name}.{suffix}"));
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -48,14 +58,17 @@ async fn lock_refresh<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Resul
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::InvalidInput("another process has been refreshing this sign-in for 30 s; try again".into()))
+                return Err(Error::InvalidInput(format!(
+                    "another program has been {doing} for {} s; try again",
+                    wait.as_secs()
+                )))
             }
             Err(std::fs::TryLockError::Error(source)) => {
-                return Err(Error::Io { context: "could not lock the sign-in for refreshing".into(), source })
+                return Err(Error::Io { context: format!("could not lock the server for {doing}"), source })
             }
         }
     }
