@@ -4,8 +4,9 @@
 # same origin, DCR, refresh-token rotation, RFC 7009 revocation, an issuer with
 # a trailing slash, `scope=` in the 401 challenge). Drives the real `mcp-auth`
 # binary with `--browser http` (the headless stand-in follows the redirect into
-# the loopback listener): login, tools, call, refresh after expiry, forced
-# refresh, revoke, the revoked token gets 401, status says needs_sign_in.
+# the loopback listener): login, tools, call, a Python client (FastMCP's) through
+# `mcp-auth bridge` across an expiry, refresh after expiry, forced refresh,
+# revoke, the revoked token gets 401, status says needs_sign_in.
 #
 # Needs MCP_AUTH_BIN; runs itself inside scripts/with-keyring when not already.
 set -uo pipefail
@@ -43,6 +44,16 @@ run_json tools "$M" tools "$URL" --browser http --timeout 30
 check "tools lists echo" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/tools.json"
 run_json call "$M" call "$URL" echo '{"text":"hi"}' --browser http --timeout 30
 check "call echo answers hi" "d['result']['content'][0]['text'] == 'hi'" "$LOGS/call.json"
+
+# A Python client (FastMCP's own) through `mcp-auth bridge`: list, call, wait
+# past the token's lifetime, call again; the bridge refreshes underneath.
+before=$(refresh_grants)
+timeout 150 "$PY" tests/bridge/python_client.py "$M" "$URL" echo '{"text":"via the bridge"}' $((TTL + 1)) \
+  >"$LOGS/bridge-python.json" 2>"$LOGS/bridge-python.err"
+check "a Python client through mcp-auth bridge lists and calls" \
+  "'echo' in d['tools'] and d['first'] == 'via the bridge'" "$LOGS/bridge-python.json"
+check "…and the token expiring mid-session is refreshed under it, unseen" \
+  "d['after_expiry'] == 'via the bridge' and $(refresh_grants) > $before" "$LOGS/bridge-python.json"
 
 # The access token lives $TTL s: take it, wait until it has expired, take it again.
 t1=$(timeout 30 "$M" token "$URL" 2>"$LOGS/token1.err")
