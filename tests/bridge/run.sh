@@ -4,7 +4,8 @@
 # bridge to the SDK's demo server (--oauth --oauth-strict): tools listed, a tool
 # called, the server's notifications during a call, the server's own request
 # (elicitation) answered by the client, and a first sign-in that happens inside
-# the bridge (no grant at start). Then faults and bad input (faults.py) against
+# the bridge (no grant at start); the MCP Inspector's CLI mode lists and calls
+# through it. Then faults and bad input (faults.py) against
 # a second demo server that it restarts mid-session. Ports are picked free on
 # 127.0.0.1; every wait is bounded.
 set -uo pipefail
@@ -55,10 +56,22 @@ judge "the server's own request (elicitation) is answered by the client" \
 timeout 60 "$node" tests/bridge/sdk-client.mjs "$MCP_AUTH_BIN" "$url" --browser print >"$ev/second.json" 2>"$ev/second.err"
 judge "signed in already: the bridge relays with the keychain's grant" "d['greet']=='Hello, Ada!' and not d.get('error')" "$ev/second.json"
 if grep -q "Open this link" "$ev/second.err"; then fail "no sign-in prompt when signed in" "$(head -5 "$ev/second.err")"; else ok "no sign-in prompt when signed in"; fi
+# The MCP Inspector's CLI mode, one method per run, through the bridge. It
+# starts the bridge with only the variables given by -e: the test's keychain
+# and config dir.
+inspector=tools/node_modules/.bin/mcp-inspector
+ienv=(-e "MCP_AUTH_CONFIG_DIR=${MCP_AUTH_CONFIG_DIR:-}" -e "DBUS_SESSION_BUS_ADDRESS=${DBUS_SESSION_BUS_ADDRESS:-}"
+      -e "XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-}" -e "XDG_DATA_HOME=${XDG_DATA_HOME:-}" -e "HOME=$HOME")
+timeout 60 "$node" "$inspector" --cli "${ienv[@]}" --method tools/list -- "$MCP_AUTH_BIN" bridge "$url" --browser print \
+  >"$ev/inspector-list.json" 2>"$ev/inspector-list.err"
+judge "the Inspector's CLI lists tools through the bridge" "any(t['name']=='greet' for t in d['tools'])" "$ev/inspector-list.json"
+timeout 60 "$node" "$inspector" --cli "${ienv[@]}" --method tools/call --tool-name greet --tool-arg name=Ada \
+  -- "$MCP_AUTH_BIN" bridge "$url" --browser print >"$ev/inspector-call.json" 2>"$ev/inspector-call.err"
+judge "the Inspector's CLI calls a tool through the bridge" "d['content'][0]['text']=='Hello, Ada!'" "$ev/inspector-call.json"
 # stdout of the bridge carried only protocol: the SDK client would have failed on
 # anything else, and the token never reached stderr.
 if tok=$("$MCP_AUTH_BIN" token "$url" 2>/dev/null) && [ -n "$tok" ]; then
-  if grep -qF "$tok" "$ev/first.err" "$ev/second.err" "$ev/first.json" "$ev/second.json"; then fail "the token never reaches the bridge's output"; else ok "the token never reaches the bridge's output"; fi
+  if grep -qF "$tok" "$ev"/*.err "$ev"/*.json; then fail "the token never reaches the bridge's output"; else ok "the token never reaches the bridge's output"; fi
   if [ -n "${MCP_AUTH_LEAK_DIR:-}" ]; then printf '%s\n' "$tok" >>"$MCP_AUTH_LEAK_DIR/markers"; fi
 else
   fail "token after the bridge's sign-in"
