@@ -79,6 +79,9 @@ pub enum Command {
     /// Client secrets kept in the keychain.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Connect other MCP apps to these sign-ins (`list`, `connect`, `disconnect`).
+    #[command(subcommand)]
+    Apps(AppsCommand),
     /// Import remote MCP servers from other MCP clients' configs.
     Import(ImportArgs),
 }
@@ -110,6 +113,44 @@ pub enum ServersCommand {
         /// Revoke its tokens at the server first.
         #[arg(long)]
         revoke: bool,
+        /// Disconnect the apps that use it through the bridge first (refused
+        /// otherwise, naming them).
+        #[arg(long)]
+        disconnect_apps: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppsCommand {
+    /// Each app's config file, and which of its servers go through mcp-auth.
+    List {
+        /// Also a project's own files (`.mcp.json`, `.vscode/mcp.json`…).
+        #[arg(long)]
+        project: Option<std::path::PathBuf>,
+    },
+    /// Make an app (claude-desktop, claude-code, cursor, vscode, windsurf) use
+    /// a server through `mcp-auth bridge` (Claude Code: `mcp-auth headers`).
+    Connect {
+        app: String,
+        server: String,
+        /// The project's own file instead of the user's.
+        #[arg(long)]
+        project: Option<std::path::PathBuf>,
+        /// Move a static token found in the app's entry into the keychain.
+        #[arg(long)]
+        move_credentials: bool,
+    },
+    /// Put back the app's entry as it was before `connect`.
+    Disconnect {
+        #[arg(required_unless_present = "all")]
+        app: Option<String>,
+        #[arg(required_unless_present = "all")]
+        server: Option<String>,
+        #[arg(long)]
+        project: Option<std::path::PathBuf>,
+        /// Every connection this app made (before an uninstall).
+        #[arg(long, conflicts_with_all = ["app", "server"])]
+        all: bool,
     },
 }
 

@@ -6,6 +6,7 @@
 //! never taken from argv (see `args::refuse_secret_flags`).
 
 
+mod apps;
 mod args;
 mod bridge;
 mod manage;
@@ -52,7 +53,16 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
             manage::servers_add(&url, name.as_deref(), allow_local_network)
         }
         Servers(args::ServersCommand::Set { server, allow_local_network }) => manage::servers_set(&server, allow_local_network),
-        Servers(args::ServersCommand::Remove { server, revoke }) => manage::servers_remove(&server, revoke).await,
+        Servers(args::ServersCommand::Remove { server, revoke, disconnect_apps }) => {
+            manage::servers_remove(&server, revoke, disconnect_apps).await
+        }
+        Apps(args::AppsCommand::List { project }) => apps::list(project.as_deref()),
+        Apps(args::AppsCommand::Connect { app, server, project, move_credentials }) => {
+            apps::connect(&app, &server, project.as_deref(), move_credentials)
+        }
+        Apps(args::AppsCommand::Disconnect { app, server, project, all }) => {
+            apps::disconnect(app.as_deref(), server.as_deref(), project.as_deref(), all)
+        }
         Status { server } => manage::status(server.as_deref()),
         Token { server } => manage::token(&server).await,
         Headers { server } => manage::headers(&server).await,

@@ -92,10 +92,25 @@ pub fn servers_set(server: &str, allow_local_network: Option<bool>) -> ExitCode 
     }
 }
 
-pub async fn servers_remove(server: &str, revoke: bool) -> ExitCode {
+pub async fn servers_remove(server: &str, revoke: bool, disconnect_apps: bool) -> ExitCode {
     let result = async {
         let store = open()?;
         let entry = store.resolve(server)?;
+        // Apps that start `mcp-auth bridge` for this server would break.
+        let connections = mcp_auth::Connections::in_dir(store.dir());
+        let users = connections.users_of(&entry.name)?;
+        if !users.is_empty() && !disconnect_apps {
+            let apps: Vec<String> = users.iter().map(|c| format!("{} ({})", c.app, c.path.display())).collect();
+            return Err(Error::InvalidInput(format!(
+                "{} is used through mcp-auth by {}. Run again with --disconnect-apps to put their entries back first, or `mcp-auth apps disconnect APP {}`",
+                entry.name,
+                apps.join(", "),
+                entry.name
+            )));
+        }
+        for c in &users {
+            connections.disconnect(c)?;
+        }
         let revoked = if revoke && entry.grant.is_some() {
             Some(store.revoke_grant(&entry.name).await?)
         } else {

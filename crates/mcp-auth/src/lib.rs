@@ -13,7 +13,8 @@
 //!   (no secret in it), and the store that keeps both consistent;
 //! - `mcp/`: the engine's MCP client, the status machine, and [`SignInFlow`],
 //!   the one sign-in sequence every face drives;
-//! - `apps/`: other MCP clients' configs, to import servers from.
+//! - `apps/`: other MCP clients' configs: servers imported from them, and the
+//!   apps connected to the bridge.
 //!
 //! Nothing here knows about Tauri: the desktop shell and the `mcp-auth` command
 //! (`crates/mcp-auth-cli`) are faces of this crate, and use only what is
@@ -64,6 +65,7 @@ pub use mcp::signin_flow::{Prepared, SignInFlow};
 
 // apps/
 pub use apps::import::{scan, Found, ScanError, SourceClient};
+pub use apps::link::{AppConfig, ConnectReport, Connection, Connections, Launcher};
 
 /// The address-class override only test builds have (`test-seams`): tests
 /// stand a loopback address in for one on the internet or the local network.

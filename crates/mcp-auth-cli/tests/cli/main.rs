@@ -6,6 +6,7 @@
 #[path = "../../../mcp-auth/tests/it/fixture.rs"]
 mod fixture;
 
+mod apps;
 mod bridge;
 mod browser;
 mod import;

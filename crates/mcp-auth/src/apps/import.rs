@@ -235,7 +235,7 @@ pub fn parse(client: SourceClient, path: &Path, text: &str) -> Result<Vec<Found>
     Ok(out)
 }
 
-fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Option<Found> {
+pub(crate) fn server_of(client: SourceClient, path: &Path, name: &str, spec: &Value) -> Option<Found> {
     let obj = spec.as_object()?;
     let direct = ["url", "serverUrl", "httpUrl"].iter().find_map(|k| obj.get(*k).and_then(Value::as_str));
     let (url, via_wrapper, mut headers, bearer) = match direct {
@@ -299,7 +299,7 @@ fn direct_bearer(obj: &Map<String, Value>) -> Option<crate::vault::secret::Secre
 }
 
 /// Header names that carry credentials.
-fn is_credential_header(name: &str) -> bool {
+pub(crate) fn is_credential_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n == "authorization" || n.contains("api-key") || n.contains("apikey") || n.contains("token") || n.contains("secret") || n == "cookie"
 }
