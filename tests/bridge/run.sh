@@ -68,6 +68,23 @@ judge "the Inspector's CLI lists tools through the bridge" "any(t['name']=='gree
 timeout 60 "$node" "$inspector" --cli "${ienv[@]}" --method tools/call --tool-name greet --tool-arg name=Ada \
   -- "$MCP_AUTH_BIN" bridge "$url" --browser print >"$ev/inspector-call.json" 2>"$ev/inspector-call.err"
 judge "the Inspector's CLI calls a tool through the bridge" "d['content'][0]['text']=='Hello, Ada!'" "$ev/inspector-call.json"
+# One click's worth: `apps connect` rewrites Claude Desktop's config (a copy of
+# the fixture, written the way Claude Desktop writes it) to start the bridge;
+# the SDK client then starts exactly that entry's command and args.
+fake_home=$(mktemp -d "$ev/home.XXXXXX")
+cp -r crates/mcp-auth-cli/tests/fixtures/import/home/. "$fake_home/"
+desktop="$fake_home/.config/Claude/claude_desktop_config.json"
+HOME="$fake_home" XDG_CONFIG_HOME="$fake_home/.config" "$MCP_AUTH_BIN" apps connect claude-desktop "$url" >"$ev/connect.json" 2>"$ev/connect.err"
+judge "apps connect claude-desktop: the entry now starts the bridge" "d['status']=='connected' and d['replaced_existing'] is False" "$ev/connect.json"
+entry_name=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['entry'])" "$ev/connect.json" 2>/dev/null)
+timeout 60 "$node" tests/bridge/sdk-client.mjs --entry "$desktop" mcpServers "$entry_name" >"$ev/connected.json" 2>"$ev/connected.err"
+judge "…and that entry, run as Claude Desktop would, answers" "d['greet']=='Hello, Ada!' and not d.get('error')" "$ev/connected.json"
+HOME="$fake_home" XDG_CONFIG_HOME="$fake_home/.config" "$MCP_AUTH_BIN" apps disconnect claude-desktop "$url" >"$ev/disconnect.json" 2>&1
+if cmp -s "$desktop" crates/mcp-auth-cli/tests/fixtures/import/home/.config/Claude/claude_desktop_config.json; then
+  ok "apps disconnect gives Claude Desktop's file back byte for byte"
+else
+  fail "apps disconnect gives Claude Desktop's file back byte for byte" "$(diff "$desktop" crates/mcp-auth-cli/tests/fixtures/import/home/.config/Claude/claude_desktop_config.json | head -5)"
+fi
 # stdout of the bridge carried only protocol: the SDK client would have failed on
 # anything else, and the token never reached stderr.
 if tok=$("$MCP_AUTH_BIN" token "$url" 2>/dev/null) && [ -n "$tok" ]; then

@@ -7,10 +7,18 @@ import { Client } from "../../tools/node_modules/@modelcontextprotocol/sdk/dist/
 import { StdioClientTransport } from "../../tools/node_modules/@modelcontextprotocol/sdk/dist/esm/client/stdio.js";
 import { ElicitRequestSchema, LoggingMessageNotificationSchema } from "../../tools/node_modules/@modelcontextprotocol/sdk/dist/esm/types.js";
 
-const [bin, server, ...extra] = process.argv.slice(2);
+// `--entry FILE KEY NAME`: start what an app's config entry says (command and
+// args of mcpServers[NAME] in FILE, as `mcp-auth apps connect` wrote it).
+let [bin, server, ...extra] = process.argv.slice(2);
+let command = bin, args = ["bridge", server, ...extra];
+if (bin === "--entry") {
+  const fs = await import("node:fs");
+  const entry = JSON.parse(fs.readFileSync(server, "utf8"))[extra[0]][extra[1]];
+  command = entry.command; args = entry.args;
+}
 const seen = { tools: [], greet: null, notifications: [], multiGreet: null, elicited: null, elicitation: null };
 // The environment is passed whole: the test's private keychain and config dir.
-const transport = new StdioClientTransport({ command: bin, args: ["bridge", server, ...extra], env: process.env, stderr: "inherit" });
+const transport = new StdioClientTransport({ command, args, env: process.env, stderr: "inherit" });
 const client = new Client({ name: "sdk-stdio-client", version: "1" }, { capabilities: { elicitation: { form: {} } } });
 client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => { seen.notifications.push(n.params.data); });
 client.setRequestHandler(ElicitRequestSchema, async (req) => {
