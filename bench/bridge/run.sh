@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `mcp-auth bridge` against mcp-remote, in one run on this machine (see
+# measure.mjs for what is measured), then the table for docs/benchmarks.md.
+#
+#   cargo build --release -p mcp-auth-cli     (the binary measured)
+#   scripts/with-keyring bench/bridge/run.sh  (re-runs itself inside it otherwise)
+#
+# Environment: MCP_AUTH_BIN (default target/release/mcp-auth of this repository,
+# or $CARGO_TARGET_DIR), BENCH_STARTS (default 20), BENCH_CALLS (default 200).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+if [[ -z "${MCP_AUTH_TEST_TMP:-}" ]]; then
+  exec "$root/scripts/with-keyring" "$here/run.sh" "$@"
+fi
+cd "$root"
+MCP_AUTH_BIN="${MCP_AUTH_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/mcp-auth}"
+node=tools/node_modules/node/bin/node
+remote=bench/node_modules/mcp-remote/dist/proxy.js
+[[ -x "$MCP_AUTH_BIN" ]] || { echo "no mcp-auth at $MCP_AUTH_BIN (cargo build --release -p mcp-auth-cli)"; exit 1; }
+[[ -f "$remote" ]] || (cd bench && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
+log=$(mktemp); results=$(mktemp -d)
+MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" tools/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js --oauth >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$log" "$results"' EXIT
+for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$MCP_PORT),0.2)" 2>/dev/null && break; sleep 0.1; done
+url="http://localhost:$MCP_PORT/mcp"
+"$MCP_AUTH_BIN" login "$url" --browser http --timeout 30 >/dev/null
+# mcp-remote keeps its own state under HOME: a fresh one, so it starts as a
+# first run would, with the token given in its header.
+AUTH_TOKEN="$("$MCP_AUTH_BIN" token "$url")" HOME="$results/home" \
+  timeout 600 "$node" bench/bridge/measure.mjs "$results/bridge.json" "$MCP_AUTH_BIN" "$remote" "$url" \
+  "${BENCH_STARTS:-20}" "${BENCH_CALLS:-200}"
+AUTH_TOKEN="$("$MCP_AUTH_BIN" token "$url")" python3 bench/bridge/overhead.py "$MCP_AUTH_BIN" "$url" "${BENCH_CALLS:-200}" >"$results/overhead.json"
+python3 - "$results/bridge.json" "$results/overhead.json" "$("$node" -p "require('./bench/node_modules/mcp-remote/package.json').version")" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+o = json.load(open(sys.argv[2]))
+sys.argv = [sys.argv[0], sys.argv[1], sys.argv[3]]
+a, b = r["mcp-auth bridge"], r["mcp-remote"]
+def row(what, x, y, unit, target):
+    ratio = x / y
+    print(f"| {what} | {x:.2f} {unit} | {y:.2f} {unit} | {ratio:.3f}× | {target} | {'met' if ratio <= eval(target.split('≤ ')[1]) else 'not met'} |")
+print(f"| Bridge vs mcp-remote {sys.argv[2]} (median) | mcp-auth bridge | mcp-remote | ratio | target | |")
+print("| --- | --- | --- | --- | --- | --- |")
+row("spawn → first tools/list answer", a["startup"]["median_ms"], b["startup"]["median_ms"], "ms", "≤ 1/10")
+row("tools/call round trip", a["roundtrip"]["median_ms"], b["roundtrip"]["median_ms"], "ms", "≤ 1/2")
+row("peak RSS of the process tree", a["peak_rss_kib"] / 1024, b["peak_rss_kib"] / 1024, "MiB", "≤ 1/5")
+print(f"\n(startup n={a['startup']['n']}, p10–p90 {a['startup']['p10_ms']:.1f}–{a['startup']['p90_ms']:.1f} ms vs {b['startup']['p10_ms']:.1f}–{b['startup']['p90_ms']:.1f} ms; "
+      f"round trips n={a['roundtrip']['n']}, p10–p90 {a['roundtrip']['p10_ms']:.2f}–{a['roundtrip']['p90_ms']:.2f} ms vs {b['roundtrip']['p10_ms']:.2f}–{b['roundtrip']['p90_ms']:.2f} ms)")
+print(f"\nWhat the bridge itself adds (a Python client, interleaved, n={o['n']}): tools/call straight to the server over one keep-alive connection {o['direct_ms']:.2f} ms, through the bridge {o['via_bridge_ms']:.2f} ms: {o['added_ms']:+.2f} ms.")
+EOF
