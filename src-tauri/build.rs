@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "import_scan",
     "import_add",
     "start_demo",
+    "app_uses",
+    "set_app_use",
 ];
 
 fn main() {

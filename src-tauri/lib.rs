@@ -3,6 +3,7 @@
 //! the engine through `commands.rs` and never re-implements it.
 
 mod commands;
+mod connections;
 mod consent;
 mod demo;
 mod error;
@@ -41,6 +42,8 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             commands::import_scan,
             commands::import_add,
             commands::start_demo,
+            connections::app_uses,
+            connections::set_app_use,
         ])
 }
 

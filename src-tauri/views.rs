@@ -219,3 +219,19 @@ pub struct DemoView {
     pub url: String,
     pub server: ServerView,
 }
+
+/// One app on this computer, for a server's "Used by" switches.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppUse {
+    /// `claude-desktop`, `claude-code`, `cursor`, `vscode`, `windsurf`.
+    pub app: String,
+    pub name: String,
+    /// Its config file.
+    pub config: String,
+    /// The app's config file exists.
+    pub detected: bool,
+    /// The app runs this server through the bridge (or headers helper).
+    pub connected: bool,
+}

@@ -372,6 +372,29 @@ def import_flow(app):
     assert "mcp.deepwiki.com" in " ".join(s.texts(".server-row")), s.texts(".server-row")
 
 
+@scenario("used by: one click makes Claude Desktop run the server through the bridge; off puts its file back", with_home=True)
+def used_by(app):
+    s = app.s
+    desktop = os.path.join(app.config_dir, "home", ".config", "Claude", "claude_desktop_config.json")
+    with open(desktop) as f:
+        before = f.read()
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in", timeout=30)
+    s.wait_text(".used-by", "Claude Desktop", timeout=20)
+    s.find("#use-claude-desktop").click()
+    s.wait_text(".notice", "Claude Desktop now uses this sign-in", timeout=20)
+    with open(desktop) as f:
+        config = json.load(f)
+    bridged = [e for e in config["mcpServers"].values() if e.get("args", [None])[:1] == ["bridge"]]
+    assert len(bridged) == 1 and bridged[0]["command"].endswith("/mcp-auth"), config
+    assert {"linear", "notion", "filesystem"} <= set(config["mcpServers"]), config
+    shot(s, "18-used-by.png")
+    s.find("#use-claude-desktop").click()
+    s.wait_text(".notice", "back to its own settings", timeout=20)
+    with open(desktop) as f:
+        assert f.read() == before, "off gives Claude Desktop's file back byte for byte"
+
+
 @scenario("sign in through the app's link (deep link handed over by the OS)")
 def deep_link_flow(app):
     s = app.s
@@ -621,6 +644,7 @@ def main():
         down_server(tmp)
         cancelled(tmp)
         import_flow(tmp)
+        used_by(tmp)
         deep_link_flow(tmp)
         harness = Harness(tmp)
         global SPY_LOG

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppUse } from "./bindings/AppUse";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConnectView } from "./bindings/ConnectView";
 import type { DemoView } from "./bindings/DemoView";
@@ -17,7 +18,7 @@ import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
+export type { AppUse, CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -53,6 +54,8 @@ export const api = {
   importScan: () => call<ImportCandidate[]>("import_scan"),
   importAdd: (choices: ImportChoice[]) => call<ServerView[]>("import_add", { choices }),
   startDemo: () => call<DemoView>("start_demo"),
+  appUses: (name: string) => call<AppUse[]>("app_uses", { name }),
+  setAppUse: (name: string, app: string, connected: boolean) => call<AppUse[]>("set_app_use", { name, app, connected }),
 };
 
 export const events = {

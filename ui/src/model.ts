@@ -1,7 +1,7 @@
 // The app's state in the page, and the actions that change it. Views read the
 // model and call actions; actions call the IPC layer and re-render.
 
-import { api, asCommandError, events, type CommandError, type ConnectView, type DetailView, type ServerView, type StepUpAsked } from "./ipc";
+import { api, asCommandError, events, type AppUse, type CommandError, type ConnectView, type DetailView, type ServerView, type StepUpAsked } from "./ipc";
 import type { ToolView } from "./bindings/ToolView";
 
 export interface Flow {
@@ -22,6 +22,8 @@ export const model = {
   /** A server's request for more access during a sign-in, waiting for the user. */
   stepUps: new Map<string, StepUpAsked>(),
   detail: null as DetailView | null,
+  /** The other MCP apps on this computer, for the selected server's "Used by". */
+  appUses: null as { server: string; apps: AppUse[] } | null,
   /** An error to show in the detail pane, per server (or "" for global). */
   errors: new Map<string, CommandError>(),
   notices: new Map<string, string>(),
@@ -74,9 +76,21 @@ export async function loadDetail(): Promise<void> {
   if (!name) return render();
   try {
     model.detail = await api.serverDetail(name);
+    model.appUses = { server: name, apps: await api.appUses(name) };
   } catch (e) {
     model.errors.set(name, asCommandError(e));
   }
+  render();
+}
+
+/** Connect an app to this server through the bridge, or put its entry back. */
+export async function setAppUse(name: string, app: AppUse, connected: boolean): Promise<void> {
+  await guard(name, async () => {
+    model.appUses = { server: name, apps: await api.setAppUse(name, app.app, connected) };
+    model.notices.set(name, connected
+      ? `${app.name} now uses this sign-in. Restart ${app.name} to use it.`
+      : `${app.name} is back to its own settings for this server. Restart ${app.name}.`);
+  });
   render();
 }
 

@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
-  answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, signIn,
+  answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, signIn,
 } from "../model";
 import type { ServerView } from "../ipc";
 import { confirm } from "./dialogs";
@@ -116,6 +116,29 @@ function tools(name: string): HTMLElement | null {
   );
 }
 
+/** "Used by": a switch per MCP app on this computer; on, the app starts `mcp-auth bridge` for this server. */
+function usedBy(s: ServerView): HTMLElement | null {
+  const uses = model.appUses?.server === s.name ? model.appUses.apps : null;
+  if (!uses) return null;
+  const present = uses.filter((u) => u.detected || u.connected);
+  return h("div", { class: "card used-by" },
+    h("h3", {}, "Used by"),
+    present.length
+      ? h("p", { class: "muted" }, "Let these apps use this sign-in instead of asking you themselves. They keep no copy of the keys.")
+      : h("p", { class: "muted" }, "No other MCP app was found on this computer (Claude Desktop, Claude Code, Cursor, VS Code, Windsurf)."),
+    h("ul", { class: "apps" }, present.map((u) =>
+      h("li", { class: "app-use" },
+        h("label", { class: "check switch", for: `use-${u.app}` },
+          h("input", { type: "checkbox", role: "switch", id: `use-${u.app}`, "data-key": `use-${u.app}`, checked: u.connected, disabled: model.busy.has(s.name),
+            onchange: (e: Event) => void setAppUse(s.name, u, (e.target as HTMLInputElement).checked) }),
+          h("span", {}, u.name)),
+        // The mark keeps the path's leading "/" in place when the start is cut off.
+        h("span", { class: "muted small config-path", title: u.config }, "\u200e" + u.config),
+      ))),
+    present.some((u) => u.connected) ? h("p", { class: "muted small" }, "An app picks up a change when it is restarted.") : null,
+  );
+}
+
 function actions(s: ServerView): HTMLElement {
   const signedIn = s.badge !== "needs_sign_in";
   return h("div", { class: "actions bottom" },
@@ -150,6 +173,7 @@ export function detailPane(): HTMLElement {
     stepUpCard(s) ?? (!steps && !signedIn && !oauth ? signInCard(s) : null),
     signedIn ? review(s) : null,
     tools(s.name),
+    usedBy(s),
     actions(s),
   );
 }

@@ -1,0 +1,76 @@
+//! "Used by": which of the other MCP apps on this computer run a server
+//! through `mcp-auth bridge`, and a switch per app. The engine edits the apps'
+//! files (`mcp_auth::Connections`); these commands only choose the app and the
+//! program the app will start.
+
+use std::path::PathBuf;
+
+use mcp_auth::{AppConfig, Connections, Launcher, SourceClient};
+use tauri::State;
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+use crate::views::AppUse;
+
+/// The `mcp-auth` command the apps are told to start: installed beside this
+/// app (the .deb puts both in /usr/bin), or else found on PATH.
+fn launcher() -> CommandResult<Launcher> {
+    let beside = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("mcp-auth")));
+    let on_path = || {
+        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("mcp-auth")).find(|c| c.is_file()))
+    };
+    let program: PathBuf = beside
+        .filter(|p| p.is_file())
+        .or_else(on_path)
+        .ok_or_else(|| CommandError::input("The mcp-auth command is not installed next to this app, so other apps cannot be connected. Reinstall MCP Auth Manager."))?;
+    Ok(Launcher { program: std::fs::canonicalize(&program).unwrap_or(program) })
+}
+
+fn home() -> CommandResult<PathBuf> {
+    mcp_auth::home_dir().ok_or_else(|| CommandError::internal("no home directory"))
+}
+
+/// Each app: is it on this computer, and does it use this server through us?
+#[tauri::command]
+pub fn app_uses(state: State<'_, AppState>, name: String) -> CommandResult<Vec<AppUse>> {
+    let server = state.store.resolve(&name)?;
+    let home = home()?;
+    let mut out = Vec::new();
+    for client in SourceClient::ALL {
+        let config = AppConfig::locate(client, &home, None)?;
+        let entries = config.entries().ok().flatten();
+        let entry = entries.as_ref().and_then(|e| e.iter().find(|e| e.through_mcp_auth.as_deref() == Some(server.name.as_str())));
+        out.push(AppUse {
+            app: client.id().into(),
+            name: client.display_name().into(),
+            config: config.path.display().to_string(),
+            detected: entries.is_some(),
+            connected: entry.is_some(),
+        });
+    }
+    Ok(out)
+}
+
+/// Connect an app to this server (its entry starts the bridge), or put its
+/// entry back. A static credential in the app's entry is never moved from
+/// here without asking: the error says so, and the file is left as it is.
+#[tauri::command]
+pub fn set_app_use(state: State<'_, AppState>, name: String, app: String, connected: bool) -> CommandResult<Vec<AppUse>> {
+    let server = state.store.resolve(&name)?;
+    let client = SourceClient::parse(&app).ok_or_else(|| CommandError::input("Unknown app."))?;
+    let connections = Connections::in_dir(state.store.dir());
+    if connected {
+        let config = AppConfig::locate(client, &home()?, None)?;
+        connections.connect(&config, &server, &launcher()?, false)?;
+    } else {
+        let path = AppConfig::locate(client, &home()?, None)?.path;
+        let made: Vec<_> = connections.all()?.into_iter().filter(|c| c.app == client.id() && c.server == server.name && c.path == path).collect();
+        if made.is_empty() {
+            return Err(CommandError::input("This app was not connected here; change its settings in the app itself."));
+        }
+        for c in &made {
+            connections.disconnect(c)?;
+        }
+    }
+    app_uses(state, name)
+}
