@@ -71,7 +71,9 @@ judge "the Inspector's CLI calls a tool through the bridge" "d['content'][0]['te
 # One click's worth: `apps connect` rewrites Claude Desktop's config (a copy of
 # the fixture, written the way Claude Desktop writes it) to start the bridge;
 # the SDK client then starts exactly that entry's command and args.
-fake_home=$(mktemp -d "$ev/home.XXXXXX")
+# (The copy lives outside the leak scan's tree: the fixture's other entries hold
+# made-up static tokens on purpose, as real configs do.)
+fake_home=$(mktemp -d "$logs/home.XXXXXX")
 cp -r crates/mcp-auth-cli/tests/fixtures/import/home/. "$fake_home/"
 desktop="$fake_home/.config/Claude/claude_desktop_config.json"
 HOME="$fake_home" XDG_CONFIG_HOME="$fake_home/.config" "$MCP_AUTH_BIN" apps connect claude-desktop "$url" >"$ev/connect.json" 2>"$ev/connect.err"
