@@ -96,6 +96,19 @@ else
   fail "token after the bridge's sign-in"
 fi
 
+# --- a server of the 2024-11-05 HTTP+SSE transport only ------------------------
+LEGACY_PORT=$(free_port)
+"$node" tests/bridge/legacy-server.mjs "$LEGACY_PORT" >"$logs/legacy.log" 2>&1 &
+pids+=($!)
+if wait_port "$LEGACY_PORT"; then
+  timeout 60 "$node" tests/bridge/sdk-client.mjs "$MCP_AUTH_BIN" "http://127.0.0.1:$LEGACY_PORT/mcp" --browser print \
+    >"$ev/legacy.json" 2>"$ev/legacy.err"
+  judge "a 2024-11-05 HTTP+SSE server: the bridge falls back to it, the client lists and calls" \
+    "d['tools']==['greet'] and d['greet']=='Hello, Ada!' and not d.get('error')" "$ev/legacy.json"
+else
+  fail "the 2024-11-05 server did not start" "$(head -5 "$logs/legacy.log")"
+fi
+
 # --- faults and bad input, against a server restarted mid-session -------------
 OPEN_PORT=$(free_port)
 start_open() {

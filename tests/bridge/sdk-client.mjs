@@ -30,7 +30,9 @@ try {
   await client.connect(transport);
   seen.tools = (await client.listTools()).tools.map((t) => t.name);
   seen.greet = (await client.callTool({ name: "greet", arguments: { name: "Ada" } })).content[0].text;
-  seen.multiGreet = (await client.callTool({ name: "multi-greet", arguments: { name: "Ada" } })).content[0].text;
+  if (seen.tools.includes("multi-greet")) {
+    seen.multiGreet = (await client.callTool({ name: "multi-greet", arguments: { name: "Ada" } })).content[0].text;
+  }
   if (seen.tools.includes("collect-user-info")) {
     seen.elicitation = (await client.callTool({ name: "collect-user-info", arguments: { infoType: "contact" } })).content[0].text;
   }

@@ -18,6 +18,12 @@
 //! while a sign-in runs wait at most [`SIGN_IN_WAIT`], then get an error that
 //! says what to do.
 //!
+//! A server that has no Streamable HTTP endpoint (a POST answered 404 or 405
+//! at the start) is spoken to with the 2024-11-05 HTTP+SSE transport: a GET
+//! opens the event stream, whose `endpoint` event names where to POST (on the
+//! server's own origin only: the token goes there), and answers arrive on the
+//! stream.
+//!
 //! stdout carries only protocol messages; diagnostics go to stderr and never
 //! hold a secret. When stdin closes, the bridge stops at once.
 
@@ -80,6 +86,8 @@ struct Upstream<V: Vault + 'static> {
     /// Lines for the client's stdin, each one JSON text without a newline.
     out: mpsc::Sender<String>,
     replays: AtomicU64,
+    /// Where to POST under the 2024-11-05 HTTP+SSE transport, once chosen.
+    legacy_endpoint: tokio::sync::OnceCell<String>,
 }
 
 /// Run the bridge until `input` closes.
@@ -119,6 +127,7 @@ where
         initialize: StdMutex::new(None),
         out: out.clone(),
         replays: AtomicU64::new(0),
+        legacy_endpoint: tokio::sync::OnceCell::new(),
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut reader = BufReader::new(input);
@@ -258,8 +267,11 @@ impl<V: Vault + 'static> Upstream<V> {
 
     /// POST one message, answering the server's challenges and an expired
     /// session on the way, a bounded number of times.
-    async fn deliver(&self, message: &Value, raw: &[u8]) -> Delivery {
+    async fn deliver(self: &Arc<Self>, message: &Value, raw: &[u8]) -> Delivery {
         let is_initialize = message.get("method").and_then(Value::as_str) == Some("initialize");
+        if let Some(endpoint) = self.legacy_endpoint.get() {
+            return self.deliver_legacy(endpoint, raw).await;
+        }
         // One refresh and one sign-in for one message: never a loop.
         let mut budget = Reauthorizations::at_most(1);
         let mut reopened = false;
@@ -279,6 +291,14 @@ impl<V: Vault + 'static> Upstream<V> {
                     Ok(()) => continue,
                     Err(why) => return Delivery::Failed(why),
                 }
+            }
+            // No Streamable HTTP here: the 2024-11-05 HTTP+SSE transport.
+            if (status == 404 || status == 405) && is_initialize && self.session_id.lock().unwrap().is_none() {
+                drop(response);
+                return match self.open_legacy().await {
+                    Ok(endpoint) => self.deliver_legacy(&endpoint, raw).await,
+                    Err(why) => Delivery::Failed(why),
+                };
             }
             // An expired session: open a new one with the client's own
             // `initialize`, then send this message again.
@@ -403,6 +423,102 @@ impl<V: Vault + 'static> Upstream<V> {
             }
         }
         let _ = self.out.send(one_line(text)).await;
+    }
+
+    /// Open the 2024-11-05 event stream and learn where to POST; the stream's
+    /// messages go to the client from then on.
+    async fn open_legacy(self: &Arc<Self>) -> std::result::Result<String, String> {
+        let opened = self
+            .legacy_endpoint
+            .get_or_try_init(|| async {
+                let token = self.token().await?;
+                let mut headers: Vec<(&str, String)> = vec![("accept", "text/event-stream".into())];
+                if let Some(t) = &token {
+                    headers.push(("authorization", format!("Bearer {t}")));
+                }
+                let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let mut response = self.http.start(Method::GET, &self.url, &borrowed, Body::None).await.map_err(|e| e.to_string())?;
+                if !response.status().is_success() {
+                    return Err(format!(
+                        "{} has neither a Streamable HTTP nor an HTTP+SSE endpoint at {} (HTTP {})",
+                        self.name,
+                        self.url,
+                        response.status().as_u16()
+                    ));
+                }
+                let mut parser = SseParser::default();
+                let mut buffer = Vec::new();
+                let limit = self.http.limits().max_body;
+                let found = tokio::time::timeout(Duration::from_secs(10), async {
+                    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+                        buffer.extend_from_slice(&chunk);
+                        if buffer.len() > limit {
+                            return Err(format!("{} sent no endpoint in its first {} MB", self.name, limit / (1024 * 1024)));
+                        }
+                        if let Some(e) = parser.feed_events(&mut buffer).into_iter().find(|e| e.name.as_deref() == Some("endpoint")) {
+                            return Ok(e.data);
+                        }
+                    }
+                    Err(format!("{} closed its event stream before naming an endpoint", self.name))
+                })
+                .await
+                .map_err(|_| format!("{} named no endpoint on its event stream within 10 s", self.name))??;
+                let base = url::Url::parse(&self.url).map_err(|e| e.to_string())?;
+                let endpoint = base.join(found.trim()).map_err(|_| format!("{} named an endpoint that is not a URL", self.name))?;
+                // The access token goes to the endpoint: the server's own origin only.
+                if endpoint.origin() != base.origin() {
+                    return Err(format!("{} named an endpoint on another origin ({}); refused", self.name, endpoint.origin().ascii_serialization()));
+                }
+                eprintln!("mcp-auth bridge: {} speaks the 2024-11-05 HTTP+SSE transport", self.name);
+                let up = self.clone();
+                tokio::spawn(async move { up.forward_legacy_stream(response, parser, buffer).await });
+                Ok::<_, String>(endpoint.to_string())
+            })
+            .await?;
+        Ok(opened.clone())
+    }
+
+    /// The rest of the 2024-11-05 event stream: the server's answers,
+    /// requests and notifications, each to the client.
+    async fn forward_legacy_stream(&self, mut response: reqwest::Response, mut parser: SseParser, mut buffer: Vec<u8>) {
+        let limit = self.http.limits().max_body;
+        loop {
+            for e in parser.feed_events(&mut buffer) {
+                if e.name.as_deref().is_none_or(|n| n == "message") {
+                    self.to_client(&e.data, false).await;
+                }
+            }
+            if buffer.len() > limit || parser.pending() > limit {
+                eprintln!("mcp-auth bridge: {} sent an event over {} MB; the stream was cut", self.name, limit / (1024 * 1024));
+                return;
+            }
+            match response.chunk().await {
+                Ok(Some(chunk)) => buffer.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => {
+                    eprintln!("mcp-auth bridge: {} closed its event stream", self.name);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// POST one message under the 2024-11-05 transport; the answer comes on
+    /// the event stream.
+    async fn deliver_legacy(&self, endpoint: &str, raw: &[u8]) -> Delivery {
+        let token = match self.token().await {
+            Ok(t) => t,
+            Err(why) => return Delivery::Failed(why),
+        };
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(t) = &token {
+            headers.push(("authorization", format!("Bearer {t}")));
+        }
+        let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        match self.http.send(Method::POST, endpoint, &borrowed, Body::RawJson(raw)).await {
+            Ok(f) if f.status.is_success() => Delivery::Delivered,
+            Ok(f) => Delivery::Failed(format!("{} answered with HTTP {}", self.name, f.status.as_u16())),
+            Err(e) => Delivery::Failed(format!("{} could not be reached: {e}", self.name)),
+        }
     }
 
     /// The server forgot the session: initialize again with the client's own

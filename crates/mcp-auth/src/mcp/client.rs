@@ -250,11 +250,25 @@ pub struct SseParser {
     data: Vec<String>,
     pending: usize,
     last_event_id: Option<String>,
+    /// The `event:` name of the event being read.
+    name: Option<String>,
+}
+
+/// One event: its `event:` name, if it has one, and its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    pub name: Option<String>,
+    pub data: String,
 }
 
 impl SseParser {
     /// Consume complete lines from `buffer`, leaving a partial line in it.
     pub fn feed(&mut self, buffer: &mut Vec<u8>) -> Vec<String> {
+        self.feed_events(buffer).into_iter().map(|e| e.data).collect()
+    }
+
+    /// Like [`feed`](Self::feed), with each event's name.
+    pub fn feed_events(&mut self, buffer: &mut Vec<u8>) -> Vec<SseEvent> {
         let mut events = Vec::new();
         while let Some(pos) = buffer.iter().position(|&b| b == b'\n') {
             let mut line: Vec<u8> = buffer.drain(..=pos).collect();
@@ -265,14 +279,17 @@ impl SseParser {
             let line = String::from_utf8_lossy(&line);
             if line.is_empty() {
                 if !self.data.is_empty() {
-                    events.push(self.data.join("\n"));
+                    events.push(SseEvent { name: self.name.take(), data: self.data.join("\n") });
                     self.data.clear();
                     self.pending = 0;
                 }
+                self.name = None;
             } else if let Some(rest) = line.strip_prefix("data:") {
                 let data = rest.strip_prefix(' ').unwrap_or(rest);
                 self.pending += data.len();
                 self.data.push(data.to_string());
+            } else if let Some(rest) = line.strip_prefix("event:") {
+                self.name = Some(rest.strip_prefix(' ').unwrap_or(rest).chars().take(64).collect());
             } else if let Some(rest) = line.strip_prefix("id:") {
                 let id = rest.strip_prefix(' ').unwrap_or(rest);
                 // An id with NUL is ignored (the SSE standard).
@@ -312,5 +329,9 @@ mod tests {
         let mut buf = b"data: abc\n".to_vec();
         p.feed(&mut buf);
         assert_eq!(p.pending(), 3);
+        let mut buf = b"\nevent: endpoint\ndata: /messages?sessionId=1\n\ndata: {}\n\n".to_vec();
+        let events = p.feed_events(&mut buf);
+        assert_eq!(events[1], SseEvent { name: Some("endpoint".into()), data: "/messages?sessionId=1".into() });
+        assert_eq!(events[2].name, None, "a name belongs to one event");
     }
 }
