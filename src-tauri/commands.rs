@@ -214,6 +214,12 @@ pub async fn remove_server(state: State<'_, AppState>, name: String, revoke: boo
         // Best effort: the local removal below happens whatever the server says.
         let _ = store.revoke_grant(&name).await;
     }
+    // Apps that start the bridge for this server get their own entries back
+    // first: the confirmation said so.
+    let connections = mcp_auth::Connections::in_dir(store.dir());
+    for c in connections.users_of(&name)? {
+        connections.disconnect(&c)?;
+    }
     let entry = store.resolve(&name)?;
     store.remove(&entry)?;
     Ok(())

@@ -147,7 +147,7 @@ function actions(s: ServerView): HTMLElement {
     h("button", { type: "button", "data-key": "check", onclick: () => void discover(s.name) }, "Check again"),
     h("button", { type: "button", "data-key": "settings2", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
     h("button", { type: "button", "data-key": "clear", onclick: () => confirm("Clear local data?", "Deletes this server's keys, app registration and settings from this computer. The server is not contacted; it stays in your list.", "Clear", true, () => void clearLocal(s.name)) }, "Clear…"),
-    h("button", { type: "button", class: "danger-text", "data-key": "remove", onclick: () => confirm("Remove this server?", "Removes the server from your list and deletes everything the app keeps for it, keys included.", "Remove", true, (revokeFirst) => void removeServer(s.name, revokeFirst), signedIn ? "Also sign out at the server first" : undefined) }, "Remove…"),
+    h("button", { type: "button", class: "danger-text", "data-key": "remove", onclick: () => confirm("Remove this server?", (model.appUses?.server === s.name && model.appUses.apps.some((u) => u.connected)) ? "Removes the server from your list and deletes everything the app keeps for it, keys included. The apps that use it through this app get their own settings back." : "Removes the server from your list and deletes everything the app keeps for it, keys included.", "Remove", true, (revokeFirst) => void removeServer(s.name, revokeFirst), signedIn ? "Also sign out at the server first" : undefined) }, "Remove…"),
   );
 }
 
