@@ -61,7 +61,7 @@ pub fn set_app_use(state: State<'_, AppState>, name: String, app: String, connec
     let connections = Connections::in_dir(state.store.dir());
     if connected {
         let config = AppConfig::locate(client, &home()?, None)?;
-        connections.connect(&config, &server, &launcher()?, false)?;
+        connections.connect(&config, &server, &launcher()?, false, &mut |_| Ok(()))?;
     } else {
         let path = AppConfig::locate(client, &home()?, None)?.path;
         let made: Vec<_> = connections.all()?.into_iter().filter(|c| c.app == client.id() && c.server == server.name && c.path == path).collect();

@@ -59,12 +59,17 @@ pub fn connect(app: &str, server: &str, project: Option<&Path>, move_credentials
         let store = Store::open()?;
         let entry = store.resolve(server)?;
         let config = AppConfig::locate(client(app)?, &home()?, project)?;
-        let report = Connections::in_dir(store.dir()).connect(&config, &entry, &launcher()?, move_credentials)?;
+        // A static token moves into the keychain before the app's file changes;
+        // a server signed in already does not need it.
         let mut moved = false;
-        if let Some(token) = report.static_token.clone().filter(|_| entry.grant.is_none()) {
-            store.save_static_token(&entry.name, token, app, &SystemClock)?;
-            moved = true;
-        }
+        let mut keep_token = |token| {
+            if entry.grant.is_none() {
+                store.save_static_token(&entry.name, token, app, &SystemClock)?;
+                moved = true;
+            }
+            Ok(())
+        };
+        let report = Connections::in_dir(store.dir()).connect(&config, &entry, &launcher()?, move_credentials, &mut keep_token)?;
         Ok::<_, Error>(json!({
             "status": "connected",
             "app": report.app,

@@ -182,3 +182,29 @@ async fn an_unreadable_file_is_left_untouched_and_a_symlink_keeps_pointing() {
     s.ok(&["apps", "disconnect", "windsurf", "wiki"]).await;
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "{\n  \"mcpServers\": {}\n}\n");
 }
+
+/// An unrelated entry of the same name (a local server) is left alone: ours
+/// gets a name of its own. A credential that is not a bearer token cannot
+/// move into the keychain, so connecting is refused even when asked.
+#[tokio::test]
+async fn unrelated_entries_and_unmovable_credentials_are_left_alone() {
+    let s = Sandbox::new();
+    let file = ".config/Claude/claude_desktop_config.json";
+    let before = s.read(file);
+    s.ok(&["servers", "add", "https://files.example/mcp", "--name", "filesystem"]).await;
+    let r = s.ok(&["apps", "connect", "claude-desktop", "filesystem"]).await;
+    assert_eq!(r["entry"], "filesystem (mcp-auth)", "{r}");
+    let after = s.read(file);
+    assert_eq!(entry(&after, "mcpServers", "filesystem"), entry(&before, "mcpServers", "filesystem"));
+    s.ok(&["apps", "disconnect", "claude-desktop", "filesystem"]).await;
+    assert_eq!(s.read(file), before);
+
+    let cursor = ".cursor/mcp.json";
+    let before = s.read(cursor);
+    s.ok(&["servers", "add", "https://mcp.cursor-user.example/mcp", "--name", "mine"]).await;
+    let o = s.cli(&["apps", "connect", "cursor", "mine", "--move-credentials"]).await;
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("cannot be moved"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(s.read(cursor), before, "refused: untouched");
+    assert!(!s.our_files().contains("sk-FAKE"));
+}

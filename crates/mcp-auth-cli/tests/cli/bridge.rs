@@ -17,6 +17,9 @@ struct Bridge {
     child: Child,
     stdin: ChildStdin,
     lines: Lines<BufReader<ChildStdout>>,
+    /// Messages read while waiting for another answer (answers may come in
+    /// any order).
+    early: Vec<Value>,
 }
 
 impl Bridge {
@@ -32,7 +35,7 @@ impl Bridge {
             .unwrap();
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Bridge { child, stdin, lines }
+        Bridge { child, stdin, lines, early: Vec::new() }
     }
 
     async fn send(&mut self, message: Value) {
@@ -43,12 +46,16 @@ impl Bridge {
 
     /// The answer to request `id`, within 20 s.
     async fn answer(&mut self, id: u64) -> Value {
+        if let Some(i) = self.early.iter().position(|v| v["id"] == json!(id)) {
+            return self.early.remove(i);
+        }
         tokio::time::timeout(Duration::from_secs(20), async {
             while let Some(line) = self.lines.next_line().await.unwrap() {
                 let v: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("stdout carried a non-JSON line: {line}"));
                 if v["id"] == json!(id) {
                     return v;
                 }
+                self.early.push(v);
             }
             panic!("the bridge closed its stdout before answering {id}");
         })
@@ -174,5 +181,49 @@ async fn three_bridges_needing_a_sign_in_open_one_browser() {
     let answers = bridges.join_all().await;
     assert!(answers.iter().all(|(init, tools)| init["result"]["serverInfo"]["name"] == "fixture-mcp" && has_tools(tools)), "{answers:?}");
     assert_eq!(f.seen("/authorize").len(), 1, "one browser for three bridges");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Three requests refused at once (the server forgot its tokens): the first
+/// one to get the lock refreshes, the others go again with the new token. One
+/// refresh at the server, three answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_refused_together_share_one_refresh() {
+    let f = Fixture::start().await;
+    f.set(|b| b.rotate_refresh = true);
+    let (dir, name) = signed_in(&f, "together").await;
+    let mut bridge = Bridge::start(&dir, &name);
+    bridge.initialize().await;
+    f.invalidate_tokens();
+    for id in 1..=3 {
+        bridge.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}})).await;
+    }
+    for id in 1..=3 {
+        assert!(has_tools(&bridge.answer(id).await));
+    }
+    assert_eq!(refreshes(&f), 1);
+    assert_eq!(f.seen("/authorize").len(), 1);
+    bridge.close().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Signed out (cleared) while a bridge holds the grant: the bridge never
+/// writes the old grant back; its next request needs a new sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_elsewhere_is_not_undone_by_a_running_bridge() {
+    let f = Fixture::start().await;
+    f.set(|b| b.expires_in = json!(4));
+    let (dir, name) = signed_in(&f, "signout").await;
+    let mut bridge = Bridge::start(&dir, &name);
+    bridge.initialize().await;
+    assert!(has_tools(&bridge.list_tools(1).await));
+    let clear = Command::new(env!("CARGO_BIN_EXE_mcp-auth")).args(["clear", &name]).env("MCP_AUTH_CONFIG_DIR", &dir).output().await.unwrap();
+    assert!(clear.status.success());
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    // Due for refresh, but the vault is empty: no refresh, a new sign-in.
+    assert!(has_tools(&bridge.list_tools(2).await));
+    assert_eq!(refreshes(&f), 0, "the cleared grant was refreshed and written back");
+    assert_eq!(f.seen("/authorize").len(), 2);
+    bridge.close().await;
     std::fs::remove_dir_all(dir).ok();
 }

@@ -371,10 +371,8 @@ pub fn strip_jsonc(text: &str) -> String {
                 i = (i + 2).min(b.len());
             }
             b',' => {
-                let mut j = i + 1;
-                while j < b.len() && b[j].is_ascii_whitespace() {
-                    j += 1;
-                }
+                // A trailing comma, even with a comment before the bracket.
+                let j = past_blanks_and_comments(b, i + 1);
                 if !matches!(b.get(j), Some(b'}') | Some(b']')) {
                     out.push(b',');
                 }
@@ -389,9 +387,40 @@ pub fn strip_jsonc(text: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The first byte at or after `j` that is neither whitespace nor in a comment.
+fn past_blanks_and_comments(b: &[u8], mut j: usize) -> usize {
+    loop {
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        match (b.get(j), b.get(j + 1)) {
+            (Some(b'/'), Some(b'/')) => {
+                while j < b.len() && b[j] != b'\n' {
+                    j += 1;
+                }
+            }
+            (Some(b'/'), Some(b'*')) => {
+                j += 2;
+                while j < b.len() && !(b[j] == b'*' && b.get(j + 1) == Some(&b'/')) {
+                    j += 1;
+                }
+                j = (j + 2).min(b.len());
+            }
+            _ => return j,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trailing_comma_before_a_comment_is_dropped() {
+        let text = "{\"a\": {\"Authorization\": \"Bearer x\", // pat\n}, /* end */ }";
+        let v: Value = serde_json::from_str(&strip_jsonc(text)).unwrap();
+        assert_eq!(v["a"]["Authorization"], "Bearer x");
+    }
 
     #[test]
     fn jsonc_comments_and_trailing_commas() {

@@ -236,7 +236,12 @@ pub fn insert_member(text: &str, object: &ObjectSpan, key: &str, value: &str) ->
             };
             format!("{}{comma}\n{inner}{key}: {value}{trail}{}", &text[..at], &text[at..])
         }
-        None => format!("{}\n{inner}{key}: {value}\n{outer}{}", &text[..object.open + 1], &text[object.close..]),
+        // `{}`: laid out on lines of its own.
+        None if object.close == object.open + 1 => {
+            format!("{}\n{inner}{key}: {value}\n{outer}{}", &text[..object.open + 1], &text[object.close..])
+        }
+        // Whatever the braces held (spaces, a comment) stays after the member.
+        None => format!("{}\n{inner}{key}: {value}{}", &text[..object.open + 1], &text[object.open + 1..]),
     }
 }
 
@@ -255,7 +260,15 @@ pub fn fit(text: &str, member: &Member, value: &str) -> String {
 pub fn remove_member(text: &str, object: &ObjectSpan, member: &Member) -> String {
     let index = object.members.iter().position(|m| m == member).expect("a member of this object");
     let (start, end) = if object.members.len() == 1 {
-        (object.open + 1, object.close)
+        let end = member.comma_end.unwrap_or(member.value_end);
+        // Laid out on lines of its own (as `insert_member` writes into `{}`):
+        // back to `{}`; otherwise only the member goes.
+        let rest = &text[end..object.close];
+        if rest.starts_with(['\n', '\r']) && rest.trim().is_empty() && text[object.open + 1..member.start].trim().is_empty() {
+            (object.open + 1, object.close)
+        } else {
+            (object.open + 1, end)
+        }
     } else if let Some(next) = object.members.get(index + 1) {
         (line_start_if_blank(text, member.start), line_start_if_blank(text, next.start))
     } else {
@@ -336,6 +349,17 @@ mod tests {
         let r = root(empty).unwrap().unwrap();
         let s = object_at(empty, r.member("mcpServers").unwrap()).unwrap().unwrap();
         assert_eq!(insert_member(empty, &s, "b", "{}"), "{\n  \"mcpServers\": {\n    \"b\": {}\n  }\n}");
+        // Braces that hold a comment or spaces keep them, and get them back.
+        for inner in [" // add servers here\n  ", " "] {
+            let text = format!("{{\n  \"servers\": {{{inner}}}\n}}");
+            let r = root(&text).unwrap().unwrap();
+            let s = object_at(&text, r.member("servers").unwrap()).unwrap().unwrap();
+            let added = insert_member(&text, &s, "b", "{}");
+            let r2 = root(&added).unwrap().unwrap();
+            let s2 = object_at(&added, r2.member("servers").unwrap()).unwrap().unwrap();
+            assert_eq!(s2.members.len(), 1, "{added}");
+            assert_eq!(remove_member(&added, &s2, s2.member("b").unwrap()), text, "{added:?}");
+        }
     }
 
     #[test]

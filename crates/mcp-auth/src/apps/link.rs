@@ -130,8 +130,6 @@ pub struct ConnectReport {
     pub replaced_existing: bool,
     /// The entry's static credential header names, if it had any (moved).
     pub credential_headers: Vec<String>,
-    #[serde(skip)]
-    pub static_token: Option<Secret>,
     pub warning: Option<String>,
 }
 
@@ -162,19 +160,36 @@ impl Connections {
     /// Rewrite `config`'s entry for `server` to go through the bridge.
     /// `move_credentials`: the user agreed that a static token in the old entry
     /// moves into the keychain (the report carries it, for the caller to keep).
-    pub fn connect(&self, config: &AppConfig, server: &ServerEntry, launcher: &Launcher, move_credentials: bool) -> Result<ConnectReport> {
+    ///
+    /// `keep_token` receives the old entry's static bearer token (only when
+    /// `move_credentials`) before the file is rewritten: if it fails, nothing
+    /// is changed. A credential that is not a bearer token cannot be moved and
+    /// is refused.
+    pub fn connect(
+        &self,
+        config: &AppConfig,
+        server: &ServerEntry,
+        launcher: &Launcher,
+        move_credentials: bool,
+        keep_token: &mut dyn FnMut(Secret) -> Result<()>,
+    ) -> Result<ConnectReport> {
         let text = read_config(&config.path)
             .map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?
             .unwrap_or_default();
         let (text, servers) = servers_object(&text, config)?;
-        // The app's own entry for this server: by key, or by its URL.
-        let existing = servers.members.iter().find_map(|m| {
-            let value: Value = serde_json::from_str(&strip_jsonc(&text[m.value_start..m.value_end])).ok()?;
-            let same_key = m.key == server.name;
+        // The app's own entry for this server is the one with its URL; an entry
+        // that cannot be read is refused rather than passed over.
+        let mut existing = None;
+        for m in &servers.members {
+            let value: Value = serde_json::from_str(&strip_jsonc(&text[m.value_start..m.value_end])).map_err(|e| {
+                Error::InvalidInput(format!("{}: the entry {:?} cannot be read ({e}); the file is left untouched", config.path.display(), m.key))
+            })?;
             let found = server_of(config.client, &config.path, &m.key, &value);
             let same_url = found.as_ref().is_some_and(|f| crate::net::address::canonical_resource(&f.url).ok().as_deref() == Some(&server.url));
-            (same_key || same_url).then(|| (m.clone(), value, found))
-        });
+            if same_url && existing.is_none() {
+                existing = Some((m.clone(), value, found));
+            }
+        }
         let (credential_headers, static_token) = existing
             .as_ref()
             .and_then(|(_, _, f)| f.as_ref())
@@ -182,12 +197,29 @@ impl Connections {
             .unwrap_or_default();
         if !credential_headers.is_empty() && !move_credentials {
             return Err(Error::InvalidInput(format!(
-                "{}'s entry for this server holds a static credential ({}). Connect with --move-credentials to move it into the keychain (it is then removed from the file), or remove it from {} first",
+                "{}'s entry for this server holds a static credential ({}). Let it move into the keychain (mcp-auth apps connect --move-credentials), or remove it from {} first",
                 config.client.display_name(),
                 credential_headers.join(", "),
                 config.path.display()
             )));
         }
+        if !credential_headers.is_empty() {
+            let Some(token) = static_token.clone() else {
+                return Err(Error::InvalidInput(format!(
+                    "{}'s entry for this server holds a credential ({}) that cannot be moved into the keychain (only an `Authorization: Bearer` token can); remove it from {} first",
+                    config.client.display_name(),
+                    credential_headers.join(", "),
+                    config.path.display()
+                )));
+            };
+            keep_token(token)?;
+        }
+        // A new entry takes the server's name, or a free one beside an
+        // unrelated entry of that name.
+        let new_key = std::iter::once(server.name.clone())
+            .chain((1..).map(|n| if n == 1 { format!("{} (mcp-auth)", server.name) } else { format!("{} (mcp-auth {n})", server.name) }))
+            .find(|k| servers.member(k).is_none())
+            .expect("a free key exists");
         let written = bridge_entry(config.client, server, launcher);
         let (entry_key, previous, new_text) = match &existing {
             Some((member, value, _)) => {
@@ -199,7 +231,7 @@ impl Connections {
                 };
                 (member.key.clone(), Some(previous), jsonc::replace_value(&text, member, &jsonc::fit(&text, member, &written)))
             }
-            None => (server.name.clone(), None, jsonc::insert_member(&text, &servers, &server.name, &written)),
+            None => (new_key.clone(), None, jsonc::insert_member(&text, &servers, &new_key, &written)),
         };
         // The backup: the file as it was, but never a static credential.
         let backup = match (&existing, credential_headers.is_empty()) {
@@ -225,7 +257,6 @@ impl Connections {
             entry: entry_key,
             replaced_existing: existing.is_some(),
             credential_headers,
-            static_token,
             warning: launcher.is_development_build().then(|| {
                 format!("{} is a development build's path; the app will stop working if that build moves", launcher.program.display())
             }),
@@ -389,8 +420,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!(".{}.mcp-auth-{}", target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(), crate::oauth::authorize::new_state()));
     let io = |source| Error::Io { context: format!("could not write {}", target.display()), source };
     let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    if let Ok(meta) = std::fs::metadata(&target) {
-        let _ = file.set_permissions(meta.permissions());
+    // The target's permissions; a new file is the user's alone.
+    match std::fs::metadata(&target) {
+        Ok(meta) => {
+            let _ = file.set_permissions(meta.permissions());
+        }
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+            }
+        }
     }
     let written = file.write_all(bytes).and_then(|_| file.sync_all());
     if let Err(e) = written {

@@ -38,7 +38,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{mpsc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::mcp::client::SseParser;
+use crate::mcp::client::{SseEvent, SseParser};
 use crate::mcp::connect::Reauthorizations;
 use crate::mcp::signin_flow::SignInFlow;
 use crate::net::browser::Opener;
@@ -88,6 +88,8 @@ struct Upstream<V: Vault + 'static> {
     replays: AtomicU64,
     /// Where to POST under the 2024-11-05 HTTP+SSE transport, once chosen.
     legacy_endpoint: tokio::sync::OnceCell<String>,
+    /// That transport's event stream has ended.
+    legacy_closed: std::sync::atomic::AtomicBool,
 }
 
 /// Run the bridge until `input` closes.
@@ -128,6 +130,7 @@ where
         out: out.clone(),
         replays: AtomicU64::new(0),
         legacy_endpoint: tokio::sync::OnceCell::new(),
+        legacy_closed: std::sync::atomic::AtomicBool::new(false),
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut reader = BufReader::new(input);
@@ -287,7 +290,7 @@ impl<V: Vault + 'static> Upstream<V> {
             let status = response.status().as_u16();
             if status == 401 || status == 403 {
                 let challenge = challenge_of(&response);
-                match self.answer(status, challenge, &mut budget).await {
+                match self.answer(status, challenge, token.as_deref(), &mut budget).await {
                     Ok(()) => continue,
                     Err(why) => return Delivery::Failed(why),
                 }
@@ -342,11 +345,23 @@ impl<V: Vault + 'static> Upstream<V> {
 
     /// A 401 or 403 from the server: refresh, step up or sign in, as the
     /// engine decides; other requests wait meanwhile.
-    async fn answer(&self, status: u16, challenge: Option<BearerChallenge>, budget: &mut Reauthorizations) -> std::result::Result<(), String> {
+    async fn answer(
+        &self,
+        status: u16,
+        challenge: Option<BearerChallenge>,
+        sent: Option<&str>,
+        budget: &mut Reauthorizations,
+    ) -> std::result::Result<(), String> {
         let mut flow = match tokio::time::timeout(SIGN_IN_WAIT, self.flow.lock()).await {
             Ok(f) => f,
             Err(_) => return Err(self.sign_in_hint()),
         };
+        // Several requests refused at once: the first one to get here renewed
+        // the grant; the others only need to go again with it.
+        let current = flow.session().grant.as_ref().map(|g| g.access_token.expose());
+        if current != sent {
+            return Ok(());
+        }
         eprintln!("mcp-auth bridge: {} asks for authorization (HTTP {status})", self.name);
         flow.answer_challenge(status, challenge, budget, self.opener.as_ref(), self.cancel.clone())
             .await
@@ -449,13 +464,18 @@ impl<V: Vault + 'static> Upstream<V> {
                 let mut parser = SseParser::default();
                 let mut buffer = Vec::new();
                 let limit = self.http.limits().max_body;
+                // Events that came with the endpoint in one read are the
+                // client's: they are kept and passed on first.
+                let mut early: Vec<SseEvent> = Vec::new();
                 let found = tokio::time::timeout(Duration::from_secs(10), async {
                     while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
                         buffer.extend_from_slice(&chunk);
                         if buffer.len() > limit {
                             return Err(format!("{} sent no endpoint in its first {} MB", self.name, limit / (1024 * 1024)));
                         }
-                        if let Some(e) = parser.feed_events(&mut buffer).into_iter().find(|e| e.name.as_deref() == Some("endpoint")) {
+                        let mut events = parser.feed_events(&mut buffer).into_iter();
+                        if let Some(e) = events.by_ref().find(|e| e.name.as_deref() == Some("endpoint")) {
+                            early.extend(events);
                             return Ok(e.data);
                         }
                     }
@@ -471,7 +491,7 @@ impl<V: Vault + 'static> Upstream<V> {
                 }
                 eprintln!("mcp-auth bridge: {} speaks the 2024-11-05 HTTP+SSE transport", self.name);
                 let up = self.clone();
-                tokio::spawn(async move { up.forward_legacy_stream(response, parser, buffer).await });
+                tokio::spawn(async move { up.forward_legacy_stream(early, response, parser, buffer).await });
                 Ok::<_, String>(endpoint.to_string())
             })
             .await?;
@@ -480,31 +500,39 @@ impl<V: Vault + 'static> Upstream<V> {
 
     /// The rest of the 2024-11-05 event stream: the server's answers,
     /// requests and notifications, each to the client.
-    async fn forward_legacy_stream(&self, mut response: reqwest::Response, mut parser: SseParser, mut buffer: Vec<u8>) {
+    async fn forward_legacy_stream(&self, early: Vec<SseEvent>, mut response: reqwest::Response, mut parser: SseParser, mut buffer: Vec<u8>) {
         let limit = self.http.limits().max_body;
+        let mut events = early;
         loop {
-            for e in parser.feed_events(&mut buffer) {
+            events.extend(parser.feed_events(&mut buffer));
+            for e in events.drain(..) {
                 if e.name.as_deref().is_none_or(|n| n == "message") {
                     self.to_client(&e.data, false).await;
                 }
             }
             if buffer.len() > limit || parser.pending() > limit {
                 eprintln!("mcp-auth bridge: {} sent an event over {} MB; the stream was cut", self.name, limit / (1024 * 1024));
-                return;
+                break;
             }
             match response.chunk().await {
                 Ok(Some(chunk)) => buffer.extend_from_slice(&chunk),
                 Ok(None) | Err(_) => {
                     eprintln!("mcp-auth bridge: {} closed its event stream", self.name);
-                    return;
+                    break;
                 }
             }
         }
+        // The 2024-11-05 transport has no resumption: later messages fail
+        // plainly instead of waiting for answers that cannot come.
+        self.legacy_closed.store(true, Ordering::Relaxed);
     }
 
     /// POST one message under the 2024-11-05 transport; the answer comes on
     /// the event stream.
     async fn deliver_legacy(&self, endpoint: &str, raw: &[u8]) -> Delivery {
+        if self.legacy_closed.load(Ordering::Relaxed) {
+            return Delivery::Failed(format!("{} closed its event stream; restart the app that uses it to connect again", self.name));
+        }
         let token = match self.token().await {
             Ok(t) => t,
             Err(why) => return Delivery::Failed(why),
@@ -589,10 +617,10 @@ impl<V: Vault + 'static> Upstream<V> {
             let mut parser = SseParser::default();
             let mut buffer = Vec::new();
             let limit = self.http.limits().max_body;
+            let opened = std::time::Instant::now();
             loop {
                 match response.chunk().await {
                     Ok(Some(chunk)) => {
-                        failures = 0;
                         buffer.extend_from_slice(&chunk);
                         if buffer.len() > limit || parser.pending() > limit {
                             eprintln!("mcp-auth bridge: {} sent an event over {} MB; the stream was cut", self.name, limit / (1024 * 1024));
@@ -608,8 +636,15 @@ impl<V: Vault + 'static> Upstream<V> {
                     Ok(None) | Err(_) => break,
                 }
             }
-            failures += 1;
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // A stream that lived a while was a good one; one that ends at
+            // once counts as a failure, so a server that closes every stream
+            // at once is given up on instead of reconnected for ever.
+            if opened.elapsed() >= Duration::from_secs(30) {
+                failures = 0;
+            } else {
+                failures += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(250 * u64::from(failures.max(1)))).await;
         }
     }
 }

@@ -401,7 +401,7 @@ impl ServerSession {
             }
             None => match self.authorizer.refresh(discovery, &held).await {
                 Ok(next) => Some(next),
-                Err(Error::InvalidGrant { .. }) => None,
+                Err(Error::InvalidGrant { .. } | Error::NotSignedIn { .. }) => None,
                 Err(e) => return Err(e),
             },
         };

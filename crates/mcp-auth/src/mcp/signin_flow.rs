@@ -34,7 +34,7 @@ use crate::oauth::signin::{LinkRedirect, PendingSignIn};
 use crate::vault::secret::Secret;
 use crate::vault::server_list::ServerEntry;
 use crate::vault::store::{summary_of, Store};
-use crate::vault::stored_grant::lock_sign_in;
+use crate::vault::stored_grant::{lock_refresh, lock_sign_in};
 use crate::vault::stored_session::Overrides;
 use crate::vault::Vault;
 
@@ -157,7 +157,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
             self.session.perform(&Operation::ListTools, opener, cancel).await
         }
         .await;
-        self.keep()?;
+        self.keep().await?;
         result
     }
 
@@ -165,7 +165,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
     /// up as the server asks, and keep any new grant.
     pub async fn perform(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
         let result = self.session.perform(op, opener, cancel).await;
-        self.keep()?;
+        self.keep().await?;
         result
     }
 
@@ -178,7 +178,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
                 match signed_in {
                     Ok(grant) => self.session.grant = Some(grant),
                     Err(e) => {
-                        self.keep()?;
+                        self.keep().await?;
                         return Err(e);
                     }
                 }
@@ -235,14 +235,28 @@ impl<V: Vault + 'static> SignInFlow<V> {
             return Ok(Reauthorized::SignedIn);
         }
         let result = self.session.answer_challenge(status, challenge, budget, opener, cancel).await;
-        self.keep()?;
+        self.keep().await?;
         result
     }
 
     /// Keep the grant (if new), the client it was made with, the discovery and
     /// the settings the person gave.
-    fn keep(&mut self) -> Result<()> {
-        self.store.keep_session(&self.entry, &self.session, self.before.as_ref(), &self.given)?;
+    ///
+    /// Under the grant's lock, after reading the vault again: a grant another
+    /// process stored meanwhile that is newer than this one wins (a long `call`
+    /// ending after the app signed in again must not put the old grant back).
+    async fn keep(&mut self) -> Result<()> {
+        let changed = self.session.grant.as_ref().is_some_and(|g| self.before.as_ref() != Some(&g.access_token));
+        if self.entry.name.is_empty() || !changed {
+            return Ok(());
+        }
+        let _lock = lock_refresh(&self.store, &self.entry).await?;
+        let stored = self.store.load_grant(&self.store.resolve(&self.entry.name)?)?;
+        let ours = self.session.grant.as_ref().expect("changed means held");
+        match stored.filter(|s| s.access_token != ours.access_token && s.obtained_at > ours.obtained_at) {
+            Some(newer) => self.session.grant = Some(newer),
+            None => self.store.keep_session(&self.entry, &self.session, self.before.as_ref(), &self.given)?,
+        }
         self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
         Ok(())
     }

@@ -106,12 +106,15 @@ pub struct HttpClient {
 }
 
 /// Which server a client works for, and so which addresses it may contact
-/// (hostile row 41). Shared by the client's clones and its resolver; the
-/// server's own address is looked up once, at the first request.
+/// (hostile row 41). Shared by the client's clones and its resolver. The
+/// server's own address is looked up at the first request, and every later
+/// lookup of its host can only move its class farther out, never nearer: a
+/// name that answered 127.0.0.1 once and a public address next (DNS
+/// rebinding) is a server on the internet from then on.
 #[derive(Default)]
 struct Scope {
     server: std::sync::Mutex<Option<(String, bool)>>,
-    reach: tokio::sync::OnceCell<Reach>,
+    reach: tokio::sync::Mutex<Option<Reach>>,
 }
 
 impl Scope {
@@ -120,14 +123,34 @@ impl Scope {
         if allowed {
             return Reach::ANY;
         }
-        *self.reach.get_or_init(|| server_reach(url)).await
+        let mut reach = self.reach.lock().await;
+        match *reach {
+            Some(r) => r,
+            None => *reach.insert(server_reach(&url).await),
+        }
+    }
+
+    /// The server's host, when the client works for a server by name.
+    fn server_host(&self) -> Option<String> {
+        let (url, _) = self.server.lock().unwrap().clone()?;
+        Url::parse(&url).ok()?.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    }
+
+    /// The server's host resolved to `addrs`: its class only moves farther out.
+    async fn widen(&self, addrs: impl IntoIterator<Item = std::net::IpAddr>) {
+        let seen = Reach::for_addresses(addrs);
+        let mut reach = self.reach.lock().await;
+        *reach = Some(match *reach {
+            Some(r) if r.server_class() >= seen.server_class() => r,
+            _ => seen,
+        });
     }
 }
 
 /// The reach of the server at `url`: its host's addresses decide. A name that
 /// cannot be resolved counts as a server on the internet (the strictest).
-async fn server_reach(url: String) -> Reach {
-    let Ok(parsed) = Url::parse(&url) else { return Reach::for_class(AddressClass::Public) };
+async fn server_reach(url: &str) -> Reach {
+    let Ok(parsed) = Url::parse(url) else { return Reach::for_class(AddressClass::Public) };
     let port = parsed.port_or_known_default().unwrap_or(443);
     match parsed.host() {
         Some(url::Host::Ipv4(ip)) => Reach::for_addresses([ip.into()]),
@@ -361,7 +384,11 @@ impl Resolve for GuardedResolver {
             if allowed.is_empty() {
                 return Err(Box::new(ForbiddenAddress) as Box<dyn StdError + Send + Sync>);
             }
-            let reach = scope.reach().await;
+            let mut reach = scope.reach().await;
+            if scope.server_host().as_deref() == Some(host.trim_end_matches('.').to_ascii_lowercase().as_str()) {
+                scope.widen(allowed.iter().map(|a| a.ip())).await;
+                reach = scope.reach().await;
+            }
             let nearest = allowed.iter().map(|a| AddressClass::of(a.ip())).min().unwrap_or(AddressClass::Public);
             let reachable: Vec<SocketAddr> = allowed.into_iter().filter(|a| reach.allows(a.ip())).collect();
             if reachable.is_empty() {
@@ -369,5 +396,27 @@ impl Resolve for GuardedResolver {
             }
             Ok(Box::new(reachable.into_iter()) as Addrs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DNS rebinding: a server name that answered with this computer first and
+    /// with the internet next is a server on the internet from then on, and a
+    /// later answer of this computer does not bring it back.
+    #[tokio::test]
+    async fn a_server_class_only_moves_farther_out() {
+        let scope = Scope::default();
+        *scope.server.lock().unwrap() = Some(("http://127.0.0.1:9/mcp".into(), false));
+        let ip = |s: &str| -> std::net::IpAddr { s.parse().unwrap() };
+        assert_eq!(scope.reach().await, Reach::for_class(AddressClass::Loopback));
+        scope.widen([ip("8.8.8.8")]).await;
+        assert_eq!(scope.reach().await.server_class(), AddressClass::Public);
+        scope.widen([ip("127.0.0.1")]).await;
+        assert_eq!(scope.reach().await.server_class(), AddressClass::Public);
+        assert!(!scope.reach().await.allows(ip("192.168.1.1")));
+        assert_eq!(scope.server_host().as_deref(), Some("127.0.0.1"));
     }
 }

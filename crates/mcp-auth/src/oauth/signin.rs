@@ -320,8 +320,9 @@ impl Authorizer {
     /// Refresh a grant at its issuer's token endpoint.
     pub async fn refresh(&self, discovery: &Discovery, grant: &Grant) -> Result<Grant> {
         let meta = &discovery.auth_server;
+        // Refused here, not by the server: nothing to forget, sign in again.
         if meta.issuer != grant.issuer {
-            return Err(Error::InvalidGrant { description: Some("the server now uses another authorization server".into()) });
+            return Err(Error::NotSignedIn { server: grant.resource.clone() });
         }
         // The client the grant was made with, and a secret only if it was given
         // for this issuer: after the metadata names a new issuer, the old

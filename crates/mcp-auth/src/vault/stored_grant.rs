@@ -33,7 +33,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(30);
 /// Hold the refresh lock of one server's grant. One lock per server URL, so a
 /// refresh and a new sign-in at another issuer still take turns. The wait
 /// sleeps on the runtime, never blocking a worker thread.
-async fn lock_refresh<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
+pub(crate) async fn lock_refresh<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<File> {
     server_lock(store, server, "lock", LOCK_WAIT, "refreshing this sign-in").await
 }
 
@@ -110,12 +110,20 @@ where
             }
             s
         }
-        (Some(h), _) => h.clone(),
+        (Some(h), Some(_)) => h.clone(),
         (None, Some(s)) => s,
-        (None, None) => return Ok(None),
+        // Nothing stored: signed out (revoked, cleared) elsewhere. A grant
+        // held in memory is never written back.
+        (_, None) => return Ok(None),
     };
     if held.is_none() && !force && !target.needs_refresh(clock) {
         return Ok(Some(target));
+    }
+    // Nothing to refresh with: still usable, or a new sign-in is needed. Not a
+    // refused refresh: nothing is forgotten.
+    if target.refresh_token.is_none() {
+        let usable = !force && target.expires_at.is_none_or(|t| clock.now() < t);
+        return Ok(usable.then_some(target));
     }
     let tried = target.refresh_token.clone();
     let before = target.access_token.clone();
@@ -160,14 +168,20 @@ impl<V: Vault> StoredGrant<V> {
 impl<V: Vault + 'static> GrantShelf for StoredGrant<V> {
     fn refresh<'a>(&'a self, held: &'a Grant, refresh: &'a (dyn Fn(Grant) -> GrantFuture<'a> + Send + Sync)) -> SharedRefreshFuture<'a> {
         Box::pin(async move {
-            refresh_stored(&self.store, &self.server, Some(held), false, self.clock.as_ref(), |_, g| refresh(g)).await
+            match refresh_stored(&self.store, &self.server, Some(held), false, self.clock.as_ref(), |_, g| refresh(g)).await {
+                // Refused here, not by the server (another issuer now): sign in again.
+                Err(Error::NotSignedIn { .. }) => Ok(None),
+                other => other,
+            }
         })
     }
 }
 
 /// The client a grant was made with (a public client if nothing is stored).
-fn client_of<V: Vault>(store: &Store<V>, server: &ServerEntry, grant: &Grant) -> Result<RegisteredClient> {
-    Ok(store.client_for_grant(server)?.unwrap_or_else(|| RegisteredClient {
+fn client_of<V: Vault>(store: &Store<V>, grant: &Grant) -> Result<RegisteredClient> {
+    // The client of this very grant (issuer and client id), whatever the
+    // summary in the server list says.
+    Ok(store.load_client(&grant.issuer, &grant.client_id)?.unwrap_or_else(|| RegisteredClient {
         issuer: grant.issuer.clone(),
         client_id: grant.client_id.clone(),
         client_secret: None,
@@ -227,7 +241,7 @@ async fn refresh_from_vault<V: Vault>(
         let Some(discovery) = server.discovery.as_ref().filter(|_| refreshable) else {
             return if still_valid && !force { Ok(grant) } else { Err(Error::NotSignedIn { server: server.name.clone() }) };
         };
-        let client = client_of(store, &server, &grant)?;
+        let client = client_of(store, &grant)?;
         let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
         TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await
     };
@@ -256,7 +270,7 @@ async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> 
     let (server_confirmed, server_message) = match endpoint {
         None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
         Some(url) => {
-            let client = client_of(store, &server, &grant)?;
+            let client = client_of(store, &grant)?;
             let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?
                 .serving(&server.url, server.allow_local_network);
             let ep = TokenEndpoint { url: &url, client: &client };
