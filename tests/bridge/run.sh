@@ -109,6 +109,18 @@ else
   fail "the 2024-11-05 server did not start" "$(head -5 "$logs/legacy.log")"
 fi
 
+# --- a tool call's event stream dropped half-way, resumed ----------------------
+POLL_PORT=$(free_port)
+"$node" tests/bridge/polling-server.mjs "$POLL_PORT" >"$logs/polling.log" 2>&1 &
+pids+=($!)
+if wait_port "$POLL_PORT"; then
+  timeout 60 python3 tests/bridge/resume.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" >"$ev/resume.json" 2>"$ev/resume.err"
+  judge "a dropped event stream is resumed with Last-Event-ID: every notification, in order, then the answer" \
+    "d['notifications']==['25%','50%','75% (while the stream was down)','100%'] and d['answer']['result']['content'][0]['text']=='done'" "$ev/resume.json"
+else
+  fail "the polling server did not start" "$(head -5 "$logs/polling.log")"
+fi
+
 # --- faults and bad input, against a server restarted mid-session -------------
 OPEN_PORT=$(free_port)
 start_open() {

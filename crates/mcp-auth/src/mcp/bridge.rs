@@ -320,7 +320,7 @@ impl<V: Vault + 'static> Upstream<V> {
                     *self.session_id.lock().unwrap() = Some(sid.to_string());
                 }
             }
-            return match self.forward_body(response, is_initialize).await {
+            return match self.forward_body(response, is_initialize, request_id(message).as_ref()).await {
                 Ok(()) => Delivery::Delivered,
                 Err(e) => Delivery::Failed(e.to_string()),
             };
@@ -390,8 +390,10 @@ impl<V: Vault + 'static> Upstream<V> {
     }
 
     /// Hand the server's answer to the client: a JSON body (one message or a
-    /// batch) or an event stream, each event as it comes.
-    async fn forward_body(&self, mut response: reqwest::Response, is_initialize: bool) -> Result<()> {
+    /// batch) or an event stream, each event as it comes. A stream that ends
+    /// before the answer to request `id` (the server dropped it, or polls:
+    /// SEP-1699) is resumed with a GET and `Last-Event-ID`, a few times.
+    async fn forward_body(&self, response: reqwest::Response, is_initialize: bool, id: Option<&Value>) -> Result<()> {
         let is_sse = response
             .headers()
             .get(CONTENT_TYPE)
@@ -407,18 +409,60 @@ impl<V: Vault + 'static> Upstream<V> {
             return Ok(());
         }
         let mut parser = SseParser::default();
+        if self.relay_stream(response, &mut parser, is_initialize, id).await? || id.is_none() {
+            return Ok(());
+        }
+        for attempt in 1..=MAX_STREAM_RETRIES {
+            let Some(last) = parser.last_event_id().map(str::to_owned) else { break };
+            tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+            let token = self.token().await.map_err(|why| Error::Mcp { url: self.url.clone(), message: why })?;
+            let mut headers: Vec<(&str, String)> = vec![("accept", "text/event-stream".into()), ("last-event-id", last)];
+            if let Some(t) = &token {
+                headers.push(("authorization", format!("Bearer {t}")));
+            }
+            if let Some(sid) = self.session_id.lock().unwrap().clone() {
+                headers.push(("mcp-session-id", sid));
+            }
+            if let Some(v) = self.protocol_version.lock().unwrap().clone() {
+                headers.push(("mcp-protocol-version", v));
+            }
+            let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let Ok(resumed) = self.http.start(Method::GET, &self.url, &borrowed, Body::None).await else { continue };
+            if !resumed.status().is_success() {
+                continue;
+            }
+            if self.relay_stream(resumed, &mut parser, false, id).await? {
+                return Ok(());
+            }
+        }
+        Err(Error::Mcp { url: self.url.clone(), message: "the server's event stream ended before its answer, and could not be resumed".into() })
+    }
+
+    /// One event stream to the client; `true` once the answer to `id` passed.
+    async fn relay_stream(&self, mut response: reqwest::Response, parser: &mut SseParser, is_initialize: bool, id: Option<&Value>) -> Result<bool> {
         let mut buffer = Vec::new();
         let limit = self.http.limits().max_body;
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.http.map_error(&self.url, e))? {
+        let mut answered = false;
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Ok(answered),
+                // A dropped connection: resumable like an ended stream.
+                Err(_) if id.is_some() && !answered => return Ok(false),
+                Err(e) => return Err(self.http.map_error(&self.url, e)),
+            };
             buffer.extend_from_slice(&chunk);
             if buffer.len() > limit || parser.pending() > limit {
                 return Err(Error::BodyTooLarge { url: self.url.clone(), limit });
             }
             for data in parser.feed(&mut buffer) {
+                if let Some(id) = id {
+                    answered |= serde_json::from_str::<Value>(&data)
+                        .is_ok_and(|v| v.get("id") == Some(id) && (v.get("result").is_some() || v.get("error").is_some()));
+                }
                 self.to_client(&data, is_initialize).await;
             }
         }
-        Ok(())
     }
 
     /// Pass one message (or batch) of the server's to the client as it was
