@@ -52,16 +52,31 @@ pub fn app_uses(state: State<'_, AppState>, name: String) -> CommandResult<Vec<A
 }
 
 /// Connect an app to this server (its entry starts the bridge), or put its
-/// entry back. A static credential in the app's entry is never moved from
-/// here without asking: the error says so, and the file is left as it is.
+/// entry back. A static credential in the app's entry moves into the keychain
+/// only with `move_credential`; without it the `static_credential` error lets
+/// the page ask, and the file is left as it is.
 #[tauri::command]
-pub fn set_app_use(state: State<'_, AppState>, name: String, app: String, connected: bool) -> CommandResult<Vec<AppUse>> {
+pub fn set_app_use(
+    state: State<'_, AppState>,
+    name: String,
+    app: String,
+    connected: bool,
+    move_credential: Option<bool>,
+) -> CommandResult<Vec<AppUse>> {
     let server = state.store.resolve(&name)?;
     let client = SourceClient::parse(&app).ok_or_else(|| CommandError::input("Unknown app."))?;
     let connections = Connections::in_dir(state.store.dir());
     if connected {
         let config = AppConfig::locate(client, &home()?, None)?;
-        connections.connect(&config, &server, &launcher()?, false, &mut |_| Ok(()))?;
+        // The user agreed (after a `static_credential` error) that the saved key
+        // moves into the keychain; a server signed in already does not need it.
+        let mut keep_token = |token| {
+            if server.grant.is_none() {
+                state.store.save_static_token(&server.name, token, client.id(), &mcp_auth::SystemClock)?;
+            }
+            Ok(())
+        };
+        connections.connect(&config, &server, &launcher()?, move_credential.unwrap_or(false), &mut keep_token)?;
     } else {
         let path = AppConfig::locate(client, &home()?, None)?.path;
         let made: Vec<_> = connections.all()?.into_iter().filter(|c| c.app == client.id() && c.server == server.name && c.path == path).collect();

@@ -37,6 +37,7 @@ fn plain(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidInput => "Please check what you entered.",
         ErrorKind::Keychain => "The system keychain is not available. Unlock it (or start it) and try again.",
         ErrorKind::Storage => "The app's saved list had a problem.",
+        ErrorKind::StaticCredential => "That app keeps a saved key for this server in its settings file.",
         _ => "Something went wrong.",
     }
 }

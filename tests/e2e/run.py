@@ -393,6 +393,20 @@ def used_by(app):
     s.wait_text(".notice", "back to its own settings", timeout=20)
     with open(desktop) as f:
         assert f.read() == before, "off gives Claude Desktop's file back byte for byte"
+    # An entry that keeps a saved key: the app asks before it moves the key.
+    add_server(s, "https://mcp.linear.app/sse")
+    s.wait_text(".detail-head", "mcp.linear.app", timeout=30)
+    s.wait_text(".used-by", "Claude Desktop", timeout=30)
+    s.find("#use-claude-desktop").click()
+    s.wait_text(".modal", "keeps a saved key for this server", timeout=20)
+    with open(desktop) as f:
+        assert f.read() == before, "nothing changes before the user agrees"
+    s.click_text(".modal button", "Move the key and connect")
+    s.wait_text(".notice", "Claude Desktop now uses this sign-in", timeout=20)
+    with open(desktop) as f:
+        after = f.read()
+    assert "lin_api_FAKE" not in after and "Authorization" not in after, after
+    assert "lin_api_FAKE" not in s.script("return document.documentElement.outerHTML;")
 
 
 @scenario("sign in through the app's link (deep link handed over by the OS)")

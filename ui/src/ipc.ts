@@ -55,7 +55,8 @@ export const api = {
   importAdd: (choices: ImportChoice[]) => call<ServerView[]>("import_add", { choices }),
   startDemo: () => call<DemoView>("start_demo"),
   appUses: (name: string) => call<AppUse[]>("app_uses", { name }),
-  setAppUse: (name: string, app: string, connected: boolean) => call<AppUse[]>("set_app_use", { name, app, connected }),
+  setAppUse: (name: string, app: string, connected: boolean, moveCredential = false) =>
+    call<AppUse[]>("set_app_use", { name, app, connected, moveCredential }),
 };
 
 export const events = {

@@ -83,15 +83,29 @@ export async function loadDetail(): Promise<void> {
   render();
 }
 
-/** Connect an app to this server through the bridge, or put its entry back. */
-export async function setAppUse(name: string, app: AppUse, connected: boolean): Promise<void> {
-  await guard(name, async () => {
-    model.appUses = { server: name, apps: await api.setAppUse(name, app.app, connected) };
+/**
+ * Connect an app to this server through the bridge, or put its entry back.
+ * An app whose entry keeps a saved key answers `static_credential`: that
+ * error is handed back for the page to ask the user, not shown.
+ */
+export async function setAppUse(name: string, app: AppUse, connected: boolean, moveCredential = false): Promise<CommandError | undefined> {
+  model.busy.add(name);
+  model.errors.delete(name);
+  render();
+  try {
+    model.appUses = { server: name, apps: await api.setAppUse(name, app.app, connected, moveCredential) };
     model.notices.set(name, connected
       ? `${app.name} now uses this sign-in. Restart ${app.name} to use it.`
       : `${app.name} is back to its own settings for this server. Restart ${app.name}.`);
-  });
-  render();
+    return undefined;
+  } catch (e) {
+    const err = asCommandError(e);
+    if (err.kind !== "static_credential") model.errors.set(name, err);
+    return err;
+  } finally {
+    model.busy.delete(name);
+    render();
+  }
 }
 
 export async function select(name: string): Promise<void> {

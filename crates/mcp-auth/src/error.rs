@@ -122,6 +122,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("{app}'s entry for this server in {path} holds a static credential ({}). Let it move into the keychain (mcp-auth apps connect --move-credentials), or remove it from that file first", headers.join(", "))]
+    StaticCredentialInEntry { app: &'static str, path: String, headers: Vec<String> },
 }
 
 /// What kind of failure this is, for code that must decide what to show or do.
@@ -159,6 +161,9 @@ pub enum ErrorKind {
     Keychain,
     /// Local storage (the server list) had a problem.
     Storage,
+    /// Another app's entry holds a static credential: it moves into the
+    /// keychain only if the user agrees.
+    StaticCredential,
 }
 
 impl Error {
@@ -181,6 +186,7 @@ impl Error {
             | IssuerParameterMismatch { .. } => ErrorKind::Untrusted,
             NeedsClientConfig { .. } => ErrorKind::NeedsClientConfig,
             ClientRejected { .. } => ErrorKind::ClientRejected,
+            StaticCredentialInEntry { .. } => ErrorKind::StaticCredential,
             InvalidGrant { .. } | Unauthorized { .. } | NotSignedIn { .. } => ErrorKind::NeedsSignIn,
             Keychain { .. } => ErrorKind::Keychain,
             ServerListCorrupt { .. } => ErrorKind::Storage,

@@ -6,7 +6,7 @@ import { clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
   answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, signIn,
 } from "../model";
-import type { ServerView } from "../ipc";
+import type { AppUse, ServerView } from "../ipc";
 import { confirm } from "./dialogs";
 import { errorCard } from "./errors";
 import { serverBadge } from "./list";
@@ -116,6 +116,19 @@ function tools(name: string): HTMLElement | null {
   );
 }
 
+/** Switch an app on or off; an entry with a saved key is moved only if the user says so. */
+async function useApp(name: string, u: AppUse, on: boolean): Promise<void> {
+  const err = await setAppUse(name, u, on);
+  if (err?.kind !== "static_credential") return;
+  confirm(
+    `${u.name} keeps a saved key for this server`,
+    `Its settings file holds a key for this server in plain text. To connect, MCP Auth Manager moves that key into your system keychain and removes it from the file; ${u.name} then uses your sign-in here instead.`,
+    "Move the key and connect",
+    false,
+    () => void setAppUse(name, u, true, true),
+  );
+}
+
 /** "Used by": a switch per MCP app on this computer; on, the app starts `mcp-auth bridge` for this server. */
 function usedBy(s: ServerView): HTMLElement | null {
   const uses = model.appUses?.server === s.name ? model.appUses.apps : null;
@@ -130,7 +143,7 @@ function usedBy(s: ServerView): HTMLElement | null {
       h("li", { class: "app-use" },
         h("label", { class: "check switch", for: `use-${u.app}` },
           h("input", { type: "checkbox", role: "switch", id: `use-${u.app}`, "data-key": `use-${u.app}`, checked: u.connected, disabled: model.busy.has(s.name),
-            onchange: (e: Event) => void setAppUse(s.name, u, (e.target as HTMLInputElement).checked) }),
+            onchange: (e: Event) => void useApp(s.name, u, (e.target as HTMLInputElement).checked) }),
           h("span", {}, u.name)),
         // The mark keeps the path's leading "/" in place when the start is cut off.
         h("span", { class: "muted small config-path", title: u.config }, "\u200e" + u.config),

@@ -196,12 +196,11 @@ impl Connections {
             .map(|f| (f.credential_headers.clone(), f.bearer.clone()))
             .unwrap_or_default();
         if !credential_headers.is_empty() && !move_credentials {
-            return Err(Error::InvalidInput(format!(
-                "{}'s entry for this server holds a static credential ({}). Let it move into the keychain (mcp-auth apps connect --move-credentials), or remove it from {} first",
-                config.client.display_name(),
-                credential_headers.join(", "),
-                config.path.display()
-            )));
+            return Err(Error::StaticCredentialInEntry {
+                app: config.client.display_name(),
+                path: config.path.display().to_string(),
+                headers: credential_headers,
+            });
         }
         if !credential_headers.is_empty() {
             let Some(token) = static_token.clone() else {
