@@ -10,7 +10,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
+use crate::support::{copy_tree, IMPORT_FIXTURES};
 
 struct Sandbox {
     root: PathBuf,
@@ -18,24 +18,12 @@ struct Sandbox {
     config: PathBuf,
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 impl Sandbox {
     fn new() -> Sandbox {
         let root = std::env::temp_dir().join(format!("mcp-auth-apps-{}", mcp_auth::new_state()));
         let home = root.join("home");
         std::fs::create_dir_all(&home).unwrap();
-        copy_tree(&Path::new(FIXTURES).join("home"), &home);
+        copy_tree(&Path::new(IMPORT_FIXTURES).join("home"), &home);
         Sandbox { config: root.join("config"), root, home }
     }
 

@@ -5,19 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
+use crate::support::{copy_tree, IMPORT_FIXTURES};
 
 fn sandbox() -> (PathBuf, PathBuf, PathBuf) {
     let root = std::env::temp_dir().join(format!("mcp-auth-import-{}", mcp_auth::new_state()));
@@ -25,8 +13,8 @@ fn sandbox() -> (PathBuf, PathBuf, PathBuf) {
     let project = root.join("project");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::create_dir_all(&project).unwrap();
-    copy_tree(&Path::new(FIXTURES).join("home"), &home);
-    copy_tree(&Path::new(FIXTURES).join("project"), &project);
+    copy_tree(&Path::new(IMPORT_FIXTURES).join("home"), &home);
+    copy_tree(&Path::new(IMPORT_FIXTURES).join("project"), &project);
     (root, home, project)
 }
 

@@ -13,3 +13,4 @@ mod import;
 mod races;
 mod reach;
 mod store;
+mod support;

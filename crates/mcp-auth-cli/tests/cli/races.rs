@@ -3,22 +3,13 @@
 //! programs refreshing at once against a server with single-use refresh
 //! tokens make one refresh, and the loser uses the winner's grant.
 
-use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::fixture::Fixture;
-
-async fn cli(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
-        .args(args)
-        .env("MCP_AUTH_CONFIG_DIR", dir)
-        .output()
-        .await
-        .unwrap()
-}
+use crate::support::cli;
 
 fn said(o: &Output) -> String {
     format!("{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))

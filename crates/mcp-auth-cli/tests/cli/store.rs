@@ -10,20 +10,12 @@ use mcp_auth::{Secret, Vault, VaultKey};
 use serde_json::{json, Value};
 
 use crate::fixture::Fixture;
+use crate::support::cli;
 
 fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mcp-auth-it-{tag}-{}", mcp_auth::new_state()));
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-async fn cli(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
-        .args(args)
-        .env("MCP_AUTH_CONFIG_DIR", dir)
-        .output()
-        .await
-        .unwrap()
 }
 
 fn json_of(o: &Output) -> Value {

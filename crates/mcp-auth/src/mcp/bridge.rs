@@ -42,7 +42,7 @@ use crate::mcp::client::{SseEvent, SseParser};
 use crate::mcp::connect::Reauthorizations;
 use crate::mcp::signin_flow::SignInFlow;
 use crate::net::browser::Opener;
-use crate::net::http::{Body, HttpClient};
+use crate::net::http::{www_authenticate, Body, HttpClient};
 use crate::net::loopback::CancelSignal;
 use crate::oauth::challenge::BearerChallenge;
 use crate::vault::Vault;
@@ -375,7 +375,22 @@ impl<V: Vault + 'static> Upstream<V> {
     }
 
     async fn post(&self, message: &[u8], token: Option<&str>) -> Result<reqwest::Response> {
-        let mut headers: Vec<(&str, String)> = vec![("accept", "application/json, text/event-stream".into())];
+        self.request(Method::POST, &self.url, "application/json, text/event-stream", token, None, Body::RawJson(message)).await
+    }
+
+    /// One request to the server with the headers every request of the bridge
+    /// carries: the token, the session id and protocol version once known, and
+    /// the event to resume after, if any.
+    async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        token: Option<&str>,
+        last_event_id: Option<&str>,
+        body: Body<'_>,
+    ) -> Result<reqwest::Response> {
+        let mut headers: Vec<(&str, String)> = vec![("accept", accept.to_string())];
         if let Some(t) = token {
             headers.push(("authorization", format!("Bearer {t}")));
         }
@@ -385,8 +400,11 @@ impl<V: Vault + 'static> Upstream<V> {
         if let Some(v) = self.protocol_version.lock().unwrap().clone() {
             headers.push(("mcp-protocol-version", v));
         }
+        if let Some(id) = last_event_id {
+            headers.push(("last-event-id", id.to_string()));
+        }
         let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.http.start(Method::POST, &self.url, &borrowed, Body::RawJson(message)).await
+        self.http.start(method, url, &borrowed, body).await
     }
 
     /// Hand the server's answer to the client: a JSON body (one message or a
@@ -416,18 +434,8 @@ impl<V: Vault + 'static> Upstream<V> {
             let Some(last) = parser.last_event_id().map(str::to_owned) else { break };
             tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
             let token = self.token().await.map_err(|why| Error::Mcp { url: self.url.clone(), message: why })?;
-            let mut headers: Vec<(&str, String)> = vec![("accept", "text/event-stream".into()), ("last-event-id", last)];
-            if let Some(t) = &token {
-                headers.push(("authorization", format!("Bearer {t}")));
-            }
-            if let Some(sid) = self.session_id.lock().unwrap().clone() {
-                headers.push(("mcp-session-id", sid));
-            }
-            if let Some(v) = self.protocol_version.lock().unwrap().clone() {
-                headers.push(("mcp-protocol-version", v));
-            }
-            let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let Ok(resumed) = self.http.start(Method::GET, &self.url, &borrowed, Body::None).await else { continue };
+            let resumed = self.request(Method::GET, &self.url, "text/event-stream", token.as_deref(), Some(&last), Body::None).await;
+            let Ok(resumed) = resumed else { continue };
             if !resumed.status().is_success() {
                 continue;
             }
@@ -491,12 +499,10 @@ impl<V: Vault + 'static> Upstream<V> {
             .legacy_endpoint
             .get_or_try_init(|| async {
                 let token = self.token().await?;
-                let mut headers: Vec<(&str, String)> = vec![("accept", "text/event-stream".into())];
-                if let Some(t) = &token {
-                    headers.push(("authorization", format!("Bearer {t}")));
-                }
-                let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let mut response = self.http.start(Method::GET, &self.url, &borrowed, Body::None).await.map_err(|e| e.to_string())?;
+                let mut response = self
+                    .request(Method::GET, &self.url, "text/event-stream", token.as_deref(), None, Body::None)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if !response.status().is_success() {
                     return Err(format!(
                         "{} has neither a Streamable HTTP nor an HTTP+SSE endpoint at {} (HTTP {})",
@@ -581,14 +587,13 @@ impl<V: Vault + 'static> Upstream<V> {
             Ok(t) => t,
             Err(why) => return Delivery::Failed(why),
         };
-        let mut headers: Vec<(&str, String)> = Vec::new();
-        if let Some(t) = &token {
-            headers.push(("authorization", format!("Bearer {t}")));
-        }
-        let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        match self.http.send(Method::POST, endpoint, &borrowed, Body::RawJson(raw)).await {
-            Ok(f) if f.status.is_success() => Delivery::Delivered,
-            Ok(f) => Delivery::Failed(format!("{} answered with HTTP {}", self.name, f.status.as_u16())),
+        let sent = self.request(Method::POST, endpoint, "application/json", token.as_deref(), None, Body::RawJson(raw)).await;
+        match sent {
+            Ok(r) if r.status().is_success() => {
+                let _ = self.http.read(r).await;
+                Delivery::Delivered
+            }
+            Ok(r) => Delivery::Failed(format!("{} answered with HTTP {}", self.name, r.status().as_u16())),
             Err(e) => Delivery::Failed(format!("{} could not be reached: {e}", self.name)),
         }
     }
@@ -627,21 +632,8 @@ impl<V: Vault + 'static> Upstream<V> {
         let mut failures = 0u32;
         while failures < MAX_STREAM_RETRIES {
             let Ok(token) = self.token().await else { return };
-            let mut headers: Vec<(&str, String)> = vec![("accept", "text/event-stream".into())];
-            if let Some(t) = &token {
-                headers.push(("authorization", format!("Bearer {t}")));
-            }
-            if let Some(sid) = self.session_id.lock().unwrap().clone() {
-                headers.push(("mcp-session-id", sid));
-            }
-            if let Some(v) = self.protocol_version.lock().unwrap().clone() {
-                headers.push(("mcp-protocol-version", v));
-            }
-            if let Some(id) = &last_event_id {
-                headers.push(("last-event-id", id.clone()));
-            }
-            let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let mut response = match self.http.start(Method::GET, &self.url, &borrowed, Body::None).await {
+            let opened = self.request(Method::GET, &self.url, "text/event-stream", token.as_deref(), last_event_id.as_deref(), Body::None).await;
+            let mut response = match opened {
                 Ok(r) => r,
                 Err(_) => {
                     failures += 1;
@@ -694,14 +686,7 @@ impl<V: Vault + 'static> Upstream<V> {
 }
 
 fn challenge_of(response: &reqwest::Response) -> Option<BearerChallenge> {
-    let values: Vec<String> = response
-        .headers()
-        .get_all("www-authenticate")
-        .iter()
-        .take(16)
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
-    BearerChallenge::from_headers(&values)
+    BearerChallenge::from_headers(&www_authenticate(response.headers()))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::oauth::challenge::BearerChallenge;
 use crate::error::{Error, Result};
-use crate::net::http::{Body, HttpClient};
+use crate::net::http::{www_authenticate, Body, HttpClient};
 use crate::vault::secret::Secret;
 
 pub const PROTOCOL_VERSION: &str = "2025-11-25";
@@ -173,17 +173,10 @@ impl McpSession {
     fn check_status(&self, response: &reqwest::Response) -> Result<()> {
         let status = response.status().as_u16();
         if status == 401 || status == 403 {
-            let values: Vec<String> = response
-                .headers()
-                .get_all("www-authenticate")
-                .iter()
-                .take(16)
-                .filter_map(|v| v.to_str().ok().map(str::to_owned))
-                .collect();
             return Err(Error::Unauthorized {
                 url: self.url.clone(),
                 status,
-                challenge: BearerChallenge::from_headers(&values),
+                challenge: BearerChallenge::from_headers(&www_authenticate(response.headers())),
             });
         }
         if !response.status().is_success() {

@@ -63,13 +63,7 @@ impl Fetched {
 
     /// All `WWW-Authenticate` values, each cut to a sane size.
     pub fn www_authenticate(&self) -> Vec<String> {
-        self.headers
-            .get_all(WWW_AUTHENTICATE)
-            .iter()
-            .take(16)
-            .filter_map(|v| v.to_str().ok())
-            .map(|s| s.chars().take(crate::oauth::challenge::MAX_HEADER_LEN).collect())
-            .collect()
+        www_authenticate(&self.headers)
     }
 
     /// Parse the body as JSON, with an error that names the URL and content type.
@@ -83,6 +77,18 @@ impl Fetched {
             detail: e.to_string(),
         })
     }
+}
+
+/// All `WWW-Authenticate` values of a response, at most 16, each cut to a sane
+/// size: what the challenge parser is given, whoever read the response.
+pub(crate) fn www_authenticate(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .take(16)
+        .filter_map(|v| v.to_str().ok())
+        .map(|s| s.chars().take(crate::oauth::challenge::MAX_HEADER_LEN).collect())
+        .collect()
 }
 
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
