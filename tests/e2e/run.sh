@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests on the real app: a WebKitGTK window under Xvfb, a real
-# keychain (GNOME Keyring in a private D-Bus session), WebDriver via tauri-driver.
+# keychain (GNOME Keyring in a private D-Bus session), WebDriver via WebKitWebDriver.
 # Xvfb comes first, so the D-Bus session (and the desktop portal it starts for
 # WebKitGTK) knows the display; the other way round, portal calls can hang.
 set -euo pipefail

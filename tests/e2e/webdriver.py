@@ -1,5 +1,5 @@
 """A minimal W3C WebDriver client (standard library only) for driving the real
-app through tauri-driver and WebKitWebDriver."""
+app through WebKitWebDriver (which starts the Tauri app as its browser)."""
 
 import base64
 import json
@@ -40,7 +40,8 @@ class Session:
 
     def __init__(self, url, application, timeout=60):
         self.base = url.rstrip("/")
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
+        # What tauri-driver would turn `tauri:options` into on Linux.
+        caps = {"capabilities": {"alwaysMatch": {"webkitgtk:browserOptions": {"binary": application, "args": []}}}}
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
