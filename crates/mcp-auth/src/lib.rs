@@ -76,7 +76,7 @@ pub use net::address::seam;
 #[doc(hidden)]
 pub mod parsers {
     pub use crate::apps::import::{parse as parse_import_config, strip_jsonc};
-    pub use crate::mcp::client::SseParser;
+    pub use crate::mcp::sse::SseParser;
     pub use crate::net::loopback::{judge, judge_query, Expectation, RequestHead};
     pub use crate::oauth::challenge::{parse as parse_challenges, MAX_CHALLENGES, MAX_PARAMS};
     pub use crate::oauth::discovery::{check_resource, parse_auth_server, parse_protected_resource};

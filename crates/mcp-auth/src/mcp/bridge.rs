@@ -38,7 +38,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{mpsc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::mcp::client::{SseEvent, SseParser};
+use crate::mcp::sse::{SseEvent, SseParser};
 use crate::mcp::connect::Reauthorizations;
 use crate::mcp::signin_flow::SignInFlow;
 use crate::net::browser::Opener;

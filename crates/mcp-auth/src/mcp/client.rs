@@ -1,102 +1,139 @@
-//! Just enough of MCP's Streamable HTTP transport to verify a sign-in and use it:
-//! `initialize`, `notifications/initialized`, `tools/list`, `tools/call`.
+//! The engine's own MCP client, on rmcp: what `tools`, `call` and the app's
+//! "verify by listing tools" use.
 //!
-//! Replies may be `application/json` or a `text/event-stream` that stays open
-//! after the answer, so SSE is parsed incrementally and reading stops at the
-//! response whose id matches. The `Mcp-Session-Id` header is kept and sent back.
-//! A 401/403 becomes [`Error::Unauthorized`] with the parsed challenge, which is
-//! what drives re-authorization and step-up. The token goes only in the
-//! `Authorization` header, only to the URL the grant was made for.
+//! rmcp speaks both eras of the protocol. [`McpSession::connect`] asks with
+//! `server/discover` first (2026-07-28: stateless, every request carrying its
+//! `MCP-Protocol-Version` header, `Mcp-Method`/`Mcp-Name` headers and `_meta`)
+//! and falls back to `initialize` and a session when the server answers as a
+//! 2025 server does. Requests go through [`BearerHttp`], so every transport
+//! rule of the engine holds under rmcp.
+//!
+//! What the engine needs back from a failure is whether the server refused the
+//! token: a 401/403 becomes [`Error::Unauthorized`] with the parsed challenge,
+//! which drives refresh, re-authorization and step-up in
+//! [`ServerSession`](crate::ServerSession).
 
-use reqwest::header::CONTENT_TYPE;
-use reqwest::Method;
+use std::error::Error as StdError;
+
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
+    Implementation, PaginatedRequestParams, ProtocolVersion,
+};
+use rmcp::service::{ClientInitializeError, RequestContext, RoleClient, RunningService, ServiceError};
+use rmcp::transport::streamable_http_client::{
+    AuthRequiredError, InsufficientScopeError, StreamableHttpClientTransport, StreamableHttpClientTransportConfig,
+    StreamableHttpError,
+};
+use rmcp::{ClientHandler, ClientServiceExt, ErrorData};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::oauth::challenge::BearerChallenge;
 use crate::error::{Error, Result};
-use crate::net::http::{www_authenticate, Body, HttpClient};
+use crate::mcp::transport::{BearerHttp, Refusals};
+use crate::net::http::HttpClient;
+use crate::oauth::challenge::BearerChallenge;
 use crate::vault::secret::Secret;
 
-pub const PROTOCOL_VERSION: &str = "2025-11-25";
+/// The revision the engine prefers and the one it falls back to.
+pub const PROTOCOL_VERSION: &str = "2026-07-28";
+pub const LEGACY_PROTOCOL_VERSION: &str = "2025-11-25";
+
+/// Pages of `tools/list` read at most: a server cannot keep the client here.
+pub const MAX_TOOL_PAGES: usize = 50;
 
 /// A tool as listed by the server (server-supplied text: show it as text).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
     pub name: String,
     pub description: Option<String>,
+    /// The tool's input schema, exactly as the server sent it.
+    pub input_schema: Value,
 }
 
+/// The `initialize` request the discovery probe sends without a token (a
+/// 2025 server answers it; a protected server of either era refuses it with
+/// its challenge, which is all the probe reads).
 pub(crate) fn initialize_request(id: u64) -> Value {
     json!({
         "jsonrpc": "2.0",
         "id": id,
         "method": "initialize",
         "params": {
-            "protocolVersion": PROTOCOL_VERSION,
+            "protocolVersion": LEGACY_PROTOCOL_VERSION,
             "capabilities": {},
             "clientInfo": {"name": "mcp-auth", "version": env!("CARGO_PKG_VERSION")}
         }
     })
 }
 
-/// An initialized MCP session over Streamable HTTP.
+/// What the engine tells a server about itself, and how it answers the
+/// server's questions: the engine is not a chat, so an elicitation (asked in a
+/// `tools/call` round, SEP-2322) is declined, never answered for the user.
+#[derive(Clone, Default)]
+struct EngineClient;
+
+impl ClientHandler for EngineClient {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(ClientCapabilities::default(), Implementation::new("mcp-auth", env!("CARGO_PKG_VERSION")))
+    }
+
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> std::result::Result<ElicitResult, ErrorData> {
+        Ok(ElicitResult::new(ElicitationAction::Decline))
+    }
+}
+
+/// A connection to one MCP server, of either era.
 pub struct McpSession {
-    http: HttpClient,
     url: String,
-    token: Option<Secret>,
-    session_id: Option<String>,
-    protocol_version: Option<String>,
-    next_id: u64,
+    http: HttpClient,
+    refused: Refusals,
+    service: RunningService<RoleClient, EngineClient>,
     pub server_name: Option<String>,
+    pub protocol_version: String,
 }
 
 impl McpSession {
-    /// `initialize` + `notifications/initialized`.
+    /// `server/discover`, or `initialize` + `notifications/initialized` with a
+    /// 2025 server.
     pub async fn connect(http: &HttpClient, url: &str, token: Option<&Secret>) -> Result<Self> {
-        let mut session = McpSession {
-            http: http.clone(),
-            url: url.to_string(),
-            token: token.cloned(),
-            session_id: None,
-            protocol_version: None,
-            next_id: 1,
-            server_name: None,
+        let mut config = StreamableHttpClientTransportConfig::with_uri(url);
+        config.allow_stateless = true;
+        let refused = Refusals::default();
+        let transport = StreamableHttpClientTransport::with_client(BearerHttp::new(http, token, &refused), config);
+        let lifecycle = rmcp::service::ClientLifecycleMode::Auto {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            legacy_version: Some(ProtocolVersion::V_2025_11_25),
         };
-        let result = session.request_value(initialize_request(0)).await?;
-        session.protocol_version = result
-            .get("protocolVersion")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        session.server_name = result
-            .pointer("/serverInfo/name")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        session
-            .notify(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await?;
-        Ok(session)
+        let service = EngineClient
+            .serve_with_lifecycle(transport, lifecycle)
+            .await
+            .map_err(|e| failure(url, http, &refused, &e))?;
+        let info = service.peer_info();
+        let server_name = info.as_ref().and_then(|i| i.server_info.as_ref()).map(|s| s.name.clone());
+        let protocol_version =
+            info.as_ref().map(|i| i.protocol_version.to_string()).unwrap_or_else(|| PROTOCOL_VERSION.into());
+        Ok(McpSession { url: url.to_string(), http: http.clone(), refused, service, server_name, protocol_version })
     }
 
+    /// Every tool, over at most [`MAX_TOOL_PAGES`] pages. A tool whose
+    /// `x-mcp-header` annotations are invalid is left out by rmcp (SEP-2243):
+    /// it could not be called correctly.
     pub async fn list_tools(&mut self) -> Result<Vec<Tool>> {
         let mut tools = Vec::new();
         let mut cursor: Option<String> = None;
-        // Bounded pagination: a server cannot keep us here forever.
-        for _ in 0..50 {
-            let params = match &cursor {
-                Some(c) => json!({"cursor": c}),
-                None => json!({}),
-            };
-            let result = self.call("tools/list", params).await?;
-            for t in result.get("tools").and_then(Value::as_array).into_iter().flatten() {
-                if let Some(name) = t.get("name").and_then(Value::as_str) {
-                    tools.push(Tool {
-                        name: name.to_string(),
-                        description: t.get("description").and_then(Value::as_str).map(str::to_owned),
-                    });
-                }
-            }
-            cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+        for _ in 0..MAX_TOOL_PAGES {
+            let params = PaginatedRequestParams::default().with_cursor(cursor.take());
+            let page = self.service.list_tools(Some(params)).await.map_err(|e| self.failure(&e))?;
+            tools.extend(page.tools.into_iter().map(|t| Tool {
+                name: t.name.to_string(),
+                description: t.description.map(|d| d.to_string()),
+                input_schema: Value::Object((*t.input_schema).clone()),
+            }));
+            cursor = page.next_cursor;
             if cursor.is_none() {
                 break;
             }
@@ -104,227 +141,80 @@ impl McpSession {
         Ok(tools)
     }
 
+    /// `tools/call`; the server's result as JSON (a tool's own error is a
+    /// result with `isError`, not an `Err`). Rounds that ask for input
+    /// (SEP-2322) are driven by rmcp, at most its round cap.
     pub async fn call_tool(&mut self, name: &str, arguments: Value) -> Result<Value> {
-        self.call("tools/call", json!({"name": name, "arguments": arguments})).await
+        let mut params = CallToolRequestParams::new(name.to_string());
+        match arguments {
+            Value::Object(map) => params = params.with_arguments(map),
+            Value::Null => {}
+            _ => return Err(Error::InvalidInput("the tool's arguments must be a JSON object".into())),
+        }
+        let result = self.service.call_tool(params).await.map_err(|e| self.failure(&e))?;
+        serde_json::to_value(result).map_err(|e| Error::Mcp { url: self.url.clone(), message: e.to_string() })
     }
 
-    async fn call(&mut self, method: &str, params: Value) -> Result<Value> {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.request_value(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await
+    fn failure(&self, e: &ServiceError) -> Error {
+        failure(&self.url, &self.http, &self.refused, e)
     }
 
-    fn headers(&self) -> Vec<(&'static str, String)> {
-        let mut h = vec![("accept", "application/json, text/event-stream".to_string())];
-        if let Some(t) = &self.token {
-            h.push(("authorization", format!("Bearer {}", t.expose())));
-        }
-        if let Some(s) = &self.session_id {
-            h.push(("mcp-session-id", s.clone()));
-        }
-        if let Some(v) = &self.protocol_version {
-            h.push(("mcp-protocol-version", v.clone()));
-        }
-        h
+    /// End the session (a 2025 server's session is deleted).
+    pub async fn close(self) {
+        let _ = self.service.cancel().await;
     }
+}
 
-    async fn notify(&mut self, message: Value) -> Result<()> {
-        let headers = self.headers();
-        let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = self
-            .http
-            .start(Method::POST, &self.url, &borrowed, Body::Json(&message))
-            .await?;
-        self.check_status(&response)?;
-        Ok(())
+/// The engine's error for an rmcp failure: the token refused (with its
+/// challenge), a request the engine refused to send, a network failure as
+/// the engine's client names it, or the server's own error in its words.
+fn failure(url: &str, http: &HttpClient, refused: &Refusals, e: &(dyn StdError + 'static)) -> Error {
+    if let Some(ours) = refused.take() {
+        return ours;
     }
-
-    async fn request_value(&mut self, message: Value) -> Result<Value> {
-        let id = message.get("id").cloned().unwrap_or(Value::Null);
-        let headers = self.headers();
-        let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let mut response = self
-            .http
-            .start(Method::POST, &self.url, &borrowed, Body::Json(&message))
-            .await?;
-        self.check_status(&response)?;
-        if let Some(sid) = response
-            .headers()
-            .get("mcp-session-id")
-            .and_then(|v| v.to_str().ok())
-        {
-            self.session_id = Some(sid.to_string());
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(auth) = s.downcast_ref::<AuthRequiredError>() {
+            return unauthorized(url, 401, Some(&auth.www_authenticate_header));
         }
-        let is_sse = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|c| c.to_ascii_lowercase().starts_with("text/event-stream"));
-        let reply = if is_sse {
-            self.read_sse_reply(&mut response, &id).await?
-        } else {
-            let fetched = self.http.read(response).await?;
-            fetched.json::<Value>()?
-        };
-        self.result_of(reply)
-    }
-
-    fn check_status(&self, response: &reqwest::Response) -> Result<()> {
-        let status = response.status().as_u16();
-        if status == 401 || status == 403 {
-            return Err(Error::Unauthorized {
-                url: self.url.clone(),
-                status,
-                challenge: BearerChallenge::from_headers(&www_authenticate(response.headers())),
-            });
+        if let Some(scope) = s.downcast_ref::<InsufficientScopeError>() {
+            return unauthorized(url, 403, Some(&scope.www_authenticate_header));
         }
-        if !response.status().is_success() {
-            return Err(Error::HttpStatus {
-                url: self.url.clone(),
-                status,
-                content_type: None,
-            });
-        }
-        Ok(())
-    }
-
-    async fn read_sse_reply(&self, response: &mut reqwest::Response, id: &Value) -> Result<Value> {
-        let limit = self.http.limits().max_body;
-        let mut buffer: Vec<u8> = Vec::new();
-        let mut seen = 0usize;
-        let mut parser = SseParser::default();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.http.map_error(&self.url, e))?
-        {
-            seen += chunk.len();
-            if seen > limit {
-                return Err(Error::BodyTooLarge { url: self.url.clone(), limit });
-            }
-            buffer.extend_from_slice(&chunk);
-            for data in parser.feed(&mut buffer) {
-                if let Ok(v) = serde_json::from_str::<Value>(&data) {
-                    if v.get("id") == Some(id) && (v.get("result").is_some() || v.get("error").is_some()) {
-                        return Ok(v);
-                    }
+        if let Some(transport) = s.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
+            match transport {
+                StreamableHttpError::ResponseBodyTooLarge { .. } => {
+                    return Error::BodyTooLarge { url: url.to_string(), limit: http.limits().max_body }
                 }
-            }
-        }
-        Err(Error::Mcp {
-            url: self.url.clone(),
-            message: "the event stream ended without an answer".into(),
-        })
-    }
-
-    fn result_of(&self, reply: Value) -> Result<Value> {
-        if let Some(err) = reply.get("error") {
-            let message = err
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown error")
-                .chars()
-                .take(500)
-                .collect();
-            return Err(Error::Mcp { url: self.url.clone(), message });
-        }
-        reply.get("result").cloned().ok_or_else(|| Error::Mcp {
-            url: self.url.clone(),
-            message: "the answer has no result".into(),
-        })
-    }
-}
-
-/// Incremental `text/event-stream` parser: yields each event's joined `data:`
-/// lines, and remembers the last event id (for `Last-Event-ID` on resumption).
-#[derive(Default)]
-pub struct SseParser {
-    data: Vec<String>,
-    pending: usize,
-    last_event_id: Option<String>,
-    /// The `event:` name of the event being read.
-    name: Option<String>,
-}
-
-/// One event: its `event:` name, if it has one, and its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SseEvent {
-    pub name: Option<String>,
-    pub data: String,
-}
-
-impl SseParser {
-    /// Consume complete lines from `buffer`, leaving a partial line in it.
-    pub fn feed(&mut self, buffer: &mut Vec<u8>) -> Vec<String> {
-        self.feed_events(buffer).into_iter().map(|e| e.data).collect()
-    }
-
-    /// Like [`feed`](Self::feed), with each event's name.
-    pub fn feed_events(&mut self, buffer: &mut Vec<u8>) -> Vec<SseEvent> {
-        let mut events = Vec::new();
-        while let Some(pos) = buffer.iter().position(|&b| b == b'\n') {
-            let mut line: Vec<u8> = buffer.drain(..=pos).collect();
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            let line = String::from_utf8_lossy(&line);
-            if line.is_empty() {
-                if !self.data.is_empty() {
-                    events.push(SseEvent { name: self.name.take(), data: self.data.join("\n") });
-                    self.data.clear();
-                    self.pending = 0;
+                // rmcp's text for a 401/403 that came without a challenge.
+                StreamableHttpError::UnexpectedServerResponse(text) if text.starts_with("HTTP 401") => {
+                    return unauthorized(url, 401, None)
                 }
-                self.name = None;
-            } else if let Some(rest) = line.strip_prefix("data:") {
-                let data = rest.strip_prefix(' ').unwrap_or(rest);
-                self.pending += data.len();
-                self.data.push(data.to_string());
-            } else if let Some(rest) = line.strip_prefix("event:") {
-                self.name = Some(rest.strip_prefix(' ').unwrap_or(rest).chars().take(64).collect());
-            } else if let Some(rest) = line.strip_prefix("id:") {
-                let id = rest.strip_prefix(' ').unwrap_or(rest);
-                // An id with NUL is ignored (the SSE standard).
-                if !id.contains('\0') {
-                    self.last_event_id = Some(id.chars().take(1024).collect());
+                StreamableHttpError::UnexpectedServerResponse(text) if text.starts_with("HTTP 403") => {
+                    return unauthorized(url, 403, None)
                 }
+                _ => {}
             }
         }
-        events
+        if let Some(ServiceError::McpError(data)) = s.downcast_ref::<ServiceError>() {
+            return Error::Mcp { url: url.to_string(), message: data.message.chars().take(500).collect() };
+        }
+        match s.downcast_ref::<ClientInitializeError>() {
+            Some(ClientInitializeError::JsonRpcError(data)) => {
+                return Error::Mcp { url: url.to_string(), message: data.message.chars().take(500).collect() }
+            }
+            // Not a `source` in rmcp's error: followed by hand.
+            Some(ClientInitializeError::TransportError { error, .. }) => {
+                source = Some(error.error.as_ref());
+                continue;
+            }
+            _ => {}
+        }
+        source = s.source();
     }
-
-    /// Bytes of the event being read, not yet complete: a cap on one event.
-    pub fn pending(&self) -> usize {
-        self.pending
-    }
-
-    /// The id of the last event seen, if the server numbers them.
-    pub fn last_event_id(&self) -> Option<&str> {
-        self.last_event_id.as_deref()
-    }
+    Error::Mcp { url: url.to_string(), message: e.to_string().chars().take(500).collect() }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sse_events_split_across_chunks() {
-        let mut p = SseParser::default();
-        let mut buf = b"event: message\r\ndata: {\"a\":".to_vec();
-        assert!(p.feed(&mut buf).is_empty());
-        buf.extend_from_slice(b"1}\r\n\r\ndata: x\ndata: y\n\n");
-        assert_eq!(p.feed(&mut buf), vec!["{\"a\":1}".to_string(), "x\ny".to_string()]);
-        let mut buf = b"id: 7\ndata: {}\n\n".to_vec();
-        p.feed(&mut buf);
-        assert_eq!(p.last_event_id(), Some("7"));
-        let mut buf = b"data: abc\n".to_vec();
-        p.feed(&mut buf);
-        assert_eq!(p.pending(), 3);
-        let mut buf = b"\nevent: endpoint\ndata: /messages?sessionId=1\n\ndata: {}\n\n".to_vec();
-        let events = p.feed_events(&mut buf);
-        assert_eq!(events[1], SseEvent { name: Some("endpoint".into()), data: "/messages?sessionId=1".into() });
-        assert_eq!(events[2].name, None, "a name belongs to one event");
-    }
+fn unauthorized(url: &str, status: u16, header: Option<&str>) -> Error {
+    let headers: Vec<String> = header.map(|h| h.chars().take(crate::oauth::challenge::MAX_HEADER_LEN).collect()).into_iter().collect();
+    Error::Unauthorized { url: url.to_string(), status, challenge: BearerChallenge::from_headers(&headers) }
 }

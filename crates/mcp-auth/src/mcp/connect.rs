@@ -138,9 +138,9 @@ pub struct ToolView {
     pub description: Option<String>,
 }
 
-impl From<Tool> for ToolView {
-    fn from(t: Tool) -> Self {
-        ToolView { name: t.name, description: t.description }
+impl From<&Tool> for ToolView {
+    fn from(t: &Tool) -> Self {
+        ToolView { name: t.name.clone(), description: t.description.clone() }
     }
 }
 
@@ -208,6 +208,12 @@ pub enum Operation {
 pub struct OperationResult {
     pub server_name: String,
     pub tools: Vec<ToolView>,
+    /// The same tools with their input schemas, as the server sent them.
+    #[serde(skip)]
+    pub listed: Vec<Tool>,
+    /// The protocol revision the server and the engine agreed on.
+    #[serde(skip)]
+    pub protocol_version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
 }
@@ -477,14 +483,29 @@ impl ServerSession {
         let http = self.authorizer.http();
         let token = self.grant.as_ref().map(|g| &g.access_token);
         let mut session = McpSession::connect(http, &self.url, token).await?;
-        let tools: Vec<ToolView> = session.list_tools().await?.into_iter().map(ToolView::from).collect();
+        let listed = session.list_tools().await?;
         let result = match op {
             Operation::ListTools => None,
+            // A tool the server does not list (or that rmcp left out for
+            // invalid header annotations, SEP-2243) is not called.
+            Operation::CallTool { name, .. } if !listed.iter().any(|t| &t.name == name) => {
+                let offered: Vec<&str> = listed.iter().map(|t| t.name.as_str()).collect();
+                return Err(Error::InvalidInput(format!(
+                    "{} offers no tool named {name:?} (it offers: {})",
+                    self.server_name(),
+                    if offered.is_empty() { "none".to_string() } else { offered.join(", ") }
+                )));
+            }
             Operation::CallTool { name, arguments } => Some(session.call_tool(name, arguments.clone()).await?),
         };
+        let server_name = session.server_name.clone().unwrap_or_else(|| self.server_name());
+        let protocol_version = session.protocol_version.clone();
+        session.close().await;
         Ok(OperationResult {
-            server_name: session.server_name.clone().unwrap_or_else(|| self.server_name()),
-            tools,
+            server_name,
+            protocol_version,
+            tools: listed.iter().map(ToolView::from).collect(),
+            listed,
             result,
         })
     }

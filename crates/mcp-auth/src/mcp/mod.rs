@@ -7,3 +7,5 @@ pub mod bridge;
 pub mod client;
 pub mod connect;
 pub mod signin_flow;
+pub mod sse;
+pub mod transport;

@@ -179,6 +179,7 @@ impl HttpClient {
     pub fn new(limits: Limits) -> Result<Self> {
         let scope = Arc::new(Scope::default());
         let inner = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(limits.request_timeout)
             .connect_timeout(limits.connect_timeout)
@@ -251,14 +252,11 @@ impl HttpClient {
         self.read(response).await
     }
 
-    /// Send a request and return the response unread (for streamed bodies).
-    pub async fn start(
-        &self,
-        method: Method,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Body<'_>,
-    ) -> Result<reqwest::Response> {
+    /// The checks every request passes before anything is sent: the URL is one
+    /// the engine may contact ([`check_endpoint`]), and a literal address in it
+    /// is within the reach of the server this client works for (names are
+    /// checked by the resolver, which literal addresses never reach).
+    pub async fn admit(&self, url: &str) -> Result<Url> {
         let parsed = check_endpoint(url)?;
         let reach = self.scope.reach().await;
         let literal: Option<std::net::IpAddr> = match parsed.host() {
@@ -269,6 +267,25 @@ impl HttpClient {
         if let Some(ip) = literal.filter(|ip| !reach.allows(*ip)) {
             return Err(out_of_reach(url, reach, AddressClass::of(ip)));
         }
+        Ok(parsed)
+    }
+
+    /// The reqwest client under this one, for a library that sends through
+    /// reqwest itself (rmcp): its requests must pass [`admit`](Self::admit)
+    /// first, and get this client's resolver, timeouts and redirect policy.
+    pub(crate) fn reqwest(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// Send a request and return the response unread (for streamed bodies).
+    pub async fn start(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<reqwest::Response> {
+        let parsed = self.admit(url).await?;
         let mut request = self.inner.request(method, parsed);
         for (name, value) in headers {
             let value = HeaderValue::from_str(value)
@@ -338,6 +355,17 @@ impl HttpClient {
             source: e.without_url(),
         }
     }
+}
+
+/// TLS for every request: rustls with the ring provider and the webpki roots
+/// compiled into the program, so no certificate store is read from disk.
+fn tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
 }
 
 /// Raised by the resolver when every address of a name is forbidden.

@@ -1,0 +1,191 @@
+//! rmcp's Streamable HTTP client, carried by the engine's own [`HttpClient`].
+//!
+//! rmcp does the protocol (the 2026-07-28 stateless requests with their
+//! headers and `_meta`, the 2025 `initialize` and sessions, SSE, resumption);
+//! this file keeps the project's transport rules under it. Every request rmcp
+//! makes goes through [`BearerHttp`], which
+//! - checks the URL the way every engine request is checked (scheme, the
+//!   address class of the server the client works for, literal addresses
+//!   included: the resolver only sees names),
+//! - sends it on the engine's one reqwest client (its resolver's address
+//!   filter, no redirects, connect and overall timeouts), and
+//! - adds the bearer token itself, from a [`Secret`]: rmcp's configuration
+//!   never holds it, so no rmcp value that is printed or logged can show it.
+//!
+//! Body caps are rmcp's own response limits, set from the engine's
+//! ([`response_limits`]), and enforced by the reqwest backend this delegates to.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures::stream::BoxStream;
+use reqwest::header::{HeaderName, HeaderValue};
+use rmcp::model::ClientJsonRpcMessage;
+use rmcp::transport::streamable_http_client::{
+    SseError, StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse, StreamableHttpResponseLimits,
+};
+use sse_stream::Sse;
+
+use crate::error::Error;
+use crate::net::http::HttpClient;
+use crate::vault::secret::Secret;
+
+/// The engine's HTTP client and the token for one server.
+#[derive(Clone)]
+pub struct BearerHttp {
+    http: HttpClient,
+    token: Option<Secret>,
+    refused: Refusals,
+}
+
+/// The engine's own error for the last request it refused or that failed on
+/// the network, kept beside rmcp's error (which can only carry text) so the
+/// session reports it as the rest of the engine would.
+#[derive(Clone, Default)]
+pub struct Refusals(Arc<Mutex<Option<Error>>>);
+
+impl Refusals {
+    pub fn take(&self) -> Option<Error> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    fn keep(&self, e: Error) -> Failure {
+        let text = e.to_string();
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+        StreamableHttpError::Io(std::io::Error::other(text))
+    }
+}
+
+type Failure = StreamableHttpError<reqwest::Error>;
+
+impl BearerHttp {
+    pub fn new(http: &HttpClient, token: Option<&Secret>, refused: &Refusals) -> Self {
+        BearerHttp { http: http.clone(), token: token.cloned(), refused: refused.clone() }
+    }
+
+    /// The URL passes the engine's checks, or the request is refused before
+    /// anything is sent (the engine's error kept in [`Refusals`]).
+    async fn admit(&self, uri: &str) -> Result<(), Failure> {
+        self.http.admit(uri).await.map(drop).map_err(|e| self.refused.keep(e))
+    }
+
+    /// A network failure named as the engine's client names it (an address
+    /// out of reach, a timeout), kept in [`Refusals`].
+    fn own<T>(&self, uri: &str, result: Result<T, Failure>) -> Result<T, Failure> {
+        result.map_err(|e| match e {
+            StreamableHttpError::Client(e) => self.refused.keep(self.http.map_error(uri, e)),
+            other => other,
+        })
+    }
+
+    fn bearer(&self) -> Option<String> {
+        self.token.as_ref().map(|t| t.expose().to_string())
+    }
+}
+
+/// rmcp's response limits from the engine's: a whole JSON body and one SSE
+/// event are each capped at the engine's body cap.
+pub fn response_limits(http: &HttpClient) -> StreamableHttpResponseLimits {
+    let max = http.limits().max_body;
+    let mut limits = StreamableHttpResponseLimits::default();
+    limits.max_json_response_size = max;
+    limits.max_sse_event_size = max;
+    limits.max_error_response_size = limits.max_error_response_size.min(max);
+    limits
+}
+
+impl StreamableHttpClient for BearerHttp {
+    type Error = reqwest::Error;
+
+    async fn post_message(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        _auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<StreamableHttpPostResponse, Failure> {
+        let limits = response_limits(&self.http);
+        self.post_message_with_response_limits(uri, message, session_id, None, custom_headers, limits).await
+    }
+
+    async fn post_message_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        _auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> Result<StreamableHttpPostResponse, Failure> {
+        let mut limits = response_limits(&self.http);
+        limits.max_sse_event_size = limits.max_sse_event_size.min(max_sse_event_size);
+        self.post_message_with_response_limits(uri, message, session_id, None, custom_headers, limits).await
+    }
+
+    async fn post_message_with_response_limits(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        _auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        limits: StreamableHttpResponseLimits,
+    ) -> Result<StreamableHttpPostResponse, Failure> {
+        self.admit(&uri).await?;
+        let mut ours = response_limits(&self.http);
+        ours.max_json_response_size = ours.max_json_response_size.min(limits.max_json_response_size);
+        ours.max_sse_event_size = ours.max_sse_event_size.min(limits.max_sse_event_size);
+        ours.max_error_response_size = ours.max_error_response_size.min(limits.max_error_response_size);
+        let limits = ours;
+        let sent = self
+            .http
+            .reqwest()
+            .post_message_with_response_limits(uri.clone(), message, session_id, self.bearer(), custom_headers, limits)
+            .await;
+        self.own(&uri, sent)
+    }
+
+    async fn delete_session(
+        &self,
+        uri: Arc<str>,
+        session_id: Arc<str>,
+        _auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<(), Failure> {
+        self.admit(&uri).await?;
+        let sent = self.http.reqwest().delete_session(uri.clone(), session_id, self.bearer(), custom_headers).await;
+        self.own(&uri, sent)
+    }
+
+    async fn get_stream(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        _auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<BoxStream<'static, Result<Sse, SseError>>, Failure> {
+        let max = response_limits(&self.http).max_sse_event_size;
+        self.get_stream_with_max_sse_event_size(uri, session_id, last_event_id, None, custom_headers, max).await
+    }
+
+    async fn get_stream_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        _auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> Result<BoxStream<'static, Result<Sse, SseError>>, Failure> {
+        self.admit(&uri).await?;
+        let max = max_sse_event_size.min(response_limits(&self.http).max_sse_event_size);
+        let sent = self
+            .http
+            .reqwest()
+            .get_stream_with_max_sse_event_size(uri.clone(), session_id, last_event_id, self.bearer(), custom_headers, max)
+            .await;
+        self.own(&uri, sent)
+    }
+}
