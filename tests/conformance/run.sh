@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The official MCP conformance suite in client mode: the `auth` suite (14
 # scenarios), the `draft` suite (resource-mismatch, offline-access-*), and the two
-# 2025-03-26 back-compat scenarios one by one. Every check must be SUCCESS (a
-# WARNING fails too). Per-scenario checks.json land in target/conformance/.
+# 2025-03-26 back-compat scenarios one by one; then, from the newer suite
+# (0.2.0-alpha.12, `conformance-next` in tools/), the MCP client scenarios of
+# the 2026-07-28 revision through `mcp-auth tools`/`call` (mcp-client.sh), and
+# the two that also exist in 2025 revisions at those revisions (initialize and
+# sessions). Every check must be SUCCESS or SKIPPED (a WARNING fails too).
+# Per-scenario checks.json land in target/conformance/.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 node=tools/node_modules/node/bin/node
@@ -14,8 +18,10 @@ export MCP_AUTH_BIN
 
 status=0
 run() {
-  local log="$out/$(echo "$*" | tr ' /' '__').log"
-  if timeout 600 "$node" "$suite_js" client --command "$client" -o "$out" "$@" >"$log" 2>&1; then
+  local log="$out/$(echo "$suite_js $*" | tr ' /' '__' | tail -c 120).log"
+  # A scenario passes when the suite says so and no check failed or warned.
+  if timeout 600 "$node" "$suite_js" client --command "$client" -o "$out" "$@" >"$log" 2>&1 \
+     && ! grep -qE "[1-9][0-9]* failed|[1-9][0-9]* warnings" "$log"; then
     grep -E "^(✓|✗|Total:|Passed:)" "$log"
   else
     status=1
@@ -28,4 +34,16 @@ run --suite draft
 for s in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback; do
   echo "$s:"; run --scenario "$s"
 done
+
+suite_js=tools/node_modules/conformance-next/dist/index.js
+client="$PWD/tests/conformance/mcp-client.sh"
+for s in tools_call request-metadata http-standard-headers http-custom-headers http-invalid-tool-headers \
+         json-schema-ref-no-deref json-schema-2020-12-preservation sep-2322-client-request-state; do
+  echo "$s (2026-07-28):"; run --scenario "$s" --spec-version 2026-07-28
+done
+for v in 2025-06-18 2025-11-25; do
+  echo "tools_call ($v):"; run --scenario tools_call --spec-version "$v"
+done
+echo "json-schema-2020-12-preservation (2025-11-25):"
+run --scenario json-schema-2020-12-preservation --spec-version 2025-11-25
 exit $status
