@@ -39,7 +39,9 @@ expect "check" "d['status']=='requires_auth'" "$MCP_AUTH_BIN" check "$url"
 expect "connect says requires_auth" "True" sh -c "'$MCP_AUTH_BIN' connect '$url' | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['status']=='requires_auth' and d['authUrl'].startswith('http://localhost:$AUTH_PORT/authorize?'), d; print('{}')\""
 expect "login" "d['status']=='success' and d['grant']['scopes']==['mcp:tools']" \
   "$MCP_AUTH_BIN" login "$url" --browser http --timeout 20
-expect "tools" "any(t['name']=='greet' for t in d['tools'])" "$MCP_AUTH_BIN" tools "$url" --browser http --timeout 20
+# The demo server is on the TypeScript SDK 1.x (2025 revisions only): the
+# engine's server/discover is refused and it falls back to initialize.
+expect "tools (2025-11-25: initialize and a session)" "any(t['name']=='greet' for t in d['tools']) and d['protocolVersion']=='2025-11-25'" "$MCP_AUTH_BIN" tools "$url" --browser http --timeout 20
 expect "call greet" "d['result']['content'][0]['text']=='Hello, Ada!'" \
   "$MCP_AUTH_BIN" call "$url" greet '{"name":"Ada"}' --browser http --timeout 20
 # The leak scan's markers: the access token this server issued (it issues no

@@ -42,6 +42,10 @@ check "login via DCR (exit $rc)" \
   "$LOGS/login.json"
 run_json tools "$M" tools "$URL" --browser http --timeout 30
 check "tools lists echo" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/tools.json"
+# FastMCP is on the Python SDK 2.x, which serves both eras: the engine (rmcp)
+# asks with server/discover and they agree on the stateless revision.
+check "tools went over the 2026-07-28 revision (server/discover, no session)" \
+  "d['protocolVersion'] == '2026-07-28'" "$LOGS/tools.json"
 run_json call "$M" call "$URL" echo '{"text":"hi"}' --browser http --timeout 30
 check "call echo answers hi" "d['result']['content'][0]['text'] == 'hi'" "$LOGS/call.json"
 
@@ -52,6 +56,12 @@ timeout 150 "$PY" tests/bridge/python_client.py "$M" "$URL" echo '{"text":"via t
   >"$LOGS/bridge-python.json" 2>"$LOGS/bridge-python.err"
 check "a Python client through mcp-auth bridge lists and calls" \
   "'echo' in d['tools'] and d['first'] == 'via the bridge'" "$LOGS/bridge-python.json"
+# The Python SDK's own 2.x client asks the bridge with server/discover: the
+# bridge relays the 2026-07-28 exchange, headers copied from each message.
+timeout 90 "$PY" tests/bridge/python_modern_client.py "$M" "$URL" echo '{"text":"stateless"}' \
+  >"$LOGS/bridge-modern.json" 2>"$LOGS/bridge-modern.err"
+check "the Python SDK's 2026-07-28 client through mcp-auth bridge lists and calls" \
+  "d['protocol'] == '2026-07-28' and 'echo' in d['tools'] and d['text'] == 'stateless'" "$LOGS/bridge-modern.json"
 check "…and the token expiring mid-session is refreshed under it, unseen" \
   "d['after_expiry'] == 'via the bridge' and $(refresh_grants) > $before" "$LOGS/bridge-python.json"
 

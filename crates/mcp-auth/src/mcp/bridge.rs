@@ -38,6 +38,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{mpsc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::mcp::revision;
 use crate::mcp::sse::{SseEvent, SseParser};
 use crate::mcp::connect::Reauthorizations;
 use crate::mcp::signin_flow::SignInFlow;
@@ -283,7 +284,7 @@ impl<V: Vault + 'static> Upstream<V> {
                 Ok(t) => t,
                 Err(why) => return Delivery::Failed(why),
             };
-            let response = match self.post(raw, token.as_deref()).await {
+            let response = match self.post(raw, Some(message), token.as_deref()).await {
                 Ok(r) => r,
                 Err(e) => return Delivery::Failed(format!("{} could not be reached: {e}", self.name)),
             };
@@ -313,7 +314,7 @@ impl<V: Vault + 'static> Upstream<V> {
                 continue;
             }
             if !response.status().is_success() {
-                return Delivery::Failed(format!("{} answered with HTTP {status}", self.name));
+                return self.refused(message, response).await;
             }
             if let Some(sid) = response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()) {
                 if is_initialize || self.session_id.lock().unwrap().is_none() {
@@ -326,6 +327,58 @@ impl<V: Vault + 'static> Upstream<V> {
             };
         }
         Delivery::Failed(format!("{} kept refusing the sign-in; run `mcp-auth login {}` and try again", self.name, self.name))
+    }
+
+    /// The server refused `message` with an HTTP error. A JSON-RPC error for
+    /// it in the body goes to the client unchanged (a 2026-07-28 server says
+    /// which revisions it speaks that way); a refused `initialize` is answered
+    /// with the revisions of both sides when they share none.
+    async fn refused(&self, message: &Value, response: reqwest::Response) -> Delivery {
+        let status = response.status().as_u16();
+        let reply = match self.http.read(response).await {
+            Ok(fetched) => serde_json::from_slice::<Value>(&fetched.body).ok().filter(|v| v.get("error").is_some()),
+            Err(_) => None,
+        };
+        let id = request_id(message);
+        if message.get("method").and_then(Value::as_str) == Some("initialize") {
+            let requested = message.pointer("/params/protocolVersion").and_then(Value::as_str).unwrap_or("?");
+            let mut supported = reply.as_ref().map(revision::supported_by).unwrap_or_default();
+            if supported.is_empty() {
+                supported = self.discover_revisions().await;
+            }
+            if !supported.is_empty() && !supported.iter().any(|v| v == requested) {
+                let answer = revision::no_shared_revision(id.unwrap_or(Value::Null), &self.name, requested, &supported);
+                eprintln!("mcp-auth bridge: {} speaks {}; the app asked for {requested}", self.name, supported.join(", "));
+                let _ = self.out.send(answer).await;
+                return Delivery::Delivered;
+            }
+        }
+        match reply {
+            Some(reply) if reply.get("id") == id.as_ref() => {
+                self.to_client(&reply.to_string(), false).await;
+                Delivery::Delivered
+            }
+            _ => Delivery::Failed(format!("{} answered with HTTP {status}", self.name)),
+        }
+    }
+
+    /// The revisions the server lists in its `server/discover` answer; none
+    /// when it does not answer one.
+    async fn discover_revisions(&self) -> Vec<String> {
+        let Ok(token) = self.token().await else { return Vec::new() };
+        let probe = revision::discover_request();
+        let raw = probe.to_string();
+        let Ok(response) = self.post(raw.as_bytes(), Some(&probe), token.as_deref()).await else { return Vec::new() };
+        let Ok(fetched) = self.http.read(response).await else { return Vec::new() };
+        let body = String::from_utf8_lossy(&fetched.body);
+        // A JSON body, or the first event of a stream.
+        let text = if fetched.content_type().starts_with("text/event-stream") {
+            let mut buffer = fetched.body.clone();
+            SseParser::default().feed(&mut buffer).into_iter().next().unwrap_or_default()
+        } else {
+            body.into_owned()
+        };
+        serde_json::from_str::<Value>(&text).map(|v| revision::supported_by(&v)).unwrap_or_default()
     }
 
     /// The current access token, refreshed first when due; `Err` with what to
@@ -374,8 +427,11 @@ impl<V: Vault + 'static> Upstream<V> {
             })
     }
 
-    async fn post(&self, message: &[u8], token: Option<&str>) -> Result<reqwest::Response> {
-        self.request(Method::POST, &self.url, "application/json, text/event-stream", token, None, Body::RawJson(message)).await
+    /// POST one message (`parsed` is the same message, read for its headers).
+    async fn post(&self, message: &[u8], parsed: Option<&Value>, token: Option<&str>) -> Result<reqwest::Response> {
+        let own = parsed.map(revision::message_headers).unwrap_or_default();
+        self.request_with(Method::POST, &self.url, "application/json, text/event-stream", token, None, own, Body::RawJson(message))
+            .await
     }
 
     /// One request to the server with the headers every request of the bridge
@@ -390,14 +446,33 @@ impl<V: Vault + 'static> Upstream<V> {
         last_event_id: Option<&str>,
         body: Body<'_>,
     ) -> Result<reqwest::Response> {
+        self.request_with(method, url, accept, token, last_event_id, Vec::new(), body).await
+    }
+
+    /// [`request`](Self::request) with the headers a message names for itself
+    /// ([`revision::message_headers`]); its own `MCP-Protocol-Version` wins
+    /// over the one the session agreed on.
+    #[allow(clippy::too_many_arguments)]
+    async fn request_with(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        token: Option<&str>,
+        last_event_id: Option<&str>,
+        own: Vec<(&'static str, String)>,
+        body: Body<'_>,
+    ) -> Result<reqwest::Response> {
+        let names_version = own.iter().any(|(k, _)| *k == "mcp-protocol-version");
         let mut headers: Vec<(&str, String)> = vec![("accept", accept.to_string())];
+        headers.extend(own);
         if let Some(t) = token {
             headers.push(("authorization", format!("Bearer {t}")));
         }
         if let Some(sid) = self.session_id.lock().unwrap().clone() {
             headers.push(("mcp-session-id", sid));
         }
-        if let Some(v) = self.protocol_version.lock().unwrap().clone() {
+        if let Some(v) = self.protocol_version.lock().unwrap().clone().filter(|_| !names_version) {
             headers.push(("mcp-protocol-version", v));
         }
         if let Some(id) = last_event_id {
@@ -610,7 +685,7 @@ impl<V: Vault + 'static> Upstream<V> {
         let init = init.to_string();
         *self.session_id.lock().unwrap() = None;
         let token = self.token().await?;
-        let response = self.post(init.as_bytes(), token.as_deref()).await.map_err(|e| e.to_string())?;
+        let response = self.post(init.as_bytes(), None, token.as_deref()).await.map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("{} refused a new session (HTTP {})", self.name, response.status().as_u16()));
         }
@@ -620,7 +695,7 @@ impl<V: Vault + 'static> Upstream<V> {
         // The answer is the bridge's own; the client already has one.
         let _ = self.http.read(response).await;
         let initialized = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
-        let _ = self.post(initialized, token.as_deref()).await;
+        let _ = self.post(initialized, None, token.as_deref()).await;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 pub mod bridge;
 pub mod client;
 pub mod connect;
+pub mod revision;
 pub mod signin_flow;
 pub mod sse;
 pub mod transport;
