@@ -109,6 +109,30 @@ else
   fail "the 2024-11-05 server did not start" "$(head -5 "$logs/legacy.log")"
 fi
 
+# --- a server of the 2026-07-28 revision only ---------------------------------
+# The SDK's client speaks 2025 revisions (initialize): no revision in common,
+# and the bridge says so naming both, rather than translating. The Python SDK's
+# 2.x client asks with server/discover and is relayed at 2026-07-28.
+NEW_PORT=$(free_port)
+tools/venv/bin/python tests/bridge/stateless-server.py "$NEW_PORT" >"$logs/stateless.log" 2>&1 &
+pids+=($!)
+if wait_port "$NEW_PORT"; then
+  timeout 60 "$node" tests/bridge/sdk-client.mjs "$MCP_AUTH_BIN" "http://127.0.0.1:$NEW_PORT/mcp" --browser print \
+    >"$ev/stateless-old.json" 2>"$ev/stateless-old.err"
+  judge "a 2025 client and a 2026-07-28-only server: initialize is answered with an error naming both revisions" \
+    "'share no protocol revision' in d['error'] and '2026-07-28' in d['error'] and '2025-11-25' in d['error']" "$ev/stateless-old.json"
+  timeout 60 tools/venv/bin/python tests/bridge/python_modern_client.py "$MCP_AUTH_BIN" "http://127.0.0.1:$NEW_PORT/mcp" echo '{"text":"new"}' \
+    >"$ev/stateless-new.json" 2>"$ev/stateless-new.err"
+  judge "a 2026-07-28 client and that server: relayed statelessly, lists and calls" \
+    "d['protocol']=='2026-07-28' and d['tools']==['echo'] and d['text']=='new'" "$ev/stateless-new.json"
+  # The engine's own client (rmcp) with the same server: mcp-auth tools and the app's check.
+  timeout 60 "$MCP_AUTH_BIN" tools "http://127.0.0.1:$NEW_PORT/mcp" --browser print >"$ev/stateless-tools.json" 2>"$ev/stateless-tools.err"
+  judge "mcp-auth tools with a 2026-07-28-only server: server/discover, then tools/list" \
+    "d['protocolVersion']=='2026-07-28' and [t['name'] for t in d['tools']]==['echo']" "$ev/stateless-tools.json"
+else
+  fail "the 2026-07-28-only server did not start" "$(head -5 "$logs/stateless.log")"
+fi
+
 # --- a tool call's event stream dropped half-way, resumed ----------------------
 POLL_PORT=$(free_port)
 "$node" tests/bridge/polling-server.mjs "$POLL_PORT" >"$logs/polling.log" 2>&1 &
