@@ -88,6 +88,8 @@ pub enum Error {
     },
     #[error("no answer from the browser within {seconds} s; the sign-in was stopped")]
     SignInTimedOut { seconds: u64 },
+    #[error("a sign-in to {server} is already under way in another program (look for its browser window); finish or cancel it there, then try again")]
+    SignInUnderWay { server: String },
     #[error("port {port} on {host} is busy; close the program using it or choose another redirect URI")]
     PortBusy { host: String, port: u16 },
     #[error("invalid redirect URI {uri:?}: {reason}")]
@@ -193,6 +195,7 @@ impl Error {
             Cancelled => ErrorKind::Cancelled,
             AuthorizationDenied { .. } => ErrorKind::Server,
             SignInTimedOut { .. } => ErrorKind::TimedOut,
+            SignInUnderWay { .. } => ErrorKind::Local,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,
             StepUpDeclined { .. } => ErrorKind::Cancelled,

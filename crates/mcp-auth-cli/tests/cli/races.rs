@@ -48,3 +48,37 @@ async fn row40_tools_and_token_refresh_together_once() {
     cli(&dir, &["servers", "remove", &name]).await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// One sign-in per server at a time, by every face: a `login` while another
+/// program's sign-in waits for its browser says so at once (opening no second
+/// browser); once that one ends, the next `login` goes ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sign_in_to_one_server_says_the_first_is_under_way() {
+    let f = Fixture::start().await;
+    let dir = std::env::temp_dir().join(format!("mcp-auth-it-busy-{}", mcp_auth::new_state()));
+    let add = cli(&dir, &["servers", "add", &f.mcp_url(), "--name", "busy"]).await;
+    assert!(add.status.success(), "{}", said(&add));
+    // The first sign-in prints its URL and waits for a browser that never comes.
+    let mut first = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["login", "busy", "--browser", "print", "--timeout", "30"])
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while f.seen("/register").is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let second = cli(&dir, &["login", "busy", "--browser", "http", "--timeout", "10"]).await;
+    assert!(!second.status.success(), "{}", said(&second));
+    assert!(said(&second).contains("already under way"), "{}", said(&second));
+    assert!(f.seen("/authorize").is_empty(), "no browser was opened for the second sign-in");
+    first.kill().await.unwrap();
+    first.wait().await.unwrap();
+    let third = cli(&dir, &["login", "busy", "--browser", "http", "--timeout", "10"]).await;
+    assert!(third.status.success(), "{}", said(&third));
+    std::fs::remove_dir_all(dir).ok();
+}

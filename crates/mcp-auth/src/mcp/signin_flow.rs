@@ -59,7 +59,15 @@ pub struct SignInFlow<V: Vault + 'static> {
     session: ServerSession,
     /// The access token held when the flow opened: kept again only if changed.
     before: Option<Secret>,
+    /// The server's sign-in lock, held from [`prepare`](Self::prepare) until
+    /// the sign-in ends: a bridge that needs a sign-in meanwhile waits for
+    /// this one and takes its grant instead of opening a second browser.
+    signing_in: Option<std::fs::File>,
 }
+
+/// How long a new sign-in waits for one under way in another program before
+/// saying so (a person is waiting on either side).
+const SIGN_IN_BUSY_WAIT: Duration = Duration::from_secs(3);
 
 impl<V: Vault + 'static> SignInFlow<V> {
     /// A flow for a server of the list, by name or URL. A URL that is not in
@@ -82,7 +90,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
         };
         let session = store.open_session(&entry, &given, http, clock)?;
         let before = session.grant.as_ref().map(|g| g.access_token.clone());
-        Ok(SignInFlow { store: store.clone(), entry, given, session, before })
+        Ok(SignInFlow { store: store.clone(), entry, given, session, before, signing_in: None })
     }
 
     /// The server's name in the list (empty for a bare URL).
@@ -132,6 +140,21 @@ impl<V: Vault + 'static> SignInFlow<V> {
     /// grant, if any, is set aside). Discovery and a registered client are kept
     /// at once, so a second attempt reuses them.
     pub async fn prepare(&mut self) -> Result<Prepared> {
+        if !self.entry.name.is_empty() && self.signing_in.is_none() {
+            self.signing_in = Some(match lock_sign_in(&self.store, &self.entry, SIGN_IN_BUSY_WAIT).await {
+                Ok(lock) => lock,
+                Err(Error::InvalidInput(_)) => return Err(Error::SignInUnderWay { server: self.entry.name.clone() }),
+                Err(e) => return Err(e),
+            });
+        }
+        let prepared = self.prepare_unlocked().await;
+        if !matches!(prepared, Ok(Prepared::Browser(_))) {
+            self.signing_in = None;
+        }
+        prepared
+    }
+
+    async fn prepare_unlocked(&mut self) -> Result<Prepared> {
         self.session.grant = None;
         let result = self.session.try_connect().await;
         self.keep_discovery()?;
@@ -157,7 +180,9 @@ impl<V: Vault + 'static> SignInFlow<V> {
             self.session.perform(&Operation::ListTools, opener, cancel).await
         }
         .await;
-        self.keep().await?;
+        let kept = self.keep().await;
+        self.signing_in = None;
+        kept?;
         result
     }
 
@@ -178,11 +203,14 @@ impl<V: Vault + 'static> SignInFlow<V> {
                 match signed_in {
                     Ok(grant) => self.session.grant = Some(grant),
                     Err(e) => {
+                        self.signing_in = None;
                         self.keep().await?;
                         return Err(e);
                     }
                 }
-                self.perform(op, opener, cancel).await
+                let result = self.perform(op, opener, cancel).await;
+                self.signing_in = None;
+                result
             }
             Prepared::Open { .. } => self.perform(op, opener, cancel).await,
             Prepared::NeedsClientConfig(_) => Err(Error::NeedsClientConfig { url: self.session.url.clone() }),
