@@ -5,7 +5,8 @@
 # (0.2.0-alpha.12, `conformance-next` in tools/), the MCP client scenarios of
 # the 2026-07-28 revision through `mcp-auth tools`/`call` (mcp-client.sh), and
 # the two that also exist in 2025 revisions at those revisions (initialize and
-# sessions). Every check must be SUCCESS or SKIPPED (a WARNING fails too).
+# sessions), and the header scenarios through `mcp-auth bridge` (bridge-client.sh).
+# Every check must be SUCCESS or SKIPPED (a WARNING fails too).
 # Per-scenario checks.json land in target/conformance/.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,4 +47,10 @@ for v in 2025-06-18 2025-11-25; do
 done
 echo "json-schema-2020-12-preservation (2025-11-25):"
 run --scenario json-schema-2020-12-preservation --spec-version 2025-11-25
+# The header scenarios again with `mcp-auth bridge` in the middle: the Python
+# SDK's 2.x client on stdio, the bridge sending the headers for it.
+client="$PWD/tests/conformance/bridge-client.sh"
+for s in tools_call http-standard-headers http-custom-headers; do
+  echo "$s through mcp-auth bridge (2026-07-28):"; run --scenario "$s" --spec-version 2026-07-28
+done
 exit $status

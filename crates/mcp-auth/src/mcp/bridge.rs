@@ -38,6 +38,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{mpsc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::mcp::param_headers::ParamHeaders;
 use crate::mcp::revision;
 use crate::mcp::sse::{SseEvent, SseParser};
 use crate::mcp::connect::Reauthorizations;
@@ -91,6 +92,10 @@ struct Upstream<V: Vault + 'static> {
     legacy_endpoint: tokio::sync::OnceCell<String>,
     /// That transport's event stream has ended.
     legacy_closed: std::sync::atomic::AtomicBool,
+    /// `Mcp-Param-*` marks learned from the `tools/list` answers relayed.
+    params: StdMutex<ParamHeaders>,
+    /// Ids of the `tools/list` requests whose answers are awaited.
+    listing: StdMutex<Vec<Value>>,
 }
 
 /// Run the bridge until `input` closes.
@@ -132,6 +137,8 @@ where
         replays: AtomicU64::new(0),
         legacy_endpoint: tokio::sync::OnceCell::new(),
         legacy_closed: std::sync::atomic::AtomicBool::new(false),
+        params: StdMutex::new(ParamHeaders::default()),
+        listing: StdMutex::new(Vec::new()),
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut reader = BufReader::new(input);
@@ -429,7 +436,20 @@ impl<V: Vault + 'static> Upstream<V> {
 
     /// POST one message (`parsed` is the same message, read for its headers).
     async fn post(&self, message: &[u8], parsed: Option<&Value>, token: Option<&str>) -> Result<reqwest::Response> {
-        let own = parsed.map(revision::message_headers).unwrap_or_default();
+        let mut own = parsed.map(revision::message_headers).unwrap_or_default();
+        if let Some(m) = parsed {
+            own.extend(self.params.lock().unwrap().headers_for(m));
+            if m.get("method").and_then(Value::as_str) == Some("tools/list") {
+                let mut listing = self.listing.lock().unwrap();
+                if let Some(id) = m.get("id").filter(|id| !listing.contains(id)) {
+                    listing.push(id.clone());
+                    // Answers that never came are forgotten, oldest first.
+                    if listing.len() > 64 {
+                        listing.remove(0);
+                    }
+                }
+            }
+        }
         self.request_with(Method::POST, &self.url, "application/json, text/event-stream", token, None, own, Body::RawJson(message))
             .await
     }
@@ -460,12 +480,12 @@ impl<V: Vault + 'static> Upstream<V> {
         accept: &str,
         token: Option<&str>,
         last_event_id: Option<&str>,
-        own: Vec<(&'static str, String)>,
+        own: Vec<(String, String)>,
         body: Body<'_>,
     ) -> Result<reqwest::Response> {
-        let names_version = own.iter().any(|(k, _)| *k == "mcp-protocol-version");
+        let names_version = own.iter().any(|(k, _)| k == "mcp-protocol-version");
         let mut headers: Vec<(&str, String)> = vec![("accept", accept.to_string())];
-        headers.extend(own);
+        headers.extend(own.iter().map(|(k, v)| (k.as_str(), v.clone())));
         if let Some(t) = token {
             headers.push(("authorization", format!("Bearer {t}")));
         }
@@ -559,6 +579,13 @@ impl<V: Vault + 'static> Upstream<V> {
             eprintln!("mcp-auth bridge: {} sent something that is not JSON; it was dropped", self.name);
             return;
         };
+        if let Some(id) = value.get("id").filter(|_| value.get("result").is_some()) {
+            let mut listing = self.listing.lock().unwrap();
+            if let Some(at) = listing.iter().position(|l| l == id) {
+                listing.remove(at);
+                self.params.lock().unwrap().learn(&value);
+            }
+        }
         if is_initialize {
             if let Some(v) = value.pointer("/result/protocolVersion").and_then(Value::as_str) {
                 *self.protocol_version.lock().unwrap() = Some(v.to_string());

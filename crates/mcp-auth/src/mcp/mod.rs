@@ -6,6 +6,7 @@
 pub mod bridge;
 pub mod client;
 pub mod connect;
+pub mod param_headers;
 pub mod revision;
 pub mod signin_flow;
 pub mod sse;

@@ -31,14 +31,14 @@ fn is_stateless(revision: &str) -> bool {
 /// its revision, and from 2026-07-28 on `Mcp-Method` and, for the methods
 /// that name a target, `Mcp-Name` (SEP-2243). Values that are not plain
 /// visible ASCII are sent Base64-wrapped, as SEP-2243 says.
-pub fn message_headers(message: &Value) -> Vec<(&'static str, String)> {
+pub fn message_headers(message: &Value) -> Vec<(String, String)> {
     let Some(revision) = own_revision(message) else { return Vec::new() };
-    let mut headers = vec![("mcp-protocol-version", revision.to_string())];
+    let mut headers = vec![("mcp-protocol-version".to_string(), revision.to_string())];
     if !is_stateless(revision) {
         return headers;
     }
     let Some(method) = message.get("method").and_then(Value::as_str) else { return headers };
-    headers.push(("mcp-method", header_value(method)));
+    headers.push(("mcp-method".to_string(), header_value(method)));
     let key = match method {
         "tools/call" | "prompts/get" => "name",
         "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
@@ -46,14 +46,14 @@ pub fn message_headers(message: &Value) -> Vec<(&'static str, String)> {
         _ => return headers,
     };
     if let Some(name) = message.pointer(&format!("/params/{key}")).and_then(Value::as_str) {
-        headers.push(("mcp-name", header_value(name)));
+        headers.push(("mcp-name".to_string(), header_value(name)));
     }
     headers
 }
 
 /// A header value as SEP-2243 writes one: as it is when it is visible ASCII
 /// with no space at either end, otherwise `=?base64?…?=`.
-fn header_value(text: &str) -> String {
+pub fn header_value(text: &str) -> String {
     let plain = text.bytes().all(|b| (0x20..0x7f).contains(&b))
         && !text.starts_with(' ')
         && !text.ends_with(' ')
@@ -117,14 +117,14 @@ mod tests {
         let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "récap", "_meta": {VERSION_KEY: "2026-07-28"}}});
         let headers = message_headers(&call);
-        assert_eq!(headers[0], ("mcp-protocol-version", "2026-07-28".into()));
-        assert_eq!(headers[1], ("mcp-method", "tools/call".into()));
-        assert_eq!(headers[2], ("mcp-name", "=?base64?csOpY2Fw?=".into()));
+        assert_eq!(headers[0], ("mcp-protocol-version".into(), "2026-07-28".into()));
+        assert_eq!(headers[1], ("mcp-method".into(), "tools/call".into()));
+        assert_eq!(headers[2], ("mcp-name".into(), "=?base64?csOpY2Fw?=".into()));
         let read = json!({"method": "resources/read", "params": {"uri": "file:///a b", "_meta": {VERSION_KEY: "2026-07-28"}}});
-        assert_eq!(message_headers(&read)[2], ("mcp-name", "file:///a b".into()));
+        assert_eq!(message_headers(&read)[2], ("mcp-name".into(), "file:///a b".into()));
         // A 2025 message: the version only (when it names one), no new headers.
         let old = json!({"method": "tools/list", "params": {"_meta": {VERSION_KEY: "2025-11-25"}}});
-        assert_eq!(message_headers(&old), vec![("mcp-protocol-version", "2025-11-25".into())]);
+        assert_eq!(message_headers(&old), vec![("mcp-protocol-version".into(), "2025-11-25".into())]);
         assert!(message_headers(&json!({"method": "tools/list"})).is_empty());
     }
 
