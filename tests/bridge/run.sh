@@ -141,6 +141,9 @@ if wait_port "$POLL_PORT"; then
   timeout 60 python3 tests/bridge/resume.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" >"$ev/resume.json" 2>"$ev/resume.err"
   judge "a dropped event stream is resumed with Last-Event-ID: every notification, in order, then the answer" \
     "d['notifications']==['25%','50%','75% (while the stream was down)','100%'] and d['answer']['result']['content'][0]['text']=='done'" "$ev/resume.json"
+  timeout 60 python3 tests/bridge/resume_get.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" >"$ev/resume-get.json" 2>"$ev/resume-get.err"
+  judge "a dropped GET stream (server notifications) is reopened with Last-Event-ID: every notification once, in order" \
+    "d['notifications']==['one','two','three (while the GET stream was down)','four'] and d['answer']['result']['content'][0]['text']=='announced'" "$ev/resume-get.json"
 else
   fail "the polling server did not start" "$(head -5 "$logs/polling.log")"
 fi
