@@ -54,37 +54,95 @@ pub fn list(project: Option<&Path>) -> ExitCode {
     }
 }
 
+/// Connect one server of the list: its entry in the app's file starts the
+/// bridge. What was done, as the JSON both forms of `connect` print.
+fn connect_one(store: &Store<mcp_auth::KeychainVault>, config: &AppConfig, entry: &mcp_auth::ServerEntry, move_credentials: bool) -> Result<serde_json::Value, Error> {
+    // A static token moves into the keychain before the app's file changes;
+    // a server signed in already does not need it.
+    let mut moved = false;
+    let mut keep_token = |token| {
+        if entry.grant.is_none() {
+            store.save_static_token(&entry.name, token, config.client.id(), &SystemClock)?;
+            moved = true;
+        }
+        Ok(())
+    };
+    let report = Connections::in_dir(store.dir()).connect(config, entry, &launcher()?, move_credentials, &mut keep_token)?;
+    Ok(json!({
+        "server": entry.name,
+        "app": report.app,
+        "config": report.path,
+        "entry": report.entry,
+        "replaced_existing": report.replaced_existing,
+        "credential_headers_removed": report.credential_headers,
+        "static_token_moved_to_keychain": moved,
+        "warning": report.warning,
+    }))
+}
+
 pub fn connect(app: &str, server: &str, project: Option<&Path>, move_credentials: bool) -> ExitCode {
     let result = (|| {
         let store = Store::open()?;
         let entry = store.resolve(server)?;
         let config = AppConfig::locate(client(app)?, &home()?, project)?;
-        // A static token moves into the keychain before the app's file changes;
-        // a server signed in already does not need it.
-        let mut moved = false;
-        let mut keep_token = |token| {
-            if entry.grant.is_none() {
-                store.save_static_token(&entry.name, token, app, &SystemClock)?;
-                moved = true;
-            }
-            Ok(())
-        };
-        let report = Connections::in_dir(store.dir()).connect(&config, &entry, &launcher()?, move_credentials, &mut keep_token)?;
-        Ok::<_, Error>(json!({
-            "status": "connected",
-            "app": report.app,
-            "config": report.path,
-            "entry": report.entry,
-            "replaced_existing": report.replaced_existing,
-            "credential_headers_removed": report.credential_headers,
-            "static_token_moved_to_keychain": moved,
-            "warning": report.warning,
-            "note": format!("Restart {} to use it.", report.app.display_name()),
-        }))
+        let mut done = connect_one(&store, &config, &entry, move_credentials)?;
+        done["status"] = json!("connected");
+        done["note"] = json!(format!("Restart {} to use it.", config.client.display_name()));
+        Ok::<_, Error>(done)
     })();
     match result {
         Ok(v) => success(&v),
         Err(e) => failure(Some(server), &e),
+    }
+}
+
+/// `apps connect APP --all`: every server of the list the app has an entry
+/// for. One that cannot be connected (a saved key without
+/// `--move-credentials`, an entry that cannot be read) is reported and the
+/// others go on; the app's entries the list lacks are named, to import first.
+pub fn connect_all(app: &str, project: Option<&Path>, move_credentials: bool) -> ExitCode {
+    let result = (|| {
+        let store = Store::open()?;
+        let config = AppConfig::locate(client(app)?, &home()?, project)?;
+        let (list, _) = store.list()?;
+        let shared = config.shared_servers(&list.servers)?;
+        let (mut connected, mut skipped) = (Vec::new(), Vec::new());
+        for entry in &shared.to_connect {
+            match connect_one(&store, &config, entry, move_credentials) {
+                Ok(done) => connected.push(done),
+                Err(e) => skipped.push(json!({"server": entry.name, "kind": e.kind(), "error": e.to_string()})),
+            }
+        }
+        let name = config.client.display_name();
+        let mut note = match connected.len() {
+            0 => format!("No server of the list was connected to {name}."),
+            _ => format!("Restart {name} to use them."),
+        };
+        if !shared.not_in_list.is_empty() {
+            note.push_str(&format!(
+                " {name} also has {} that MCP Auth Manager does not know yet ({}): import them first (mcp-auth import --from {}).",
+                if shared.not_in_list.len() == 1 { "a server".to_string() } else { format!("{} servers", shared.not_in_list.len()) },
+                shared.not_in_list.join(", "),
+                config.client.id()
+            ));
+        }
+        Ok::<_, Error>(json!({
+            "status": if skipped.is_empty() { "connected" } else { "partly_connected" },
+            "app": config.client,
+            "config": config.path,
+            "connected": connected,
+            "skipped": skipped,
+            "not_in_list": shared.not_in_list,
+            "note": note,
+        }))
+    })();
+    match result {
+        Ok(v) if v["skipped"].as_array().is_some_and(|s| !s.is_empty()) => {
+            super::output::print_json(&v);
+            ExitCode::FAILURE
+        }
+        Ok(v) => success(&v),
+        Err(e) => failure(None, &e),
     }
 }
 

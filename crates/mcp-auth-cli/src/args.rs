@@ -132,13 +132,17 @@ pub enum AppsCommand {
     /// a server through `mcp-auth bridge` (Claude Code: `mcp-auth headers`).
     Connect {
         app: String,
-        server: String,
+        #[arg(required_unless_present = "all")]
+        server: Option<String>,
         /// The project's own file instead of the user's.
         #[arg(long)]
         project: Option<std::path::PathBuf>,
         /// Move a static token found in the app's entry into the keychain.
         #[arg(long)]
         move_credentials: bool,
+        /// Every server of the list this app has an entry for.
+        #[arg(long, conflicts_with = "server")]
+        all: bool,
     },
     /// Put back the app's entry as it was before `connect`.
     Disconnect {

@@ -57,8 +57,11 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
             manage::servers_remove(&server, revoke, disconnect_apps).await
         }
         Apps(args::AppsCommand::List { project }) => apps::list(project.as_deref()),
-        Apps(args::AppsCommand::Connect { app, server, project, move_credentials }) => {
+        Apps(args::AppsCommand::Connect { app, server: Some(server), project, move_credentials, all: false }) => {
             apps::connect(&app, &server, project.as_deref(), move_credentials)
+        }
+        Apps(args::AppsCommand::Connect { app, project, move_credentials, .. }) => {
+            apps::connect_all(&app, project.as_deref(), move_credentials)
         }
         Apps(args::AppsCommand::Disconnect { app, server, project, all }) => {
             apps::disconnect(app.as_deref(), server.as_deref(), project.as_deref(), all)

@@ -196,3 +196,43 @@ async fn unrelated_entries_and_unmovable_credentials_are_left_alone() {
     assert_eq!(s.read(cursor), before, "refused: untouched");
     assert!(!s.our_files().contains("sk-FAKE"));
 }
+
+/// `apps connect APP --all`: every server of the list the app has an entry
+/// for goes through the bridge at once; one with a saved key waits for
+/// `--move-credentials` while the others go on; the app's entries the list
+/// lacks are named for import; `disconnect --all` gives the file back.
+#[tokio::test]
+async fn an_app_is_connected_for_all_its_servers_at_once() {
+    let s = Sandbox::new();
+    let file = ".config/Claude/claude_desktop_config.json";
+    let before = s.read(file);
+    s.ok(&["servers", "add", "https://mcp.notion.com/mcp", "--name", "notion-ours"]).await;
+    s.ok(&["servers", "add", "https://mcp.linear.app/sse", "--name", "linear-ours"]).await;
+    s.ok(&["servers", "add", "https://elsewhere.example/mcp", "--name", "not-in-the-app"]).await;
+    let first = s.cli(&["apps", "connect", "claude-desktop", "--all"]).await;
+    assert!(!first.status.success(), "a skipped server is not a success");
+    let r: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(r["status"], "partly_connected", "{r}");
+    let connected: Vec<&str> = r["connected"].as_array().unwrap().iter().map(|c| c["server"].as_str().unwrap()).collect();
+    assert_eq!(connected, ["notion-ours"], "{r}");
+    assert_eq!(r["skipped"][0]["server"], "linear-ours");
+    assert_eq!(r["skipped"][0]["kind"], "static_credential", "{r}");
+    let after = s.read(file);
+    assert_eq!(entry(&after, "mcpServers", "notion")["args"], serde_json::json!(["bridge", "notion-ours"]));
+    assert!(after.contains("lin_api_FAKE0123456789"), "the entry with a saved key is left as it was");
+    // Agreed: the key moves into the keychain; notion is connected already.
+    let r = s.ok(&["apps", "connect", "claude-desktop", "--all", "--move-credentials"]).await;
+    let connected: Vec<&str> = r["connected"].as_array().unwrap().iter().map(|c| c["server"].as_str().unwrap()).collect();
+    assert_eq!(connected, ["linear-ours"], "{r}");
+    assert!(r["note"].as_str().unwrap().starts_with("Restart Claude Desktop"), "{r}");
+    assert!(!s.read(file).contains("lin_api_FAKE0123456789"));
+    assert!(!s.our_files().contains("lin_api_FAKE0123456789"));
+    // Nothing left to connect: said so, and a success.
+    let r = s.ok(&["apps", "connect", "claude-desktop", "--all"]).await;
+    assert_eq!(r["connected"], serde_json::json!([]), "{r}");
+    assert!(r["note"].as_str().unwrap().contains("No server of the list"), "{r}");
+    s.ok(&["apps", "disconnect", "--all"]).await;
+    let restored = s.read(file);
+    assert_eq!(entry(&restored, "mcpServers", "notion"), entry(&before, "mcpServers", "notion"));
+    assert!(!restored.contains("lin_api_FAKE0123456789"), "a moved key never comes back in plaintext");
+}

@@ -121,6 +121,37 @@ impl AppConfig {
     }
 }
 
+/// What connecting every server an app shares with the list would do: the
+/// servers to connect, and the app's entries the list does not have.
+#[derive(Debug, Clone, Default)]
+pub struct SharedServers {
+    /// Servers of the list the app has an entry for (by URL) that do not go
+    /// through mcp-auth yet.
+    pub to_connect: Vec<ServerEntry>,
+    /// The app's entries (by name) for servers the list does not have: they
+    /// are imported first (`mcp-auth import`), not connected blindly.
+    pub not_in_list: Vec<String>,
+}
+
+impl AppConfig {
+    /// What "connect this app for all its servers" means for this file.
+    pub fn shared_servers(&self, list: &[ServerEntry]) -> Result<SharedServers> {
+        let mut shared = SharedServers::default();
+        for entry in self.entries()?.unwrap_or_default() {
+            if entry.through_mcp_auth.is_some() {
+                continue;
+            }
+            let Some(url) = entry.url.as_deref().and_then(|u| crate::net::address::canonical_resource(u).ok()) else { continue };
+            match list.iter().find(|s| s.url == url) {
+                Some(server) if !shared.to_connect.iter().any(|s| s.name == server.name) => shared.to_connect.push(server.clone()),
+                Some(_) => {}
+                None => shared.not_in_list.push(entry.entry),
+            }
+        }
+        Ok(shared)
+    }
+}
+
 /// What connecting found and did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectReport {
@@ -232,12 +263,7 @@ impl Connections {
             }
             None => (new_key.clone(), None, jsonc::insert_member(&text, &servers, &new_key, &written)),
         };
-        // The backup: the file as it was, but never a static credential.
-        let backup = match (&existing, credential_headers.is_empty()) {
-            (Some((member, _, _)), false) => jsonc::replace_value(&text, member, previous.as_deref().unwrap_or("{}")),
-            _ => text.clone(),
-        };
-        self.back_up(config, &backup)?;
+        self.back_up(config, &text)?;
         write_atomically(&config.path, new_text.as_bytes())?;
         let mut all = self.all()?;
         all.retain(|c| !(c.app == config.client.id() && c.path == config.path && c.entry == entry_key));
@@ -295,7 +321,25 @@ impl Connections {
         self.save(&all)
     }
 
+    /// Keep `text`, the app's file as it was, among the last [`BACKUPS_KEPT`]
+    /// of that file, with every entry's static credentials taken out: a key
+    /// the file held (for this entry or any other) never lands in plaintext
+    /// in our data dir, where it would outlive its move into the keychain.
     fn back_up(&self, config: &AppConfig, text: &str) -> Result<()> {
+        let (text, servers) = servers_object(text, config)?;
+        let mut members: Vec<_> = servers.members.iter().collect();
+        members.sort_by_key(|m| std::cmp::Reverse(m.value_start));
+        let mut scrubbed = text.clone();
+        for m in members {
+            let Ok(value) = serde_json::from_str::<Value>(&strip_jsonc(&text[m.value_start..m.value_end])) else { continue };
+            let holds_key = server_of(config.client, &config.path, &m.key, &value).is_some_and(|f| !f.credential_headers.is_empty());
+            if holds_key {
+                let clean = serde_json::to_string_pretty(&without_credentials(value)).expect("a value serializes");
+                // From the last entry to the first: the spans before stay right.
+                scrubbed = jsonc::replace_value(&scrubbed, m, &jsonc::fit(&text, m, &clean));
+            }
+        }
+        let text = scrubbed.as_str();
         let id: String = Sha256::digest(config.path.to_string_lossy().as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
         let dir = self.dir.join("backups").join(config.client.id()).join(id);
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
