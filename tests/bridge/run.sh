@@ -129,6 +129,13 @@ if wait_port "$NEW_PORT"; then
   timeout 60 "$MCP_AUTH_BIN" tools "http://127.0.0.1:$NEW_PORT/mcp" --browser print >"$ev/stateless-tools.json" 2>"$ev/stateless-tools.err"
   judge "mcp-auth tools with a 2026-07-28-only server: server/discover, then tools/list" \
     "d['protocolVersion']=='2026-07-28' and [t['name'] for t in d['tools']]==['echo']" "$ev/stateless-tools.json"
+  # Discovery's probe asks in both eras: the server is open, not an error.
+  timeout 30 "$MCP_AUTH_BIN" check "http://127.0.0.1:$NEW_PORT/mcp" >"$ev/stateless-check.json" 2>&1
+  judge "mcp-auth check with a 2026-07-28-only server: available, no sign-in needed" \
+    "d['status']=='available' and d['authType']=='none'" "$ev/stateless-check.json"
+  timeout 30 "$MCP_AUTH_BIN" connect "http://127.0.0.1:$NEW_PORT/mcp" >"$ev/stateless-connect.json" 2>&1
+  judge "mcp-auth connect with it: success with its tools (no registration tried)" \
+    "d['status']=='success' and d['serverName']=='stateless-only'" "$ev/stateless-connect.json"
 else
   fail "the 2026-07-28-only server did not start" "$(head -5 "$logs/stateless.log")"
 fi

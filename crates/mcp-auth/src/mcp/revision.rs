@@ -1,6 +1,7 @@
 //! What the bridge must know of protocol revisions to relay a message
 //! unchanged: the HTTP headers a 2026-07-28 message travels with, and the
 //! answer to an `initialize` when the app and the server share no revision.
+//! (Discovery's probe asks a server of that revision with the same request.)
 //!
 //! On stdio a message carries its revision only inside it (`_meta`); over
 //! HTTP a 2026-07-28 server reads it from headers as well (SEP-2575,

@@ -16,7 +16,7 @@ use crate::net::address::{canonical_resource, check_endpoint, origin_of};
 use crate::oauth::challenge::BearerChallenge;
 use crate::error::{Error, Result};
 use crate::net::http::{Body, Fetched, HttpClient};
-use crate::mcp::client;
+use crate::mcp::{client, revision};
 
 /// What an unauthenticated `initialize` POST told us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,18 +29,27 @@ pub enum Probe {
     Other { status: u16 },
 }
 
-/// Send an MCP `initialize` without a token and classify the answer.
+/// Ask the server without a token, in both eras, and classify the answer: an
+/// `initialize` (2025 revisions) first, and when that is turned away with
+/// anything but a challenge (a server of the 2026-07-28 revision only answers
+/// it 400), a `server/discover` with that revision's headers.
 pub async fn probe(http: &HttpClient, mcp_url: &str) -> Result<Probe> {
+    let accept = ("accept", "application/json, text/event-stream");
     let body = client::initialize_request(0);
-    let fetched = http
-        .send(
-            Method::POST,
-            mcp_url,
-            &[("accept", "application/json, text/event-stream")],
-            Body::Json(&body),
-        )
-        .await?;
-    Ok(classify(&fetched))
+    let fetched = http.send(Method::POST, mcp_url, &[accept], Body::Json(&body)).await?;
+    let first = classify(&fetched);
+    if !matches!(first, Probe::Other { status: 400 | 404 | 405 | 406 | 415 | 422 }) {
+        return Ok(first);
+    }
+    let discover = revision::discover_request();
+    let own = revision::message_headers(&discover);
+    let mut headers: Vec<(&str, &str)> = own.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    headers.push(accept);
+    let second = classify(&http.send(Method::POST, mcp_url, &headers, Body::Json(&discover)).await?);
+    Ok(match second {
+        Probe::Other { .. } => first,
+        answered => answered,
+    })
 }
 
 pub(crate) fn classify(fetched: &Fetched) -> Probe {
