@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "start_demo",
     "app_uses",
     "set_app_use",
+    "connect_app_all",
 ];
 
 fn main() {

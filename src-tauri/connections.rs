@@ -10,7 +10,7 @@ use tauri::State;
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
-use crate::views::AppUse;
+use crate::views::{AllConnected, AppUse};
 
 /// The `mcp-auth` command the apps are told to start: installed beside this
 /// app (the .deb puts both in /usr/bin), or else found on PATH.
@@ -35,17 +35,23 @@ fn home() -> CommandResult<PathBuf> {
 pub fn app_uses(state: State<'_, AppState>, name: String) -> CommandResult<Vec<AppUse>> {
     let server = state.store.resolve(&name)?;
     let home = home()?;
+    let (list, _) = state.store.list()?;
     let mut out = Vec::new();
     for client in SourceClient::ALL {
         let config = AppConfig::locate(client, &home, None)?;
         let entries = config.entries().ok().flatten();
         let entry = entries.as_ref().and_then(|e| e.iter().find(|e| e.through_mcp_auth.as_deref() == Some(server.name.as_str())));
+        let shared = config.shared_servers(&list.servers).unwrap_or_default();
         out.push(AppUse {
             app: client.id().into(),
             name: client.display_name().into(),
             config: config.path.display().to_string(),
             detected: entries.is_some(),
             connected: entry.is_some(),
+            // What one click can connect: not the entries holding a saved key
+            // (each asks first, through its own switch).
+            others: shared.to_connect.iter().filter(|s| s.name != server.name && !shared.with_saved_key.contains(&s.name)).count() as u32,
+            shareable: shared.to_connect.iter().filter(|s| !shared.with_saved_key.contains(&s.name)).count() as u32,
         });
     }
     Ok(out)
@@ -88,4 +94,30 @@ pub fn set_app_use(
         }
     }
     app_uses(state, name)
+}
+
+/// Connect an app for all its servers at once: every server of the list the
+/// app's file has an entry for (this one included). An entry with a saved key
+/// is left for its own switch, which asks before moving the key; the app's
+/// entries the list lacks are named, to import first.
+#[tauri::command]
+pub fn connect_app_all(state: State<'_, AppState>, name: String, app: String) -> CommandResult<AllConnected> {
+    let client = SourceClient::parse(&app).ok_or_else(|| CommandError::input("Unknown app."))?;
+    let config = AppConfig::locate(client, &home()?, None)?;
+    let (list, _) = state.store.list()?;
+    let shared = config.shared_servers(&list.servers)?;
+    let connections = Connections::in_dir(state.store.dir());
+    let launcher = launcher()?;
+    let (mut connected, mut skipped) = (Vec::new(), Vec::new());
+    for server in &shared.to_connect {
+        let mut keep_nothing = |_| Ok(());
+        match connections.connect(&config, server, &launcher, false, &mut keep_nothing) {
+            Ok(_) => connected.push(server.name.clone()),
+            Err(mcp_auth::Error::StaticCredentialInEntry { .. }) => {
+                skipped.push(format!("{}: {} keeps a saved key for it; use its own switch to move the key", server.name, client.display_name()))
+            }
+            Err(e) => skipped.push(format!("{}: {e}", server.name)),
+        }
+    }
+    Ok(AllConnected { apps: app_uses(state, name)?, connected, skipped, not_in_list: shared.not_in_list })
 }

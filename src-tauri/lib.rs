@@ -44,6 +44,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             commands::start_demo,
             connections::app_uses,
             connections::set_app_use,
+            connections::connect_app_all,
         ])
 }
 

@@ -234,4 +234,25 @@ pub struct AppUse {
     pub detected: bool,
     /// The app runs this server through the bridge (or headers helper).
     pub connected: bool,
+    /// Other servers of the list the app has entries for that do not go
+    /// through this app yet: what "all its servers" would connect besides this one.
+    pub others: u32,
+    /// All that "all its servers" would connect (`others`, and this one when
+    /// the app has an entry for it that does not go through this app yet).
+    pub shareable: u32,
+}
+
+/// What connecting an app for all its servers did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AllConnected {
+    /// The apps again, for this server's "Used by".
+    pub apps: Vec<AppUse>,
+    /// Names of the servers now connected.
+    pub connected: Vec<String>,
+    /// Servers left as they were, each with the reason in plain words.
+    pub skipped: Vec<String>,
+    /// The app's entries for servers the list does not have (to import first).
+    pub not_in_list: Vec<String>,
 }

@@ -377,6 +377,38 @@ def used_by(app):
     assert "lin_api_FAKE" not in s.script("return document.documentElement.outerHTML;")
 
 
+@scenario("used by, all at once: Claude Desktop connected for every server it shares with the list; a saved key waits for its own switch", with_home=True)
+def used_by_all(app):
+    s = app.s
+    desktop = os.path.join(app.config_dir, "home", ".config", "Claude", "claude_desktop_config.json")
+    with open(desktop) as f:
+        before = json.load(f)
+    # Claude Desktop also runs DeepWiki (which Windsurf has too) through mcp-remote.
+    before["mcpServers"]["deepwiki"] = {"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.deepwiki.com/mcp"]}
+    with open(desktop, "w") as f:
+        json.dump(before, f, indent=2)
+    # The servers come from the apps' own files (no server is contacted).
+    s.click_text("button", "Import from your apps")
+    s.wait_text(".import-list", "mcp.linear.app", timeout=20)
+    s.click_text(".modal button", "Add selected")
+    s.wait_text(".notice", "server(s) added")
+    s.click_text(".server-row", "notion")
+    s.wait_text(".used-by", "All its servers (2)", timeout=30)
+    s.find("#all-claude-desktop").click()
+    notice = s.wait_text(".notice", "Restart Claude Desktop", timeout=20)
+    assert "2 sign-ins" in notice, notice
+    s.wait_text(".used-by", "Claude Desktop", timeout=10)
+    # Only Linear is left, and it asks through its own switch: nothing more to offer.
+    assert not s.script("return !!document.querySelector('#all-claude-desktop');"), "no button left for Claude Desktop"
+    shot(s, "20-used-by-all.png")
+    with open(desktop) as f:
+        config = json.load(f)
+    bridged = sorted(k for k, e in config["mcpServers"].items() if e.get("args", [None])[:1] == ["bridge"])
+    assert bridged == ["deepwiki", "notion"], config
+    assert config["mcpServers"]["linear"] == before["mcpServers"]["linear"], "the entry with a saved key is left as it was"
+    assert "lin_api_FAKE" not in s.script("return document.documentElement.outerHTML;")
+
+
 @scenario("sign in through the app's link (deep link handed over by the OS)")
 def deep_link_flow(app):
     s = app.s
@@ -627,6 +659,7 @@ def main():
         cancelled(tmp)
         import_flow(tmp)
         used_by(tmp)
+        used_by_all(tmp)
         deep_link_flow(tmp)
         harness = Harness(tmp)
         global SPY_LOG

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AllConnected } from "./bindings/AllConnected";
 import type { AppUse } from "./bindings/AppUse";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConnectView } from "./bindings/ConnectView";
@@ -18,7 +19,7 @@ import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { AppUse, CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
+export type { AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -57,6 +58,7 @@ export const api = {
   appUses: (name: string) => call<AppUse[]>("app_uses", { name }),
   setAppUse: (name: string, app: string, connected: boolean, moveCredential = false) =>
     call<AppUse[]>("set_app_use", { name, app, connected, moveCredential }),
+  connectAppAll: (name: string, app: string) => call<AllConnected>("connect_app_all", { name, app }),
 };
 
 export const events = {

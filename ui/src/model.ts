@@ -88,6 +88,27 @@ export async function loadDetail(): Promise<void> {
  * An app whose entry keeps a saved key answers `static_credential`: that
  * error is handed back for the page to ask the user, not shown.
  */
+/** Connect an app for every server of the list it has an entry for. */
+export async function connectAppAll(name: string, app: AppUse): Promise<void> {
+  model.busy.add(name);
+  model.errors.delete(name);
+  render();
+  try {
+    const done = await api.connectAppAll(name, app.app);
+    model.appUses = { server: name, apps: done.apps };
+    const n = done.connected.length;
+    let text = n ? `${app.name} now uses ${n === 1 ? "1 sign-in" : `${n} sign-ins`} of this app (${done.connected.join(", ")}). Restart ${app.name} to use them.` : `No server was connected to ${app.name}.`;
+    if (done.skipped.length) text += ` Left as they were: ${done.skipped.join("; ")}.`;
+    if (done.notInList.length) text += ` ${app.name} also has ${done.notInList.join(", ")}, which this app does not know yet: import them first.`;
+    model.notices.set(name, text);
+  } catch (e) {
+    model.errors.set(name, asCommandError(e));
+  } finally {
+    model.busy.delete(name);
+    render();
+  }
+}
+
 export async function setAppUse(name: string, app: AppUse, connected: boolean, moveCredential = false): Promise<CommandError | undefined> {
   model.busy.add(name);
   model.errors.delete(name);

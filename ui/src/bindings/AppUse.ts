@@ -19,4 +19,14 @@ detected: boolean,
 /**
  * The app runs this server through the bridge (or headers helper).
  */
-connected: boolean, };
+connected: boolean, 
+/**
+ * Other servers of the list the app has entries for that do not go
+ * through this app yet: what "all its servers" would connect besides this one.
+ */
+others: number, 
+/**
+ * All that "all its servers" would connect (`others`, and this one when
+ * the app has an entry for it that does not go through this app yet).
+ */
+shareable: number, };

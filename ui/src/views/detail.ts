@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
-  answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, signIn,
+  answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
 import type { AppUse, ServerView } from "../ipc";
 import { confirm } from "./dialogs";
@@ -147,6 +147,12 @@ function usedBy(s: ServerView): HTMLElement | null {
           h("span", {}, u.name)),
         // The mark keeps the path's leading "/" in place when the start is cut off.
         h("span", { class: "muted small config-path", title: u.config }, "\u200e" + u.config),
+        u.others > 0
+          ? h("button", { type: "button", class: "link small all-servers", "data-key": `all-${u.app}`, id: `all-${u.app}`, disabled: model.busy.has(s.name),
+              title: `Every server of your list that ${u.name} has in its settings`,
+              onclick: () => void connectAppAll(s.name, u) },
+            u.connected ? `Also its other ${u.others === 1 ? "server" : `${u.others} servers`}` : `All its servers (${u.shareable})`)
+          : null,
       ))),
     present.some((u) => u.connected) ? h("p", { class: "muted small" }, "An app picks up a change when it is restarted.") : null,
   );

@@ -97,6 +97,8 @@ pub struct AppEntry {
     /// The server of this app's list it goes through the bridge (or the
     /// headers helper) for, if it does.
     pub through_mcp_auth: Option<String>,
+    /// The entry holds a static credential (a saved key).
+    pub holds_saved_key: bool,
 }
 
 impl AppConfig {
@@ -109,13 +111,15 @@ impl AppConfig {
             .map_err(|e| Error::InvalidInput(format!("{} cannot be read ({e})", self.path.display())))?;
         let mut out = Vec::new();
         for (key, value) in root.get(self.servers_key).and_then(Value::as_object).into_iter().flatten().take(1000) {
-            let url = server_of(self.client, &self.path, key, value).map(|f| f.url);
+            let found = server_of(self.client, &self.path, key, value);
+            let holds_saved_key = found.as_ref().is_some_and(|f| !f.credential_headers.is_empty());
+            let url = found.map(|f| f.url);
             let args: Vec<&str> = value.get("args").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
             let command = value.get("command").and_then(Value::as_str).unwrap_or("");
             let bridged = (command.ends_with("mcp-auth") && args.first() == Some(&"bridge")).then(|| args.get(1).map(|s| s.to_string())).flatten();
             let helper = value.get("headersHelper").and_then(Value::as_str).filter(|h| h.contains("mcp-auth") && h.contains(" headers "));
             let helped = helper.map(|h| h.rsplit(" headers ").next().unwrap_or("").trim_matches('\'').replace("'\\''", "'"));
-            out.push(AppEntry { entry: key.clone(), url, through_mcp_auth: bridged.or(helped) });
+            out.push(AppEntry { entry: key.clone(), url, through_mcp_auth: bridged.or(helped), holds_saved_key });
         }
         Ok(Some(out))
     }
@@ -131,6 +135,9 @@ pub struct SharedServers {
     /// The app's entries (by name) for servers the list does not have: they
     /// are imported first (`mcp-auth import`), not connected blindly.
     pub not_in_list: Vec<String>,
+    /// Servers of `to_connect` whose entry in the app holds a saved key: they
+    /// connect only once the user agrees the key moves into the keychain.
+    pub with_saved_key: Vec<String>,
 }
 
 impl AppConfig {
@@ -143,7 +150,12 @@ impl AppConfig {
             }
             let Some(url) = entry.url.as_deref().and_then(|u| crate::net::address::canonical_resource(u).ok()) else { continue };
             match list.iter().find(|s| s.url == url) {
-                Some(server) if !shared.to_connect.iter().any(|s| s.name == server.name) => shared.to_connect.push(server.clone()),
+                Some(server) if !shared.to_connect.iter().any(|s| s.name == server.name) => {
+                    if entry.holds_saved_key {
+                        shared.with_saved_key.push(server.name.clone());
+                    }
+                    shared.to_connect.push(server.clone())
+                }
                 Some(_) => {}
                 None => shared.not_in_list.push(entry.entry),
             }
