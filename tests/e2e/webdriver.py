@@ -39,20 +39,17 @@ class Session:
     W3C_ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
     def __init__(self, url, application, timeout=60):
+        """One session, asked for once: the caller has waited for the driver's
+        port, so a refused, dropped or failed request here is a failure to
+        report, not something to try again."""
         self.base = url.rstrip("/")
         # What tauri-driver would turn `tauri:options` into on Linux.
         caps = {"capabilities": {"alwaysMatch": {"webkitgtk:browserOptions": {"binary": application, "args": []}}}}
-        deadline = time.time() + timeout
-        last = None
-        while time.time() < deadline:
-            try:
-                value = self._request("POST", "/session", caps)
-                self.id = value["sessionId"]
-                return
-            except (urllib.error.URLError, ConnectionError, WebDriverError) as e:
-                last = e
-                time.sleep(0.5)
-        raise WebDriverError(f"no WebDriver session: {last}")
+        try:
+            value = self._request("POST", "/session", caps, timeout=timeout)
+        except (urllib.error.URLError, ConnectionError) as e:
+            raise WebDriverError(f"no WebDriver session: {e}") from None
+        self.id = value["sessionId"]
 
     def _request(self, method, path, body=None, timeout=60):
         if os.environ.get("E2E_TRACE"):
