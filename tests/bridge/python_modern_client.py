@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The Python MCP SDK's own client (mcp 2.x, `mcp.client.Client`, mode "auto":
 `server/discover` first, `initialize` only for a 2025 server) drives
-`mcp-auth bridge SERVER` over stdio: lists tools and calls one. Prints one JSON
-object with what it saw, the protocol revision the two ends agreed on included,
-so the caller can tell that a 2026-07-28 exchange went through the bridge.
+`mcp-auth bridge SERVER` over stdio: lists tools and makes the calls given.
+Prints one JSON object with what it saw, the protocol revision the two ends
+agreed on included, so the caller can tell that a 2026-07-28 exchange went
+through the bridge. The conformance suite's header scenarios use it too
+(tests/conformance/bridge-client.sh), reading the HTTP requests the bridge makes.
 
-Usage: python_modern_client.py MCP_AUTH_BIN SERVER TOOL ARGS_JSON
+Usage: python_modern_client.py MCP_AUTH_BIN SERVER CALLS_JSON   ([[tool, arguments], ...])
 """
 import asyncio
 import json
@@ -15,7 +17,7 @@ import sys
 from mcp import StdioServerParameters
 from mcp.client.client import Client
 
-BIN, SERVER, TOOL, ARGS = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+BIN, SERVER, CALLS = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 
 
 async def main():
@@ -23,8 +25,10 @@ async def main():
     async with Client(params, mode="auto", read_timeout_seconds=30) as client:
         seen = {"protocol": client.protocol_version}
         seen["tools"] = [t.name for t in (await client.list_tools()).tools]
-        result = await client.call_tool(TOOL, ARGS)
-        seen["text"] = result.content[0].text
+        for tool, arguments in CALLS:
+            result = await client.call_tool(tool, arguments)
+            texts = [c.text for c in result.content if getattr(c, "type", None) == "text"]
+            seen["text"] = texts[0] if texts else None
     print(json.dumps(seen))
 
 

@@ -121,7 +121,7 @@ if wait_port "$NEW_PORT"; then
     >"$ev/stateless-old.json" 2>"$ev/stateless-old.err"
   judge "a 2025 client and a 2026-07-28-only server: initialize is answered with an error naming both revisions" \
     "'share no protocol revision' in d['error'] and '2026-07-28' in d['error'] and '2025-11-25' in d['error']" "$ev/stateless-old.json"
-  timeout 60 tools/venv/bin/python tests/bridge/python_modern_client.py "$MCP_AUTH_BIN" "http://127.0.0.1:$NEW_PORT/mcp" echo '{"text":"new"}' \
+  timeout 60 tools/venv/bin/python tests/bridge/python_modern_client.py "$MCP_AUTH_BIN" "http://127.0.0.1:$NEW_PORT/mcp" '[["echo", {"text":"new"}]]' \
     >"$ev/stateless-new.json" 2>"$ev/stateless-new.err"
   judge "a 2026-07-28 client and that server: relayed statelessly, lists and calls" \
     "d['protocol']=='2026-07-28' and d['tools']==['echo'] and d['text']=='new'" "$ev/stateless-new.json"
@@ -145,10 +145,10 @@ POLL_PORT=$(free_port)
 "$node" tests/bridge/polling-server.mjs "$POLL_PORT" >"$logs/polling.log" 2>&1 &
 pids+=($!)
 if wait_port "$POLL_PORT"; then
-  timeout 60 python3 tests/bridge/resume.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" >"$ev/resume.json" 2>"$ev/resume.err"
+  timeout 60 python3 tests/bridge/resume.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" long-task 4 >"$ev/resume.json" 2>"$ev/resume.err"
   judge "a dropped event stream is resumed with Last-Event-ID: every notification, in order, then the answer" \
     "d['notifications']==['25%','50%','75% (while the stream was down)','100%'] and d['answer']['result']['content'][0]['text']=='done'" "$ev/resume.json"
-  timeout 60 python3 tests/bridge/resume_get.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" >"$ev/resume-get.json" 2>"$ev/resume-get.err"
+  timeout 60 python3 tests/bridge/resume.py "$MCP_AUTH_BIN" "http://127.0.0.1:$POLL_PORT/mcp" announce 4 >"$ev/resume-get.json" 2>"$ev/resume-get.err"
   judge "a dropped GET stream (server notifications) is reopened with Last-Event-ID: every notification once, in order" \
     "d['notifications']==['one','two','three (while the GET stream was down)','four'] and d['answer']['result']['content'][0]['text']=='announced'" "$ev/resume-get.json"
 else

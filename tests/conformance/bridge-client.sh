@@ -1,7 +1,7 @@
 #!/bin/sh
 # The conformance suite's client command for its SEP-2243 header scenarios, with
 # `mcp-auth bridge` in the middle: an app on stdio (the Python SDK's 2.x client,
-# bridge_calls.py) cannot set HTTP headers, so the bridge must send
+# tests/bridge/python_modern_client.py) cannot set HTTP headers, so the bridge must send
 # MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* for it. Maps each
 # scenario's calls (as tests/conformance/mcp-client.sh does) and nothing else.
 set -eu
@@ -20,4 +20,4 @@ import json, sys
 print(json.dumps([[c["name"], c["arguments"]] for c in json.load(sys.stdin)["toolCalls"]]))') ;;
   *) echo "no mapping for scenario ${MCP_CONFORMANCE_SCENARIO:-?}" >&2; exit 2 ;;
 esac
-exec "$py" "$here/bridge_calls.py" "$bin" "$url" "$calls"
+exec "$py" "$here/../bridge/python_modern_client.py" "$bin" "$url" "$calls"

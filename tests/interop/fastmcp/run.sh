@@ -58,7 +58,7 @@ check "a Python client through mcp-auth bridge lists and calls" \
   "'echo' in d['tools'] and d['first'] == 'via the bridge'" "$LOGS/bridge-python.json"
 # The Python SDK's own 2.x client asks the bridge with server/discover: the
 # bridge relays the 2026-07-28 exchange, headers copied from each message.
-timeout 90 "$PY" tests/bridge/python_modern_client.py "$M" "$URL" echo '{"text":"stateless"}' \
+timeout 90 "$PY" tests/bridge/python_modern_client.py "$M" "$URL" '[["echo", {"text":"stateless"}]]' \
   >"$LOGS/bridge-modern.json" 2>"$LOGS/bridge-modern.err"
 check "the Python SDK's 2026-07-28 client through mcp-auth bridge lists and calls" \
   "d['protocol'] == '2026-07-28' and 'echo' in d['tools'] and d['text'] == 'stateless'" "$LOGS/bridge-modern.json"

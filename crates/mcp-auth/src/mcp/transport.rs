@@ -12,8 +12,8 @@
 //! - adds the bearer token itself, from a [`Secret`]: rmcp's configuration
 //!   never holds it, so no rmcp value that is printed or logged can show it.
 //!
-//! Body caps are rmcp's own response limits, set from the engine's
-//! ([`response_limits`]), and enforced by the reqwest backend this delegates to.
+//! Body caps are rmcp's own response limits, held to the engine's
+//! (`BearerHttp::capped`), and enforced by the reqwest backend this delegates to.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -78,22 +78,26 @@ impl BearerHttp {
         })
     }
 
+    /// The limits rmcp asks for, held to the engine's: a whole JSON body and
+    /// one SSE event each at most the engine's body cap.
+    fn capped(&self, asked: StreamableHttpResponseLimits) -> StreamableHttpResponseLimits {
+        let max = self.http.limits().max_body;
+        let mut limits = asked;
+        limits.max_json_response_size = limits.max_json_response_size.min(max);
+        limits.max_sse_event_size = limits.max_sse_event_size.min(max);
+        limits.max_error_response_size = limits.max_error_response_size.min(max);
+        limits
+    }
+
     fn bearer(&self) -> Option<String> {
         self.token.as_ref().map(|t| t.expose().to_string())
     }
 }
 
-/// rmcp's response limits from the engine's: a whole JSON body and one SSE
-/// event are each capped at the engine's body cap.
-pub fn response_limits(http: &HttpClient) -> StreamableHttpResponseLimits {
-    let max = http.limits().max_body;
-    let mut limits = StreamableHttpResponseLimits::default();
-    limits.max_json_response_size = max;
-    limits.max_sse_event_size = max;
-    limits.max_error_response_size = limits.max_error_response_size.min(max);
-    limits
-}
-
+/// The shorter forms rmcp may call lead to the two that send a message or open
+/// a stream (`post_message_with_response_limits`,
+/// `get_stream_with_max_sse_event_size`); each request (and `delete_session`)
+/// is admitted, its limits capped and the token added there.
 impl StreamableHttpClient for BearerHttp {
     type Error = reqwest::Error;
 
@@ -105,8 +109,8 @@ impl StreamableHttpClient for BearerHttp {
         _auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<StreamableHttpPostResponse, Failure> {
-        let limits = response_limits(&self.http);
-        self.post_message_with_response_limits(uri, message, session_id, None, custom_headers, limits).await
+        let asked = StreamableHttpResponseLimits::default();
+        self.post_message_with_response_limits(uri, message, session_id, None, custom_headers, asked).await
     }
 
     async fn post_message_with_max_sse_event_size(
@@ -118,9 +122,9 @@ impl StreamableHttpClient for BearerHttp {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<StreamableHttpPostResponse, Failure> {
-        let mut limits = response_limits(&self.http);
-        limits.max_sse_event_size = limits.max_sse_event_size.min(max_sse_event_size);
-        self.post_message_with_response_limits(uri, message, session_id, None, custom_headers, limits).await
+        let mut asked = StreamableHttpResponseLimits::default();
+        asked.max_sse_event_size = max_sse_event_size;
+        self.post_message_with_response_limits(uri, message, session_id, None, custom_headers, asked).await
     }
 
     async fn post_message_with_response_limits(
@@ -133,11 +137,7 @@ impl StreamableHttpClient for BearerHttp {
         limits: StreamableHttpResponseLimits,
     ) -> Result<StreamableHttpPostResponse, Failure> {
         self.admit(&uri).await?;
-        let mut ours = response_limits(&self.http);
-        ours.max_json_response_size = ours.max_json_response_size.min(limits.max_json_response_size);
-        ours.max_sse_event_size = ours.max_sse_event_size.min(limits.max_sse_event_size);
-        ours.max_error_response_size = ours.max_error_response_size.min(limits.max_error_response_size);
-        let limits = ours;
+        let limits = self.capped(limits);
         let sent = self
             .http
             .reqwest()
@@ -166,8 +166,7 @@ impl StreamableHttpClient for BearerHttp {
         _auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, Failure> {
-        let max = response_limits(&self.http).max_sse_event_size;
-        self.get_stream_with_max_sse_event_size(uri, session_id, last_event_id, None, custom_headers, max).await
+        self.get_stream_with_max_sse_event_size(uri, session_id, last_event_id, None, custom_headers, usize::MAX).await
     }
 
     async fn get_stream_with_max_sse_event_size(
@@ -180,7 +179,9 @@ impl StreamableHttpClient for BearerHttp {
         max_sse_event_size: usize,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, Failure> {
         self.admit(&uri).await?;
-        let max = max_sse_event_size.min(response_limits(&self.http).max_sse_event_size);
+        let mut asked = StreamableHttpResponseLimits::default();
+        asked.max_sse_event_size = max_sse_event_size;
+        let max = self.capped(asked).max_sse_event_size;
         let sent = self
             .http
             .reqwest()
