@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mcp_auth::{cancel_pair, run_bridge, HttpClient, Limits, Overrides, SignInFlow, Store, SystemClock};
+use mcp_auth::{cancel_pair, run_bridge, AppSocket, HttpClient, Limits, Overrides, SignInFlow, Store, SystemClock};
 
 use super::args::BrowserChoice;
 use super::session::opener;
@@ -25,6 +25,9 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitC
         let http = HttpClient::new(BRIDGE_LIMITS)?;
         let mut flow = SignInFlow::open(&store, server, Overrides::default(), true, http.clone(), Arc::new(SystemClock))?;
         flow.set_sign_in_timeout(Duration::from_secs(timeout.max(1)));
+        // With the app running, it shows the sign-in (one prompt for every
+        // bridge of the server); without, this bridge opens the browser.
+        flow.hand_sign_ins_to(AppSocket::for_config_dir(store.dir()));
         let opener = opener(browser)?;
         let (canceller, cancel) = cancel_pair();
         tokio::spawn(async move {

@@ -90,6 +90,8 @@ pub enum Error {
     SignInTimedOut { seconds: u64 },
     #[error("a sign-in to {server} is already under way in another program (look for its browser window); finish or cancel it there, then try again")]
     SignInUnderWay { server: String },
+    #[error("MCP Auth Manager asked you to sign in to {server}, and no sign-in was made there")]
+    NotSignedInInApp { server: String },
     #[error("port {port} on {host} is busy; close the program using it or choose another redirect URI")]
     PortBusy { host: String, port: u16 },
     #[error("invalid redirect URI {uri:?}: {reason}")]
@@ -196,6 +198,7 @@ impl Error {
             AuthorizationDenied { .. } => ErrorKind::Server,
             SignInTimedOut { .. } => ErrorKind::TimedOut,
             SignInUnderWay { .. } => ErrorKind::Local,
+            NotSignedInInApp { .. } => ErrorKind::Cancelled,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,
             StepUpDeclined { .. } => ErrorKind::Cancelled,

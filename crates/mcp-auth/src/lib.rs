@@ -40,6 +40,7 @@ pub use oauth::token::{TokenEndpoint, TokenResponse};
 
 // net/
 pub use net::address::{canonical_resource, check_endpoint, AddressClass};
+pub use net::app_socket::{AppAnswer, AppSocket, SignInAsks};
 pub use net::browser::{BrowserUrl, HttpBrowser, OpenFuture, Opener, PrintBrowser, SystemBrowser};
 pub use net::http::{Body, Fetched, HttpClient, Limits};
 pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};

@@ -184,6 +184,96 @@ async fn three_bridges_needing_a_sign_in_open_one_browser() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+async fn added(f: &Fixture, tag: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-bridge-{tag}-{}", mcp_auth::new_state()));
+    let add = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["servers", "add", &f.mcp_url(), "--name", name])
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(add.status.success());
+    dir
+}
+
+/// The app runs (its socket stands here for it): three bridges that need a
+/// sign-in ask it, it shows one prompt, and no bridge opens a browser. The
+/// person signs in in the app (here `mcp-auth login`, the same engine
+/// sequence, under the same lock); every bridge then answers with that grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
+    let f = Fixture::start().await;
+    let dir = added(&f, "app", "shared").await;
+    let asks = mcp_auth::SignInAsks::new();
+    let (shown_tx, mut shown) = tokio::sync::mpsc::unbounded_channel();
+    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |name| name == "shared", move |name| {
+        shown_tx.send(name.to_string()).unwrap();
+    })
+    .await
+    .unwrap();
+    let mut bridges = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let dir = dir.clone();
+        bridges.spawn(async move {
+            let mut b = Bridge::start(&dir, "shared");
+            let init = b.initialize().await;
+            let tools = b.list_tools(1).await;
+            b.close().await;
+            (init, tools)
+        });
+    }
+    assert_eq!(tokio::time::timeout(Duration::from_secs(20), shown.recv()).await.unwrap().as_deref(), Some("shared"));
+    for _ in 0..400 {
+        if asks.waiters("shared") == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(asks.waiters("shared"), 3);
+    assert_eq!(f.seen("/authorize").len(), 0, "a bridge opened a browser while the app runs");
+    let login = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["login", "shared", "--browser", "http", "--timeout", "10"])
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stdout));
+    asks.ended("shared", true);
+    let answers = bridges.join_all().await;
+    assert!(answers.iter().all(|(init, tools)| init["result"]["serverInfo"]["name"] == "fixture-mcp" && has_tools(tools)), "{answers:?}");
+    assert_eq!(f.seen("/authorize").len(), 1, "one sign-in, the app's");
+    assert!(shown.try_recv().is_err(), "one prompt for three bridges");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// "Not now" in the app: the waiting request gets an error that says what to
+/// do, the bridge lives, and no browser opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_dismissed_in_the_app_is_an_error_that_says_what_to_do() {
+    let f = Fixture::start().await;
+    let dir = added(&f, "dismiss", "shared").await;
+    let asks = mcp_auth::SignInAsks::new();
+    let waiting = asks.clone();
+    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |_| true, move |name| {
+        let (waiting, name) = (waiting.clone(), name.to_string());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            waiting.ended(&name, false);
+        });
+    })
+    .await
+    .unwrap();
+    let mut bridge = Bridge::start(&dir, "shared");
+    let init = bridge.initialize().await;
+    let message = init["error"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("Sign in to shared in MCP Auth Manager"), "{init}");
+    assert_eq!(f.seen("/authorize").len(), 0);
+    // The bridge still serves: the next request asks again.
+    assert!(bridge.list_tools(1).await["error"]["message"].as_str().is_some_and(|m| m.contains("MCP Auth Manager")));
+    bridge.close().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// Three requests refused at once (the server forgot its tokens): the first
 /// one to get the lock refreshes, the others go again with the new token. One
 /// refresh at the server, three answers.

@@ -427,7 +427,11 @@ impl<V: Vault + 'static> Upstream<V> {
             .await
             .map(|_| ())
             .map_err(|e| match e {
-                Error::StepUpDeclined { .. } | Error::Cancelled | Error::SignInTimedOut { .. } | Error::StepUpLimit { .. } => {
+                Error::StepUpDeclined { .. }
+                | Error::Cancelled
+                | Error::SignInTimedOut { .. }
+                | Error::StepUpLimit { .. }
+                | Error::NotSignedInInApp { .. } => {
                     format!("{e}. {}", self.sign_in_hint())
                 }
                 other => other.to_string(),

@@ -105,6 +105,14 @@ pub enum Reauthorized {
     SignedIn,
 }
 
+/// What a refused request takes, short of the sign-in itself.
+pub(crate) enum Renewal {
+    /// The grant was refreshed: send again.
+    Refreshed,
+    /// A sign-in; with `step_up_from` the scopes held, when the server asks for more.
+    SignIn { discovery: Discovery, step_up_from: Option<Vec<String>> },
+}
+
 /// Where a server stands: the four states `mcp-auth connect` prints, with the
 /// field names MCP users know; the app's page gets the same value.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -362,7 +370,7 @@ impl ServerSession {
 
     /// Sign in with this discovery. `step_up_from` holds the scopes already held
     /// when the server asked for more.
-    async fn authorize(
+    pub(crate) async fn authorize(
         &mut self,
         discovery: Discovery,
         step_up_from: Option<Vec<String>>,
@@ -452,6 +460,19 @@ impl ServerSession {
         opener: &dyn Opener,
         cancel: CancelSignal,
     ) -> Result<Reauthorized> {
+        match self.renew(status, challenge, budget).await? {
+            Renewal::Refreshed => Ok(Reauthorized::Refreshed),
+            Renewal::SignIn { discovery, step_up_from } => {
+                self.authorize(discovery, step_up_from, opener, cancel).await?;
+                Ok(Reauthorized::SignedIn)
+            }
+        }
+    }
+
+    /// The first half of [`answer_challenge`](Self::answer_challenge): refresh
+    /// once if that can answer the refusal, else say which sign-in it takes
+    /// (counted in `budget`), for the caller to do now or hand to the app.
+    pub(crate) async fn renew(&mut self, status: u16, challenge: Option<BearerChallenge>, budget: &mut Reauthorizations) -> Result<Renewal> {
         let http = self.authorizer.http().clone();
         let held = self.grant.as_ref().map(|g| scope::union(&g.scopes, &g.requested_scopes));
         let wider = held.as_ref().is_some_and(|held| {
@@ -467,16 +488,15 @@ impl ServerSession {
             budget.refreshed = true;
             if self.try_refresh(&discovery).await? {
                 self.discovery = Some(discovery);
-                return Ok(Reauthorized::Refreshed);
+                return Ok(Renewal::Refreshed);
             }
         }
         if budget.sign_ins >= budget.max_sign_ins {
             return Err(Error::StepUpLimit { attempts: budget.sign_ins });
         }
         budget.sign_ins += 1;
-        let held = (insufficient || wider).then(|| held.unwrap_or_default());
-        self.authorize(discovery, held, opener, cancel).await?;
-        Ok(Reauthorized::SignedIn)
+        let step_up_from = (insufficient || wider).then(|| held.unwrap_or_default());
+        Ok(Renewal::SignIn { discovery, step_up_from })
     }
 
     async fn attempt(&self, op: &Operation) -> Result<OperationResult> {

@@ -22,9 +22,10 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::mcp::connect::{
-    ConnectStatus, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized, ServerSession,
-    StepUpConsent, ToolView,
+    ConnectStatus, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized, Renewal,
+    ServerSession, StepUpConsent, ToolView,
 };
+use crate::net::app_socket::{AppAnswer, AppSocket};
 use crate::oauth::challenge::BearerChallenge;
 use crate::net::browser::Opener;
 use crate::net::http::HttpClient;
@@ -63,6 +64,8 @@ pub struct SignInFlow<V: Vault + 'static> {
     /// the sign-in ends: a bridge that needs a sign-in meanwhile waits for
     /// this one and takes its grant instead of opening a second browser.
     signing_in: Option<std::fs::File>,
+    /// The running app, asked first for a sign-in a relayed request needs.
+    app: Option<AppSocket>,
 }
 
 /// How long a new sign-in waits for one under way in another program before
@@ -90,7 +93,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
         };
         let session = store.open_session(&entry, &given, http, clock)?;
         let before = session.grant.as_ref().map(|g| g.access_token.clone());
-        Ok(SignInFlow { store: store.clone(), entry, given, session, before, signing_in: None })
+        Ok(SignInFlow { store: store.clone(), entry, given, session, before, signing_in: None, app: None })
     }
 
     /// The server's name in the list (empty for a bare URL).
@@ -100,6 +103,13 @@ impl<V: Vault + 'static> SignInFlow<V> {
 
     pub fn session(&self) -> &ServerSession {
         &self.session
+    }
+
+    /// A sign-in a relayed request needs is asked of the running app first (it
+    /// shows one prompt for every process waiting); with no app, this flow signs
+    /// in itself.
+    pub fn hand_sign_ins_to(&mut self, app: AppSocket) {
+        self.app = Some(app);
     }
 
     /// Put a step-up (a server asking for more access) to the person first.
@@ -238,7 +248,8 @@ impl<V: Vault + 'static> SignInFlow<V> {
 
     /// The server refused the held grant for a relayed request: refresh, step
     /// up or sign in as [`ServerSession::answer_challenge`] decides, and keep
-    /// what came of it.
+    /// what came of it. A sign-in (not a step-up) goes to the running app first
+    /// when [`hand_sign_ins_to`](Self::hand_sign_ins_to) named it.
     pub async fn answer_challenge(
         &mut self,
         status: u16,
@@ -254,17 +265,59 @@ impl<V: Vault + 'static> SignInFlow<V> {
         // reads the vault again: a grant another process got meanwhile is used
         // (and tried) instead of opening a second browser.
         let wait = self.session.sign_in_timeout + Duration::from_secs(30);
-        let _lock = lock_sign_in(&self.store, &self.entry, wait).await?;
-        let stored = self.store.load_grant(&self.store.resolve(&self.entry.name)?)?;
-        let held = self.session.grant.as_ref();
-        if let Some(stored) = stored.filter(|s| held.is_none_or(|h| s.access_token != h.access_token && s.obtained_at >= h.obtained_at)) {
-            self.session.grant = Some(stored);
-            self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
+        let mut lock = lock_sign_in(&self.store, &self.entry, wait).await?;
+        if self.take_newer_stored()? {
             return Ok(Reauthorized::SignedIn);
         }
-        let result = self.session.answer_challenge(status, challenge, budget, opener, cancel).await;
+        let renewal = self.session.renew(status, challenge, budget).await;
+        let (discovery, step_up_from) = match renewal {
+            Ok(Renewal::SignIn { discovery, step_up_from }) => (discovery, step_up_from),
+            Ok(Renewal::Refreshed) => {
+                self.keep().await?;
+                return Ok(Reauthorized::Refreshed);
+            }
+            Err(e) => {
+                self.keep().await?;
+                return Err(e);
+            }
+        };
+        if let (Some(app), None) = (self.app.clone(), &step_up_from) {
+            // The app signs in under the same lock: let go of it meanwhile.
+            drop(lock);
+            match app.ask_sign_in(&self.entry.name, wait).await {
+                AppAnswer::NotRunning => {}
+                // Whatever the app says, the vault tells what happened.
+                AppAnswer::SignedIn | AppAnswer::NotSignedIn => {
+                    if self.take_newer_stored()? {
+                        return Ok(Reauthorized::SignedIn);
+                    }
+                    return Err(Error::NotSignedInInApp { server: self.entry.name.clone() });
+                }
+            }
+            lock = lock_sign_in(&self.store, &self.entry, wait).await?;
+            if self.take_newer_stored()? {
+                return Ok(Reauthorized::SignedIn);
+            }
+        }
+        let result = self.session.authorize(discovery, step_up_from, opener, cancel).await.map(|()| Reauthorized::SignedIn);
         self.keep().await?;
+        drop(lock);
         result
+    }
+
+    /// Take the vault's grant when it is newer than the one held (another
+    /// process signed in meanwhile).
+    fn take_newer_stored(&mut self) -> Result<bool> {
+        let stored = self.store.load_grant(&self.store.resolve(&self.entry.name)?)?;
+        let held = self.session.grant.as_ref();
+        match stored.filter(|s| held.is_none_or(|h| s.access_token != h.access_token && s.obtained_at >= h.obtained_at)) {
+            Some(stored) => {
+                self.session.grant = Some(stored);
+                self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Keep the grant (if new), the client it was made with, the discovery and

@@ -1,0 +1,402 @@
+//! The running app's socket: how a bridge asks MCP Auth Manager, when it runs,
+//! to put a sign-in to the person instead of opening a browser of its own.
+//!
+//! A bridge runs under an AI app, out of sight: a browser window that opens by
+//! itself, from nowhere the person can name, is what phishing looks like. The
+//! app is where people sign in, so when it runs it shows the prompt, in its own
+//! window, and signs in there. However many bridges of one server wait, the
+//! app shows one prompt: it keeps each server's waiters and tells them all when
+//! the sign-in ended. The grant travels through the vault, never through the
+//! socket: all a caller can learn here is whether a sign-in happened.
+//!
+//! The socket is in the user's runtime directory (`$XDG_RUNTIME_DIR`, private
+//! to the user by definition; the config directory where there is none), in a
+//! directory of ours made 0700, the socket itself 0600, named after the config
+//! directory so that two profiles (and test runs) never meet. On Linux the app
+//! also refuses a peer of another user. What a caller can ask is small on
+//! purpose: a sign-in to a server of the list, by name.
+//!
+//! The exchange, one JSON object per line:
+//! - caller → app: `{"ask":"sign_in","server":NAME}`
+//! - app → caller: `{"shown":true}`, or `{"shown":false,"why":…}`
+//! - app → caller, when the sign-in ended: `{"ended":"signed_in"}` or `{"ended":"not_signed_in"}`
+//!
+//! Unix only: elsewhere [`AppSocket::ask_sign_in`] says the app is not there,
+//! and the bridge signs in itself.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Result};
+
+/// How long a caller waits for the app to answer that it shows the prompt: an
+/// app that does not answer at once is not the one to wait for.
+const SHOWN_WAIT: Duration = Duration::from_secs(3);
+/// The longest line either side reads: a server name and a few words.
+const MAX_LINE: usize = 4096;
+
+/// Where the app listens, for one config directory.
+#[derive(Clone, Debug)]
+pub struct AppSocket {
+    path: PathBuf,
+}
+
+/// What the app said of a sign-in it was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppAnswer {
+    /// No app listens (or it would not show the prompt): sign in here.
+    NotRunning,
+    /// The person signed in, in the app: the grant is in the vault.
+    SignedIn,
+    /// The prompt ended without a sign-in (dismissed, cancelled, failed, or
+    /// nobody answered within the wait).
+    NotSignedIn,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Ask {
+    ask: String,
+    server: String,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Reply {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shown: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ended: Option<String>,
+}
+
+impl AppSocket {
+    /// The socket of the app that uses `config_dir`.
+    pub fn for_config_dir(config_dir: &Path) -> AppSocket {
+        let digest = Sha256::digest(config_dir.as_os_str().as_encoded_bytes());
+        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let base = std::env::var_os("XDG_RUNTIME_DIR")
+            .filter(|d| !d.is_empty())
+            .map(|d| PathBuf::from(d).join("mcp-auth-manager"))
+            .unwrap_or_else(|| config_dir.join("run"));
+        AppSocket { path: base.join(format!("app-{tag}.sock")) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Ask the app to have the person sign in to `server`, and wait up to
+    /// `wait` for the sign-in to end.
+    pub async fn ask_sign_in(&self, server: &str, wait: Duration) -> AppAnswer {
+        #[cfg(unix)]
+        {
+            unix::ask(&self.path, server, wait).await
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (server, wait);
+            AppAnswer::NotRunning
+        }
+    }
+}
+
+/// The app's side: the sign-ins callers wait for, by server name.
+#[derive(Default)]
+pub struct SignInAsks {
+    waiting: Mutex<HashMap<String, Vec<oneshot::Sender<bool>>>>,
+}
+
+impl SignInAsks {
+    pub fn new() -> Arc<SignInAsks> {
+        Arc::new(SignInAsks::default())
+    }
+
+    /// Listen on `socket` for as long as the process runs. `known` says whether
+    /// a name is a server of the list; `show` is called once per server when
+    /// its first caller arrives (a second caller of the same server, while the
+    /// first one waits, joins it).
+    pub async fn listen(
+        self: &Arc<Self>,
+        socket: &AppSocket,
+        known: impl Fn(&str) -> bool + Send + Sync + 'static,
+        show: impl Fn(&str) + Send + Sync + 'static,
+    ) -> Result<()> {
+        #[cfg(unix)]
+        {
+            unix::listen(self.clone(), &socket.path, Arc::new(known), Arc::new(show)).await
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (socket, known, show);
+            Ok(())
+        }
+    }
+
+    /// The servers someone waits for a sign-in to.
+    pub fn waiting(&self) -> Vec<String> {
+        let mut waiting = self.waiting.lock().unwrap();
+        waiting.retain(|_, senders| {
+            senders.retain(|s| !s.is_closed());
+            !senders.is_empty()
+        });
+        let mut names: Vec<String> = waiting.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// How many callers wait for a sign-in to `server`.
+    pub fn waiters(&self, server: &str) -> usize {
+        self.waiting.lock().unwrap().get(server).map_or(0, |s| s.iter().filter(|s| !s.is_closed()).count())
+    }
+
+    /// The sign-in to `server` ended: tell everyone who waits for it.
+    pub fn ended(&self, server: &str, signed_in: bool) {
+        let senders = self.waiting.lock().unwrap().remove(server).unwrap_or_default();
+        for s in senders {
+            let _ = s.send(signed_in);
+        }
+    }
+
+    /// Add a waiter; true when it is the first live one for `server`.
+    fn join(&self, server: &str) -> (bool, oneshot::Receiver<bool>) {
+        let (tx, rx) = oneshot::channel();
+        let mut waiting = self.waiting.lock().unwrap();
+        let senders = waiting.entry(server.to_string()).or_default();
+        senders.retain(|s| !s.is_closed());
+        let first = senders.is_empty();
+        senders.push(tx);
+        (first, rx)
+    }
+}
+
+fn line_of(reply: &Reply) -> Vec<u8> {
+    let mut line = serde_json::to_vec(reply).expect("a reply serializes");
+    line.push(b'\n');
+    line
+}
+
+fn io_error(context: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { context, source }
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::{UnixListener, UnixStream};
+
+    use super::*;
+
+    type Known = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+    type Show = Arc<dyn Fn(&str) + Send + Sync>;
+
+    /// One line, at most [`MAX_LINE`] bytes, within `wait`.
+    async fn read_line<R: tokio::io::AsyncRead + Unpin>(reader: &mut BufReader<R>, wait: Duration) -> Option<Vec<u8>> {
+        let mut line = Vec::new();
+        let read = tokio::time::timeout(wait, (&mut *reader).take(MAX_LINE as u64).read_until(b'\n', &mut line)).await;
+        match read {
+            Ok(Ok(n)) if n > 0 && line.ends_with(b"\n") => Some(line),
+            _ => None,
+        }
+    }
+
+    pub(super) async fn ask(path: &Path, server: &str, wait: Duration) -> AppAnswer {
+        let Ok(Ok(stream)) = tokio::time::timeout(SHOWN_WAIT, UnixStream::connect(path)).await else {
+            return AppAnswer::NotRunning;
+        };
+        let (read, mut write) = stream.into_split();
+        let mut reader = BufReader::new(read);
+        let mut ask = serde_json::to_vec(&Ask { ask: "sign_in".into(), server: server.into() }).expect("an ask serializes");
+        ask.push(b'\n');
+        if write.write_all(&ask).await.is_err() {
+            return AppAnswer::NotRunning;
+        }
+        let reply = |line: Option<Vec<u8>>| line.and_then(|l| serde_json::from_slice::<Reply>(&l).ok());
+        match reply(read_line(&mut reader, SHOWN_WAIT).await) {
+            Some(Reply { shown: Some(true), .. }) => {}
+            _ => return AppAnswer::NotRunning,
+        }
+        match reply(read_line(&mut reader, wait).await) {
+            Some(Reply { ended: Some(e), .. }) if e == "signed_in" => AppAnswer::SignedIn,
+            _ => AppAnswer::NotSignedIn,
+        }
+    }
+
+    pub(super) async fn listen(asks: Arc<SignInAsks>, path: &Path, known: Known, show: Show) -> Result<()> {
+        let dir = path.parent().expect("the socket is in a directory");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_error(format!("could not create {}", dir.display())))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_error(format!("could not make {} private", dir.display())))?;
+        // A socket left by an app that crashed answers no one: replace it. One
+        // that answers belongs to an app still running.
+        if path.exists() {
+            if UnixStream::connect(path).await.is_ok() {
+                return Err(Error::InvalidInput(format!("another MCP Auth Manager listens on {}", path.display())));
+            }
+            let _ = std::fs::remove_file(path);
+        }
+        let listener = UnixListener::bind(path).map_err(io_error(format!("could not listen on {}", path.display())))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(io_error(format!("could not make {} private", path.display())))?;
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(answer(asks.clone(), stream, known.clone(), show.clone()));
+            }
+        });
+        Ok(())
+    }
+
+    fn same_user(stream: &UnixStream) -> bool {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            // SAFETY: getuid has no preconditions and cannot fail.
+            let me = unsafe { libc::getuid() };
+            stream.peer_cred().is_ok_and(|c| c.uid() == me)
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            // The 0700 directory is the boundary there.
+            let _ = stream;
+            true
+        }
+    }
+
+    async fn answer(asks: Arc<SignInAsks>, stream: UnixStream, known: Known, show: Show) {
+        if !same_user(&stream) {
+            return;
+        }
+        let (read, mut write) = stream.into_split();
+        let mut reader = BufReader::new(read);
+        let Some(line) = read_line(&mut reader, SHOWN_WAIT).await else { return };
+        let refuse = |why: &str| line_of(&Reply { shown: Some(false), why: Some(why.into()), ..Reply::default() });
+        let server = match serde_json::from_slice::<Ask>(&line) {
+            Ok(a) if a.ask == "sign_in" && known(&a.server) => a.server,
+            Ok(a) if a.ask == "sign_in" => {
+                let _ = write.write_all(&refuse("not a server of the list")).await;
+                return;
+            }
+            _ => {
+                let _ = write.write_all(&refuse("not understood")).await;
+                return;
+            }
+        };
+        let (first, ended) = asks.join(&server);
+        if write.write_all(&line_of(&Reply { shown: Some(true), ..Reply::default() })).await.is_err() {
+            return;
+        }
+        if first {
+            show(&server);
+        }
+        // Until the sign-in ends, or the caller goes away (its receiver is then
+        // dropped with this task, which `waiting` notices).
+        let mut rest = Vec::new();
+        let mut tail = (&mut reader).take(MAX_LINE as u64);
+        let gone = tail.read_to_end(&mut rest);
+        tokio::select! {
+            signed_in = ended => {
+                let ended = if signed_in.unwrap_or(false) { "signed_in" } else { "not_signed_in" };
+                let _ = write.write_all(&line_of(&Reply { ended: Some(ended.into()), ..Reply::default() })).await;
+            }
+            _ = gone => {}
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn socket_in(dir: &Path) -> AppSocket {
+        AppSocket { path: dir.join("run").join("app.sock") }
+    }
+
+    #[tokio::test]
+    async fn callers_of_one_server_share_one_prompt_and_all_hear_the_end() {
+        let dir = std::env::temp_dir().join(format!("mcp-auth-socket-{}", crate::oauth::authorize::new_state()));
+        let socket = socket_in(&dir);
+        let asks = SignInAsks::new();
+        let shown = Arc::new(AtomicUsize::new(0));
+        let counter = shown.clone();
+        asks.listen(&socket, |name| name == "crm", move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .await
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(socket.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(socket.path().parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+
+        let callers: Vec<_> = (0..3)
+            .map(|_| {
+                let socket = socket.clone();
+                tokio::spawn(async move { socket.ask_sign_in("crm", Duration::from_secs(10)).await })
+            })
+            .collect();
+        for _ in 0..100 {
+            if asks.waiters("crm") == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(asks.waiting(), vec!["crm".to_string()]);
+        assert_eq!(shown.load(Ordering::SeqCst), 1, "one prompt for three callers");
+        asks.ended("crm", true);
+        for c in callers {
+            assert_eq!(c.await.unwrap(), AppAnswer::SignedIn);
+        }
+        assert!(asks.waiting().is_empty());
+
+        // A name the app does not know is refused at once: the caller signs in itself.
+        assert_eq!(socket.ask_sign_in("other", Duration::from_secs(10)).await, AppAnswer::NotRunning);
+        // A prompt that ends without a sign-in says so.
+        let waiting = {
+            let socket = socket.clone();
+            tokio::spawn(async move { socket.ask_sign_in("crm", Duration::from_secs(10)).await })
+        };
+        while asks.waiting().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(shown.load(Ordering::SeqCst), 2, "a new ask after the end is a new prompt");
+        asks.ended("crm", false);
+        assert_eq!(waiting.await.unwrap(), AppAnswer::NotSignedIn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn no_app_is_not_running_and_a_stale_socket_is_replaced() {
+        let dir = std::env::temp_dir().join(format!("mcp-auth-socket-{}", crate::oauth::authorize::new_state()));
+        let socket = socket_in(&dir);
+        assert_eq!(socket.ask_sign_in("crm", Duration::from_secs(1)).await, AppAnswer::NotRunning);
+        // A socket file nobody listens on (an app that crashed).
+        std::fs::create_dir_all(socket.path().parent().unwrap()).unwrap();
+        drop(std::os::unix::net::UnixListener::bind(socket.path()).unwrap());
+        assert_eq!(socket.ask_sign_in("crm", Duration::from_secs(1)).await, AppAnswer::NotRunning);
+        let asks = SignInAsks::new();
+        asks.listen(&socket, |_| true, |_| {}).await.unwrap();
+        // A second app on the same socket is refused.
+        assert!(SignInAsks::new().listen(&socket, |_| true, |_| {}).await.is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn each_config_dir_has_its_own_socket() {
+        let a = AppSocket::for_config_dir(Path::new("/home/a/.config/mcp-auth-manager"));
+        let b = AppSocket::for_config_dir(Path::new("/tmp/test-1/config"));
+        assert_ne!(a.path(), b.path());
+        // Well under the 108 bytes a socket path may have, with a usual runtime dir.
+        assert!(a.path().file_name().unwrap().len() < 30);
+    }
+}
