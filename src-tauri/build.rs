@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "app_uses",
     "set_app_use",
     "connect_app_all",
+    "sign_in_asks",
+    "dismiss_sign_in_ask",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@ use tauri::{AppHandle, Emitter, Runtime};
 pub const PROGRESS: &str = "progress";
 pub const SIGN_IN_FINISHED: &str = "sign-in-finished";
 pub const STEP_UP: &str = "step-up";
+pub const SIGN_IN_ASKED: &str = "sign-in-asked";
 
 pub fn emit<R: Runtime, T: Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: T) {
     // The window may be closing; an unsent event is not an error worth raising.

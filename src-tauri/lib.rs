@@ -2,6 +2,7 @@
 //! engine. The shell registers state, plugins and commands; every screen calls
 //! the engine through `commands.rs` and never re-implements it.
 
+mod asks;
 mod commands;
 mod connections;
 mod consent;
@@ -17,6 +18,7 @@ pub use commands::ImportChoice;
 pub use error::CommandError;
 
 use mcp_auth::Store;
+use tauri::Manager;
 
 /// The builder shared by the app and its IPC tests.
 pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
@@ -45,6 +47,8 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             connections::app_uses,
             connections::set_app_use,
             connections::connect_app_all,
+            asks::sign_in_asks,
+            asks::dismiss_sign_in_ask,
         ])
 }
 
@@ -77,6 +81,8 @@ pub fn run() {
             if let Err(e) = app.deep_link().register_all() {
                 eprintln!("MCP Auth Manager: app links are not available: {e}");
             }
+            let state = app.state::<state::AppState>();
+            asks::listen(app.handle(), state.store.clone(), state.asks.clone());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {

@@ -256,3 +256,11 @@ pub struct AllConnected {
     /// The app's entries for servers the list does not have (to import first).
     pub not_in_list: Vec<String>,
 }
+
+/// Sent as the `sign-in-asked` event: a program on this computer (a bridge)
+/// waits for the user to sign in to `server`; the page shows the prompt.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SignInAsked {
+    pub server: String,
+}

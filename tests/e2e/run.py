@@ -30,6 +30,7 @@ from webdriver import Session, WebDriverError  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 APP = os.environ.get("MCP_AUTH_APP", os.path.join(ROOT, "target", "debug", "mcp-auth-manager"))
+BIN = os.environ.get("MCP_AUTH_BIN", os.path.join(ROOT, "target", "debug", "mcp-auth"))
 SHOTS = os.environ.get("MCP_AUTH_SCREENSHOTS", os.path.join(ROOT, "docs", "screenshots"))
 NODE = os.path.join(ROOT, "tools", "node_modules", "node", "bin", "node")
 SDK_DEMO = os.path.join(ROOT, "tools", "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", "examples", "server", "simpleStreamableHttp.js")
@@ -84,7 +85,7 @@ if (!window.__ipcLog) {
 }
 return true;
 """
-APP_EVENTS = ["progress", "sign-in-finished", "step-up"]
+APP_EVENTS = ["progress", "sign-in-finished", "step-up", "sign-in-asked"]
 
 
 class App:
@@ -409,6 +410,68 @@ def used_by_all(app):
     assert "lin_api_FAKE" not in s.script("return document.documentElement.outerHTML;")
 
 
+class StdioBridge:
+    """`mcp-auth bridge` as an app starts it: JSON-RPC lines on its stdin and stdout."""
+
+    def __init__(self, config_dir, server, *flags):
+        self.p = subprocess.Popen([BIN, "bridge", server, *flags], env=dict(os.environ, MCP_AUTH_CONFIG_DIR=config_dir),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(config_dir, "bridge.log"), "w"))
+        self.lines = []
+        import threading
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.p.stdout.readline, b"")), daemon=True)
+        self.reader.start()
+
+    def send(self, message):
+        self.p.stdin.write((json.dumps(message) + "\n").encode())
+        self.p.stdin.flush()
+
+    def answer(self, id, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for line in list(self.lines):
+                message = json.loads(line)
+                if message.get("id") == id:
+                    return message
+            time.sleep(0.1)
+        raise AssertionError(f"no answer to {id} from the bridge within {timeout} s")
+
+    def close(self):
+        self.p.stdin.close()
+        try:
+            self.p.wait(5)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            raise AssertionError("the bridge did not exit after its stdin closed")
+
+
+@scenario("a bridge needs a sign-in while the app runs: the app comes forward with one prompt, signs in, and the bridge's request goes through")
+def bridge_asks(app, sdk_url):
+    s = app.s
+    # `--browser print`: were the app not asked, the bridge would only print a
+    # link to its log and the request would never be answered.
+    bridge = StdioBridge(app.config_dir, sdk_url, "--browser", "print", "--timeout", "60")
+    try:
+        bridge.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}})
+        s.wait_text("#ask-title", "An AI app is waiting for you to sign in", timeout=30)
+        assert not s.exists("#sign-in"), "a second Sign in button beside the prompt"
+        shot(s, "21-sign-in-asked.png")
+        s.find("#ask-sign-in").click()
+        init = bridge.answer(1, 60)
+        assert init.get("result", {}).get("serverInfo"), init
+        bridge.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        bridge.send({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+        tools = bridge.answer(2, 30)
+        assert any(t["name"] == "greet" for t in tools["result"]["tools"]), tools
+        s.wait_text(".server-row", "Connected", timeout=20)
+        assert not s.exists("#ask-title"), "the prompt stays after the sign-in"
+    finally:
+        bridge.close()
+    with open(os.path.join(app.config_dir, "bridge.log")) as f:
+        log = f.read()
+    assert "/authorize" not in log, "the bridge printed a sign-in link of its own: " + log
+
+
 @scenario("sign in through the app's link (deep link handed over by the OS)")
 def deep_link_flow(app):
     s = app.s
@@ -660,6 +723,7 @@ def main():
         import_flow(tmp)
         used_by(tmp)
         used_by_all(tmp)
+        bridge_asks(tmp, f"http://localhost:{mcp_port}/mcp")
         deep_link_flow(tmp)
         harness = Harness(tmp)
         global SPY_LOG

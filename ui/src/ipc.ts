@@ -15,6 +15,7 @@ import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { RevokeView } from "./bindings/RevokeView";
 import type { ServerView } from "./bindings/ServerView";
 import type { SettingsInput } from "./bindings/SettingsInput";
+import type { SignInAsked } from "./bindings/SignInAsked";
 import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
@@ -59,6 +60,8 @@ export const api = {
   setAppUse: (name: string, app: string, connected: boolean, moveCredential = false) =>
     call<AppUse[]>("set_app_use", { name, app, connected, moveCredential }),
   connectAppAll: (name: string, app: string) => call<AllConnected>("connect_app_all", { name, app }),
+  signInAsks: () => call<string[]>("sign_in_asks"),
+  dismissSignInAsk: (name: string) => call<void>("dismiss_sign_in_ask", { name }),
 };
 
 export const events = {
@@ -66,4 +69,5 @@ export const events = {
   onSignInFinished: (f: (e: SignInFinished) => void): Promise<UnlistenFn> =>
     listen<SignInFinished>("sign-in-finished", (e) => f(e.payload)),
   onStepUp: (f: (e: StepUpAsked) => void): Promise<UnlistenFn> => listen<StepUpAsked>("step-up", (e) => f(e.payload)),
+  onSignInAsked: (f: (e: SignInAsked) => void): Promise<UnlistenFn> => listen<SignInAsked>("sign-in-asked", (e) => f(e.payload)),
 };

@@ -21,6 +21,8 @@ export const model = {
   flows: new Map<string, Flow>(),
   /** A server's request for more access during a sign-in, waiting for the user. */
   stepUps: new Map<string, StepUpAsked>(),
+  /** Servers a program on this computer (a bridge) waits for a sign-in to. */
+  asks: new Set<string>(),
   detail: null as DetailView | null,
   /** The other MCP apps on this computer, for the selected server's "Used by". */
   appUses: null as { server: string; apps: AppUse[] } | null,
@@ -179,6 +181,18 @@ export async function answerStepUp(name: string, approve: boolean): Promise<void
   await guard(name, () => api.answerStepUp(ask.flowId, approve));
 }
 
+/** "Not now" to a program waiting for a sign-in: it is told none was made. */
+export async function dismissAsk(name: string): Promise<void> {
+  model.asks.delete(name);
+  render();
+  await guard(name, () => api.dismissSignInAsk(name));
+}
+
+function asked(name: string): void {
+  model.asks.add(name);
+  model.selected = name;
+}
+
 export async function cancelSignIn(name: string): Promise<void> {
   const f = model.flows.get(name);
   if (f) await api.cancelSignIn(f.flowId);
@@ -259,8 +273,19 @@ export function wireEvents(): void {
     if (model.selected !== e.server) model.selected = e.server;
     render();
   });
+  void events.onSignInAsked(async (e) => {
+    asked(e.server);
+    // A bridge started for a URL adds it to the list first.
+    await reload();
+  });
+  void api.signInAsks().then(async (names) => {
+    if (!names.length) return;
+    names.forEach(asked);
+    await reload();
+  });
   void events.onSignInFinished(async (e) => {
     model.flows.delete(e.server);
+    model.asks.delete(e.server);
     model.stepUps.delete(e.server);
     if (e.error) {
       model.errors.set(e.server, e.error);

@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
-  answerStepUp, cancelSignIn, clearLocal, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
+  answerStepUp, cancelSignIn, clearLocal, dismissAsk, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
 import type { AppUse, ServerView } from "../ipc";
 import { confirm } from "./dialogs";
@@ -52,6 +52,19 @@ function stepUpCard(s: ServerView): HTMLElement | null {
     h("div", { class: "actions" },
       h("button", { type: "button", class: "primary", id: "step-up-approve", "data-key": "step-up-approve", onclick: () => void answerStepUp(s.name, true) }, "Approve and continue"),
       h("button", { type: "button", id: "step-up-decline", "data-key": "step-up-decline", onclick: () => void answerStepUp(s.name, false) }, "Not now"),
+    ),
+  );
+}
+
+/** A program that uses this server through the app (a bridge) waits for a sign-in. */
+function askCard(s: ServerView): HTMLElement {
+  return h("div", { class: "card ask", role: "alertdialog", "aria-labelledby": "ask-title", "aria-describedby": "ask-text" },
+    h("h3", { id: "ask-title" }, `An AI app is waiting for you to sign in to ${s.name}`),
+    h("p", { id: "ask-text" }, "A program on this computer uses this server through MCP Auth Manager, and it needs you to sign in before it can go on. It waits while you do."),
+    h("p", { class: "muted" }, "Your browser opens the server's sign-in page. Nothing you type there passes through this app."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "ask-sign-in", "data-key": "ask-sign-in", disabled: model.busy.has(s.name), onclick: () => void signIn(s.name) }, "Sign in"),
+      h("button", { type: "button", id: "ask-dismiss", "data-key": "ask-dismiss", onclick: () => void dismissAsk(s.name) }, "Not now"),
     ),
   );
 }
@@ -179,6 +192,7 @@ export function detailPane(): HTMLElement {
   const connect = model.connect.get(s.name);
   const oauth = connect?.status === "requires_oauth_config" ? connect.oauthDiscovery : null;
   const signedIn = s.badge !== "needs_sign_in";
+  const asked = model.asks.has(s.name);
   return h("section", { class: "detail", "aria-label": `Server ${s.name}` },
     h("header", { class: "detail-head" },
       h("div", {}, h("h2", {}, s.name), h("div", { class: "muted url" }, s.url)),
@@ -189,7 +203,8 @@ export function detailPane(): HTMLElement {
     steps ? h("div", { class: "card" }, h("h3", {}, "Checking the server…"), progress(steps)) : null,
     connect?.status === "error" && !error ? errorCard({ kind: "network", message: "The server could not be checked.", detail: connect.error }) : null,
     model.settingsOpen.has(s.name) || oauth ? h("div", { class: "card" }, h("h3", {}, "Sign-in settings"), settingsForm(s, oauth)) : null,
-    stepUpCard(s) ?? (!steps && !signedIn && !oauth ? signInCard(s) : null),
+    stepUpCard(s)
+      ?? (asked && !model.flows.has(s.name) ? askCard(s) : asked || (!steps && !signedIn && !oauth) ? signInCard(s) : null),
     signedIn ? review(s) : null,
     tools(s.name),
     usedBy(s),

@@ -37,7 +37,9 @@ function row(s: ServerView): HTMLElement {
     },
     h("span", { class: "row-top" }, h("span", { class: "row-name" }, s.name), busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : serverBadge(s)),
     h("span", { class: "row-host" }, s.host),
-    h("span", { class: "row-issuer" }, s.issuer ? `via ${hostOf(s.issuer)}` : failing(s) ? "The last check failed" : "Not checked yet"),
+    model.asks.has(s.name)
+      ? h("span", { class: "row-issuer row-asked" }, "An AI app is waiting for you")
+      : h("span", { class: "row-issuer" }, s.issuer ? `via ${hostOf(s.issuer)}` : failing(s) ? "The last check failed" : "Not checked yet"),
   );
 }
 
