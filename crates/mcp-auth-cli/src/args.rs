@@ -39,6 +39,19 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    /// An MCP server over stdio through which an AI agent connects the user to
+    /// MCP servers (connect_to_mcp_server, clear_mcp_auth, list_mcp_servers),
+    /// and which offers the signed-in servers' tools as <server>__<tool>.
+    Serve {
+        /// What happens to a sign-in link besides going to the agent: printed
+        /// on stderr (`print`), also opened in the browser (`system`), or
+        /// followed by the headless stand-in (`http`, for tests).
+        #[arg(long, value_enum, default_value = "print")]
+        browser: BrowserChoice,
+        /// Seconds a sign-in waits for the browser to come back.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
     /// Sign in: discovery, registration, browser, redirect, token, verification.
     Login {
         server: String,

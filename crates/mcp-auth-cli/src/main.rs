@@ -12,6 +12,7 @@ mod bridge;
 mod manage;
 mod oneshot;
 mod output;
+mod serve;
 mod session;
 
 use std::process::ExitCode;
@@ -45,6 +46,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Exchange(a) => oneshot::exchange(&a).await,
         Connect { server, client } => session::connect(&server, &client).await,
         Bridge { server, browser, timeout } => bridge::bridge(&server, browser, timeout).await,
+        Serve { browser, timeout } => serve::serve(browser, timeout).await,
         Login { server, flow } => session::login(&server, &flow).await,
         Tools { server, flow } => session::tools(&server, &flow).await,
         Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,

@@ -11,24 +11,12 @@ use serde_json::{json, Value};
 use super::args::ImportArgs;
 use super::output::{failure, success};
 
-/// The state a badge shows.
-fn state_of(s: &ServerEntry, now: u64) -> &'static str {
-    match &s.grant {
-        None => "needs_sign_in",
-        Some(g) => match g.expires_at {
-            Some(t) if t <= now && !g.has_refresh_token => "expired",
-            Some(t) if t <= now + 300 && !g.has_refresh_token => "expires_soon",
-            _ => "signed_in",
-        },
-    }
-}
-
 fn view(s: &ServerEntry, now: u64) -> Value {
     let g = s.grant.as_ref();
     json!({
         "name": s.name,
         "url": s.url,
-        "state": state_of(s, now),
+        "state": s.state(now),
         "issuer": g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
         "client_id": g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
         "client_source": g.map(|g| g.client_source),

@@ -62,6 +62,7 @@ pub use mcp::connect::{
     SUGGESTED_REDIRECT_URI,
 };
 pub use mcp::bridge::{run_bridge, MAX_MESSAGE, SIGN_IN_WAIT};
+pub use mcp::serve::{run_serve, Platform};
 pub use mcp::signin_flow::{Prepared, SignInFlow};
 
 // apps/

@@ -48,6 +48,10 @@ pub struct Tool {
     pub description: Option<String>,
     /// The tool's input schema, exactly as the server sent it.
     pub input_schema: Value,
+    /// The whole definition (title, output schema, annotations, `_meta`), for
+    /// `serve`, which offers it to its own client unchanged.
+    #[serde(skip)]
+    pub definition: rmcp::model::Tool,
 }
 
 /// The `initialize` request the discovery probe sends without a token (a
@@ -130,8 +134,9 @@ impl McpSession {
             let page = self.service.list_tools(Some(params)).await.map_err(|e| self.failure(&e))?;
             tools.extend(page.tools.into_iter().map(|t| Tool {
                 name: t.name.to_string(),
-                description: t.description.map(|d| d.to_string()),
+                description: t.description.as_ref().map(|d| d.to_string()),
                 input_schema: Value::Object((*t.input_schema).clone()),
+                definition: t,
             }));
             cursor = page.next_cursor;
             if cursor.is_none() {

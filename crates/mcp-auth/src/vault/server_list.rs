@@ -95,6 +95,22 @@ pub struct ServerEntry {
     pub allow_local_network: bool,
 }
 
+impl ServerEntry {
+    /// Where its sign-in stands, in the words `mcp-auth status` (and `serve`'s
+    /// `list_mcp_servers`) print: `needs_sign_in`, `expired`, `expires_soon`
+    /// (no refresh token and under five minutes left) or `signed_in`.
+    pub fn state(&self, now: u64) -> &'static str {
+        match &self.grant {
+            None => "needs_sign_in",
+            Some(g) => match g.expires_at {
+                Some(t) if t <= now && !g.has_refresh_token => "expired",
+                Some(t) if t <= now + 300 && !g.has_refresh_token => "expires_soon",
+                _ => "signed_in",
+            },
+        }
+    }
+}
+
 /// A client identity the app holds at one issuer (its secret is in the keychain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientEntry {

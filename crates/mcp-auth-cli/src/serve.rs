@@ -1,0 +1,33 @@
+//! `mcp-auth serve`: the engine's sign-in platform on this process's stdin and
+//! stdout, for an AI agent's MCP client. stdout carries only protocol
+//! messages; a sign-in link also goes to stderr.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcp_auth::{run_serve, HttpClient, Limits, Platform, Store, SystemClock};
+
+use super::args::BrowserChoice;
+use super::session::opener;
+
+pub async fn serve(browser: BrowserChoice, timeout: u64) -> ExitCode {
+    let result = async {
+        let store = Arc::new(Store::open()?);
+        let http = HttpClient::new(Limits::default())?;
+        let platform = Platform::new(store, http, Arc::new(SystemClock), Arc::from(opener(browser)?))
+            .with_sign_in_timeout(Duration::from_secs(timeout.max(1)));
+        run_serve(platform, tokio::io::stdin(), tokio::io::stdout()).await
+    }
+    .await;
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("mcp-auth serve: {e}");
+            1
+        }
+    };
+    // A sign-in still waiting for its browser must not keep the process alive
+    // after the client went away.
+    std::process::exit(code)
+}
