@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use mcp_auth::{AppConfig, Connections, Error, Launcher, SourceClient, Store, SystemClock};
+use mcp_auth::{AppConfig, Connections, Error, Launcher, SourceClient, Store, SystemClock, PLATFORM_ENTRY};
 use serde_json::json;
 
 use super::output::{failure, success};
@@ -83,9 +83,21 @@ fn connect_one(store: &Store<mcp_auth::KeychainVault>, config: &AppConfig, entry
 pub fn connect(app: &str, server: &str, project: Option<&Path>, move_credentials: bool) -> ExitCode {
     let result = (|| {
         let store = Store::open()?;
-        let entry = store.resolve(server)?;
         let config = AppConfig::locate(client(app)?, &home()?, project)?;
-        let mut done = connect_one(&store, &config, &entry, move_credentials)?;
+        // `mcp-auth` is the platform itself: the app's agent gets `mcp-auth serve`.
+        let mut done = if server == PLATFORM_ENTRY {
+            let report = Connections::in_dir(store.dir()).connect_platform(&config, &launcher()?)?;
+            json!({
+                "server": PLATFORM_ENTRY,
+                "app": report.app,
+                "config": report.path,
+                "entry": report.entry,
+                "replaced_existing": report.replaced_existing,
+                "warning": report.warning,
+            })
+        } else {
+            connect_one(&store, &config, &store.resolve(server)?, move_credentials)?
+        };
         done["status"] = json!("connected");
         done["note"] = json!(format!("Restart {} to use it.", config.client.display_name()));
         Ok::<_, Error>(done)
@@ -154,7 +166,10 @@ pub fn disconnect(app: Option<&str>, server: Option<&str>, project: Option<&Path
             connections.all()?
         } else {
             let app = client(app.unwrap_or_default())?;
-            let name = store.resolve(server.unwrap_or_default())?.name;
+            let name = match server.unwrap_or_default() {
+                PLATFORM_ENTRY => PLATFORM_ENTRY.to_string(),
+                other => store.resolve(other)?.name,
+            };
             let path = AppConfig::locate(app, &home()?, project)?.path;
             connections.all()?.into_iter().filter(|c| c.app == app.id() && c.server == name && c.path == path).collect()
         };

@@ -145,6 +145,8 @@ pub enum AppsCommand {
     /// a server through `mcp-auth bridge` (Claude Code: `mcp-auth headers`).
     Connect {
         app: String,
+        /// A server of the list, or `mcp-auth`: the app's agent gets `mcp-auth
+        /// serve`, through which it connects you to servers.
         #[arg(required_unless_present = "all")]
         server: Option<String>,
         /// The project's own file instead of the user's.

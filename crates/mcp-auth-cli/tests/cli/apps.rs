@@ -236,3 +236,28 @@ async fn an_app_is_connected_for_all_its_servers_at_once() {
     assert_eq!(entry(&restored, "mcpServers", "notion"), entry(&before, "mcpServers", "notion"));
     assert!(!restored.contains("lin_api_FAKE0123456789"), "a moved key never comes back in plaintext");
 }
+
+/// `apps connect APP mcp-auth`: the app gets an entry named `mcp-auth` that
+/// starts `mcp-auth serve` (stdio); disconnect gives the file back byte for
+/// byte, for each app's format.
+#[tokio::test]
+async fn the_platform_itself_is_connected_as_mcp_auth_serve() {
+    let s = Sandbox::new();
+    for (app, file, key) in [
+        ("claude-desktop", ".config/Claude/claude_desktop_config.json", "mcpServers"),
+        ("vscode", ".config/Code/User/mcp.json", "servers"),
+        ("claude-code", ".claude.json", "mcpServers"),
+    ] {
+        let before = s.read(file);
+        let report = s.ok(&["apps", "connect", app, "mcp-auth"]).await;
+        assert_eq!((report["entry"].as_str(), report["replaced_existing"].as_bool()), (Some("mcp-auth"), Some(false)), "{report}");
+        let e = entry(&s.read(file), key, "mcp-auth");
+        assert_eq!(e["args"], serde_json::json!(["serve"]), "{app}: {e}");
+        assert!(e["command"].as_str().unwrap().ends_with("/mcp-auth"), "{e}");
+        if app != "claude-desktop" {
+            assert_eq!(e["type"], "stdio", "{app} is told it is a local command");
+        }
+        s.ok(&["apps", "disconnect", app, "mcp-auth"]).await;
+        assert_eq!(s.read(file), before, "{app}: disconnect gives the file back byte for byte");
+    }
+}

@@ -54,6 +54,10 @@ impl AppConfig {
     }
 }
 
+/// The name `apps connect APP mcp-auth` gives the entry that runs `mcp-auth
+/// serve` (and the name that asks for it).
+pub const PLATFORM_ENTRY: &str = "mcp-auth";
+
 /// The `mcp-auth` program an app is told to start.
 #[derive(Debug, Clone)]
 pub struct Launcher {
@@ -263,19 +267,61 @@ impl Connections {
             .find(|k| servers.member(k).is_none())
             .expect("a free key exists");
         let written = bridge_entry(config.client, server, launcher);
-        let (entry_key, previous, new_text) = match &existing {
-            Some((member, value, _)) => {
-                let previous = if credential_headers.is_empty() {
-                    text[member.value_start..member.value_end].to_string()
-                } else {
-                    let clean = serde_json::to_string_pretty(&without_credentials(value.clone())).expect("a value serializes");
-                    jsonc::fit(&text, member, &clean)
-                };
-                (member.key.clone(), Some(previous), jsonc::replace_value(&text, member, &jsonc::fit(&text, member, &written)))
-            }
-            None => (new_key.clone(), None, jsonc::insert_member(&text, &servers, &new_key, &written)),
+        let replaced = existing.as_ref().map(|(member, value, _)| {
+            let previous = if credential_headers.is_empty() {
+                text[member.value_start..member.value_end].to_string()
+            } else {
+                let clean = serde_json::to_string_pretty(&without_credentials(value.clone())).expect("a value serializes");
+                jsonc::fit(&text, member, &clean)
+            };
+            (member, previous)
+        });
+        let mut report = self.put_entry(config, &text, &servers, replaced, &new_key, &server.name, written, launcher)?;
+        report.credential_headers = credential_headers;
+        Ok(report)
+    }
+
+    /// `apps connect APP mcp-auth`: an entry named `mcp-auth` that starts
+    /// `mcp-auth serve`, through which the app's agent connects the user to
+    /// servers. An entry of that name already there is kept to be put back.
+    pub fn connect_platform(&self, config: &AppConfig, launcher: &Launcher) -> Result<ConnectReport> {
+        let text = read_config(&config.path)
+            .map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?
+            .unwrap_or_default();
+        let (text, servers) = servers_object(&text, config)?;
+        let program = launcher.program.to_string_lossy().into_owned();
+        let value = match config.client {
+            SourceClient::Vscode | SourceClient::ClaudeCode => serde_json::json!({"type": "stdio", "command": program, "args": ["serve"]}),
+            _ => serde_json::json!({"command": program, "args": ["serve"]}),
         };
-        self.back_up(config, &text)?;
+        let written = serde_json::to_string_pretty(&value).expect("a value serializes");
+        let existing = servers.member(PLATFORM_ENTRY).map(|m| (m, text[m.value_start..m.value_end].to_string()));
+        self.put_entry(config, &text, &servers, existing, PLATFORM_ENTRY, PLATFORM_ENTRY, written, launcher)
+    }
+
+    /// Write `written` as the entry `replaced` (with the text it had) or as a
+    /// new entry `new_key`, after a backup of the file; remember the change to
+    /// undo it.
+    #[allow(clippy::too_many_arguments)]
+    fn put_entry(
+        &self,
+        config: &AppConfig,
+        text: &str,
+        servers: &ObjectSpan,
+        replaced: Option<(&jsonc::Member, String)>,
+        new_key: &str,
+        server: &str,
+        written: String,
+        launcher: &Launcher,
+    ) -> Result<ConnectReport> {
+        let replaced_existing = replaced.is_some();
+        let (entry_key, previous, new_text) = match replaced {
+            Some((member, previous)) => {
+                (member.key.clone(), Some(previous), jsonc::replace_value(text, member, &jsonc::fit(text, member, &written)))
+            }
+            None => (new_key.to_string(), None, jsonc::insert_member(text, servers, new_key, &written)),
+        };
+        self.back_up(config, text)?;
         write_atomically(&config.path, new_text.as_bytes())?;
         let mut all = self.all()?;
         all.retain(|c| !(c.app == config.client.id() && c.path == config.path && c.entry == entry_key));
@@ -283,7 +329,7 @@ impl Connections {
             app: config.client.id().into(),
             path: config.path.clone(),
             entry: entry_key.clone(),
-            server: server.name.clone(),
+            server: server.to_string(),
             previous,
             written,
         });
@@ -292,8 +338,8 @@ impl Connections {
             app: config.client,
             path: config.path.clone(),
             entry: entry_key,
-            replaced_existing: existing.is_some(),
-            credential_headers,
+            replaced_existing,
+            credential_headers: Vec::new(),
             warning: launcher.is_development_build().then(|| {
                 format!("{} is a development build's path; the app will stop working if that build moves", launcher.program.display())
             }),
