@@ -110,7 +110,7 @@ pub(crate) enum Renewal {
     /// The grant was refreshed: send again.
     Refreshed,
     /// A sign-in; with `step_up_from` the scopes held, when the server asks for more.
-    SignIn { discovery: Discovery, step_up_from: Option<Vec<String>> },
+    SignIn { discovery: Box<Discovery>, step_up_from: Option<Vec<String>> },
 }
 
 /// Where a server stands: the four states `mcp-auth connect` prints, with the
@@ -463,7 +463,7 @@ impl ServerSession {
         match self.renew(status, challenge, budget).await? {
             Renewal::Refreshed => Ok(Reauthorized::Refreshed),
             Renewal::SignIn { discovery, step_up_from } => {
-                self.authorize(discovery, step_up_from, opener, cancel).await?;
+                self.authorize(*discovery, step_up_from, opener, cancel).await?;
                 Ok(Reauthorized::SignedIn)
             }
         }
@@ -496,7 +496,7 @@ impl ServerSession {
         }
         budget.sign_ins += 1;
         let step_up_from = (insufficient || wider).then(|| held.unwrap_or_default());
-        Ok(Renewal::SignIn { discovery, step_up_from })
+        Ok(Renewal::SignIn { discovery: Box::new(discovery), step_up_from })
     }
 
     async fn attempt(&self, op: &Operation) -> Result<OperationResult> {

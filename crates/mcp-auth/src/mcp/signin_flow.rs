@@ -299,7 +299,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
                 return Ok(Reauthorized::SignedIn);
             }
         }
-        let result = self.session.authorize(discovery, step_up_from, opener, cancel).await.map(|()| Reauthorized::SignedIn);
+        let result = self.session.authorize(*discovery, step_up_from, opener, cancel).await.map(|()| Reauthorized::SignedIn);
         self.keep().await?;
         drop(lock);
         result
