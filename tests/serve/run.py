@@ -14,6 +14,9 @@ platform flow against real authorization servers on 127.0.0.1:
   in no reply (and, through the leak scan, in no log or file);
 - an unreachable server (error), a server that asks for authorization and says
   nowhere how (authUrl null, authType unknown), a URL not in the list;
+- a client that takes elicitations: a URL not in the list added once the
+  person agrees, the link opened by the client, success in one call; declined,
+  nothing added; a secret needed: the user is sent to the app, not the chat;
 - bad input: an unknown tool, missing and wrong-typed arguments, a name that
   is neither a server nor a URL, a dangerous scheme: each a tool error
   (isError), and the server keeps serving.
@@ -74,7 +77,7 @@ def mcp_auth(env, *args):
     return subprocess.run([BIN, *args], env=env, capture_output=True, text=True, timeout=30)
 
 
-def drive(client, env, steps, private):
+def drive(client, env, steps, private, elicit=None):
     """Run one client through `steps`; the steps file (it may hold a secret
     the test gives the tool) stays in `private`, outside the scanned tree."""
     path = os.path.join(private, f"steps-{secrets.token_hex(4)}.json")
@@ -82,7 +85,7 @@ def drive(client, env, steps, private):
         json.dump(steps, f)
     command = [NODE, os.path.join(ROOT, "tests", "serve", "sdk-client.mjs")] if client == "ts" else [PYTHON, os.path.join(ROOT, "tests", "serve", "python_client.py")]
     log = open(os.path.join(env["MCP_AUTH_CONFIG_DIR"], f"serve-{client}.log"), "a")
-    run = subprocess.run([*command, BIN, path], env=env, stdout=subprocess.PIPE, stderr=log, text=True, timeout=180)
+    run = subprocess.run([*command, BIN, path, *([elicit] if elicit else [])], env=env, stdout=subprocess.PIPE, stderr=log, text=True, timeout=180)
     os.remove(path)
     try:
         seen = json.loads(run.stdout.strip().splitlines()[-1])
@@ -144,6 +147,10 @@ def two_step_flow(client, env, harness, private):
     check(f"{client}: after the clear, its tools are gone and list_changed was sent",
           f"{tenant}__echo" not in after["tools"] and after["listChanged"] > tools["listChanged"], after)
     check(f"{client}: after the clear, the next connect asks for the client id again", status(again) == "requires_oauth_config", again)
+    events = json.loads(mcp_auth(env, "activity", tenant).stdout).get("events", [])
+    check(f"{client}: the agent's actions are in the server's activity, with the client's name",
+          [e["what"] for e in events] == ["agent_started_sign_in", "agent_signed_in", "agent_cleared"]
+          and all("through mcp-auth serve" in e["by"] for e in events), events)
     return harness.count(tenant, "/revoke") >= 1
 
 
@@ -206,6 +213,36 @@ def dcr_and_secret(env, harness, demo_url, private):
     check("ts: after all of it, the server still serves", status(still) is None and len((still["structured"] or {}).get("servers", [])) >= 4, still)
 
 
+def elicited(env, harness, private):
+    """A client that takes elicitations: a URL not in the list is added once the
+    person agrees (a form), the sign-in link is opened by the client (a URL),
+    and one call answers success. Declined, nothing is added."""
+    url = harness.tenant("agent-added")
+    seen = drive("ts", env, [{"tool": "connect_to_mcp_server", "args": {"serverName": url}}], private, "accept")
+    first = seen[0] if seen else {}
+    modes = [e["mode"] for e in first.get("elicitations", [])]
+    check("ts, elicitation: a URL not in the list → the person is asked (a form), then the client opens the link (a URL)",
+          modes == ["form", "url"] and url in first["elicitations"][0]["message"], first)
+    check("ts, elicitation: the same call answers success with the server's tools",
+          status(first) == "success" and [t["name"] for t in first["structured"]["tools"]] == ["echo"], first)
+    listed = json.loads(mcp_auth(env, "servers", "list").stdout)["servers"]
+    check("ts, elicitation: the server is in the list now", any(s["url"] == url for s in listed), listed)
+    other = harness.tenant("agent-declined")
+    seen = drive("ts", env, [{"tool": "connect_to_mcp_server", "args": {"serverName": other}}], private, "decline")
+    first = seen[0] if seen else {}
+    check("ts, elicitation declined: an error that says so, nothing added",
+          status(first) == "error" and "chose not to add" in first["structured"]["error"]
+          and not any(s["url"] == other for s in json.loads(mcp_auth(env, "servers", "list").stdout)["servers"]), first)
+    secretive = harness.tenant("needs-secret", **{"as": {"registration_endpoint": None, "token_endpoint_auth_methods_supported": ["client_secret_basic"]}})
+    mcp_auth(env, "servers", "add", secretive, "--name", "needs-secret")
+    seen = drive("ts", env, [{"tool": "connect_to_mcp_server", "args": {"serverName": "needs-secret"}}], private)
+    first = seen[0] if seen else {}
+    s = first.get("structured") or {}
+    check("ts: a secret needed and none given → requires_oauth_config, told to have the user enter it in the app, not the chat",
+          s.get("status") == "requires_oauth_config" and s.get("oauthDiscovery", {}).get("needsClientSecret") is True
+          and "MCP Auth Manager" in (s.get("note") or "") and "chat" in (s.get("note") or ""), first)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="mcp-auth-serve-")
     private = tempfile.mkdtemp(prefix="mcp-auth-serve-private-")
@@ -223,6 +260,9 @@ def main():
         config = os.path.join(evidence, "config-more")
         os.makedirs(config)
         dcr_and_secret(dict(os.environ, MCP_AUTH_CONFIG_DIR=config), harness, f"http://localhost:{mcp_port}/mcp", private)
+        config = os.path.join(evidence, "config-elicit")
+        os.makedirs(config)
+        elicited(dict(os.environ, MCP_AUTH_CONFIG_DIR=config), harness, private)
     finally:
         harness.stop()
         demo.terminate()

@@ -52,6 +52,12 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    /// What used each server's sign-in, and when (what agents did through
+    /// `serve`), as JSON; never a token.
+    Activity {
+        /// One server (by name or URL); all of them without.
+        server: Option<String>,
+    },
     /// Sign in: discovery, registration, browser, redirect, token, verification.
     Login {
         server: String,

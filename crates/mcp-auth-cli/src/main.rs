@@ -47,6 +47,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Connect { server, client } => session::connect(&server, &client).await,
         Bridge { server, browser, timeout } => bridge::bridge(&server, browser, timeout).await,
         Serve { browser, timeout } => serve::serve(browser, timeout).await,
+        Activity { server } => manage::activity(server.as_deref()),
         Login { server, flow } => session::login(&server, &flow).await,
         Tools { server, flow } => session::tools(&server, &flow).await,
         Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,

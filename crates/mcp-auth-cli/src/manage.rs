@@ -129,6 +129,24 @@ pub fn status(server: Option<&str>) -> ExitCode {
     }
 }
 
+/// `mcp-auth activity [SERVER]`: the recorded events, oldest first.
+pub fn activity(server: Option<&str>) -> ExitCode {
+    let result = open().and_then(|store| {
+        let mut all = store.activity();
+        match server {
+            Some(s) => {
+                let name = store.resolve(s)?.name;
+                Ok(json!({"server": name, "events": all.remove(&name).unwrap_or_default()}))
+            }
+            None => Ok(json!({"servers": all})),
+        }
+    });
+    match result {
+        Ok(v) => success(&v),
+        Err(e) => failure(server, &e),
+    }
+}
+
 /// The credential-helper face: the token alone on stdout, nothing else.
 pub async fn token(server: &str) -> ExitCode {
     let result = async { open()?.fresh_token(server, &SystemClock).await }.await;

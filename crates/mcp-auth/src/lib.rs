@@ -40,12 +40,13 @@ pub use oauth::token::{TokenEndpoint, TokenResponse};
 
 // net/
 pub use net::address::{canonical_resource, check_endpoint, AddressClass};
-pub use net::app_socket::{AppAnswer, AppSocket, SignInAsks};
+pub use net::app_socket::{AppAnswer, AppPrompts, AppSocket, PromptKind};
 pub use net::browser::{BrowserUrl, HttpBrowser, OpenFuture, Opener, PrintBrowser, SystemBrowser};
 pub use net::http::{Body, Fetched, HttpClient, Limits};
 pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
 
 // vault/
+pub use vault::activity::{Activity, ActivityEvent};
 pub use vault::keychain::{keychain_vault, keychain_vault_for, KeychainVault};
 pub use vault::paths::{config_dir, home_dir};
 pub use vault::secret::Secret;

@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+use mcp_auth::PromptKind;
+
 use crate::fixture::Fixture;
 
 struct Bridge {
@@ -204,9 +206,9 @@ async fn added(f: &Fixture, tag: &str, name: &str) -> std::path::PathBuf {
 async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
     let f = Fixture::start().await;
     let dir = added(&f, "app", "shared").await;
-    let asks = mcp_auth::SignInAsks::new();
+    let asks = mcp_auth::AppPrompts::new();
     let (shown_tx, mut shown) = tokio::sync::mpsc::unbounded_channel();
-    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |name| name == "shared", move |name| {
+    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |kind, name| kind == PromptKind::SignIn && name == "shared", move |_, name| {
         shown_tx.send(name.to_string()).unwrap();
     })
     .await
@@ -224,12 +226,12 @@ async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
     }
     assert_eq!(tokio::time::timeout(Duration::from_secs(20), shown.recv()).await.unwrap().as_deref(), Some("shared"));
     for _ in 0..400 {
-        if asks.waiters("shared") == 3 {
+        if asks.waiters(PromptKind::SignIn, "shared") == 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(asks.waiters("shared"), 3);
+    assert_eq!(asks.waiters(PromptKind::SignIn, "shared"), 3);
     assert_eq!(f.seen("/authorize").len(), 0, "a bridge opened a browser while the app runs");
     let login = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
         .args(["login", "shared", "--browser", "http", "--timeout", "10"])
@@ -238,7 +240,7 @@ async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
         .await
         .unwrap();
     assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stdout));
-    asks.ended("shared", true);
+    asks.ended(PromptKind::SignIn, "shared", true);
     let answers = bridges.join_all().await;
     assert!(answers.iter().all(|(init, tools)| init["result"]["serverInfo"]["name"] == "fixture-mcp" && has_tools(tools)), "{answers:?}");
     assert_eq!(f.seen("/authorize").len(), 1, "one sign-in, the app's");
@@ -252,13 +254,13 @@ async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
 async fn a_prompt_dismissed_in_the_app_is_an_error_that_says_what_to_do() {
     let f = Fixture::start().await;
     let dir = added(&f, "dismiss", "shared").await;
-    let asks = mcp_auth::SignInAsks::new();
+    let asks = mcp_auth::AppPrompts::new();
     let waiting = asks.clone();
-    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |_| true, move |name| {
+    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |_, _| true, move |kind, name| {
         let (waiting, name) = (waiting.clone(), name.to_string());
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            waiting.ended(&name, false);
+            waiting.ended(kind, &name, false);
         });
     })
     .await

@@ -287,7 +287,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
             match app.ask_sign_in(&self.entry.name, wait).await {
                 AppAnswer::NotRunning => {}
                 // Whatever the app says, the vault tells what happened.
-                AppAnswer::SignedIn | AppAnswer::NotSignedIn => {
+                AppAnswer::Yes | AppAnswer::No => {
                     if self.take_newer_stored()? {
                         return Ok(Reauthorized::SignedIn);
                     }

@@ -1,28 +1,31 @@
-//! The running app's socket: how a bridge asks MCP Auth Manager, when it runs,
-//! to put a sign-in to the person instead of opening a browser of its own.
+//! The running app's socket: how a bridge (or `serve`) asks MCP Auth Manager,
+//! when it runs, to put a question to the person in its own window: a sign-in
+//! instead of a browser opening by itself, a server an agent wants added, a
+//! client secret that should be typed into the app rather than into a chat.
 //!
 //! A bridge runs under an AI app, out of sight: a browser window that opens by
 //! itself, from nowhere the person can name, is what phishing looks like. The
 //! app is where people sign in, so when it runs it shows the prompt, in its own
 //! window, and signs in there. However many bridges of one server wait, the
-//! app shows one prompt: it keeps each server's waiters and tells them all when
-//! the sign-in ended. The grant travels through the vault, never through the
-//! socket: all a caller can learn here is whether a sign-in happened.
+//! app shows one prompt: it keeps each prompt's waiters and tells them all when
+//! it ended. What the person gave travels through the vault and the server
+//! list, never through the socket: all a caller learns is yes or no.
 //!
 //! The socket is in the user's runtime directory (`$XDG_RUNTIME_DIR`, private
 //! to the user by definition; the config directory where there is none), in a
 //! directory of ours made 0700, the socket itself 0600, named after the config
 //! directory so that two profiles (and test runs) never meet. On Linux the app
 //! also refuses a peer of another user. What a caller can ask is small on
-//! purpose: a sign-in to a server of the list, by name.
+//! purpose: a question about a server of the list (or, to add one, a URL); the
+//! person answers in the app, where they see what is asked.
 //!
 //! The exchange, one JSON object per line:
-//! - caller → app: `{"ask":"sign_in","server":NAME}`
+//! - caller → app: `{"ask":"sign_in"|"add_server"|"client_secret","server":NAME_OR_URL}`
 //! - app → caller: `{"shown":true}`, or `{"shown":false,"why":…}`
-//! - app → caller, when the sign-in ended: `{"ended":"signed_in"}` or `{"ended":"not_signed_in"}`
+//! - app → caller, when the person answered: `{"ended":"yes"}` or `{"ended":"no"}`
 //!
-//! Unix only: elsewhere [`AppSocket::ask_sign_in`] says the app is not there,
-//! and the bridge signs in itself.
+//! Unix only: elsewhere [`AppSocket::ask`] says the app is not there, and the
+//! caller does without it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,21 +50,35 @@ pub struct AppSocket {
     path: PathBuf,
 }
 
-/// What the app said of a sign-in it was asked for.
+/// What a program asks the person through the app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptKind {
+    /// Sign in to a server of the list (a bridge needs it).
+    SignIn,
+    /// Add a URL to the list (an agent asks, through `serve`).
+    AddServer,
+    /// Enter a server's client secret in the app's settings (an agent needs
+    /// it, and a secret typed into a chat reaches the model's provider).
+    ClientSecret,
+}
+
+/// What the app said of a prompt it was asked to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppAnswer {
-    /// No app listens (or it would not show the prompt): sign in here.
+    /// No app listens (or it would not show the prompt): do without it.
     NotRunning,
-    /// The person signed in, in the app: the grant is in the vault.
-    SignedIn,
-    /// The prompt ended without a sign-in (dismissed, cancelled, failed, or
-    /// nobody answered within the wait).
-    NotSignedIn,
+    /// The person did it (signed in, added the server); or, when asked not to
+    /// wait, the prompt is shown.
+    Yes,
+    /// The prompt ended without it (dismissed, cancelled, failed, or nobody
+    /// answered within the wait).
+    No,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Ask {
-    ask: String,
+    ask: PromptKind,
     server: String,
 }
 
@@ -91,41 +108,48 @@ impl AppSocket {
         &self.path
     }
 
-    /// Ask the app to have the person sign in to `server`, and wait up to
-    /// `wait` for the sign-in to end.
-    pub async fn ask_sign_in(&self, server: &str, wait: Duration) -> AppAnswer {
+    /// Ask the app to show a prompt of `kind` about `subject` (a server's name,
+    /// or the URL to add), and wait up to `wait` for the person's answer;
+    /// with no `wait`, only until the prompt is shown.
+    pub async fn ask(&self, kind: PromptKind, subject: &str, wait: Option<Duration>) -> AppAnswer {
         #[cfg(unix)]
         {
-            unix::ask(&self.path, server, wait).await
+            unix::ask(&self.path, kind, subject, wait).await
         }
         #[cfg(not(unix))]
         {
-            let _ = (server, wait);
+            let _ = (kind, subject, wait);
             AppAnswer::NotRunning
         }
     }
+
+    /// Ask the app to have the person sign in to `server`, and wait up to
+    /// `wait` for the sign-in to end.
+    pub async fn ask_sign_in(&self, server: &str, wait: Duration) -> AppAnswer {
+        self.ask(PromptKind::SignIn, server, Some(wait)).await
+    }
 }
 
-/// The app's side: the sign-ins callers wait for, by server name.
+/// The app's side: the prompts callers wait for, by kind and subject.
 #[derive(Default)]
-pub struct SignInAsks {
-    waiting: Mutex<HashMap<String, Vec<oneshot::Sender<bool>>>>,
+pub struct AppPrompts {
+    waiting: Mutex<HashMap<(PromptKind, String), Vec<oneshot::Sender<bool>>>>,
 }
 
-impl SignInAsks {
-    pub fn new() -> Arc<SignInAsks> {
-        Arc::new(SignInAsks::default())
+impl AppPrompts {
+    pub fn new() -> Arc<AppPrompts> {
+        Arc::new(AppPrompts::default())
     }
 
     /// Listen on `socket` for as long as the process runs. `known` says whether
-    /// a name is a server of the list; `show` is called once per server when
-    /// its first caller arrives (a second caller of the same server, while the
-    /// first one waits, joins it).
+    /// a subject may be asked about (a server of the list; for `AddServer`, a
+    /// URL); `show` is called once per prompt when its first caller arrives (a
+    /// second caller of the same prompt, while the first one waits, joins it).
     pub async fn listen(
         self: &Arc<Self>,
         socket: &AppSocket,
-        known: impl Fn(&str) -> bool + Send + Sync + 'static,
-        show: impl Fn(&str) + Send + Sync + 'static,
+        known: impl Fn(PromptKind, &str) -> bool + Send + Sync + 'static,
+        show: impl Fn(PromptKind, &str) + Send + Sync + 'static,
     ) -> Result<()> {
         #[cfg(unix)]
         {
@@ -138,36 +162,36 @@ impl SignInAsks {
         }
     }
 
-    /// The servers someone waits for a sign-in to.
-    pub fn waiting(&self) -> Vec<String> {
+    /// The prompts someone waits for an answer to.
+    pub fn waiting(&self) -> Vec<(PromptKind, String)> {
         let mut waiting = self.waiting.lock().unwrap();
         waiting.retain(|_, senders| {
             senders.retain(|s| !s.is_closed());
             !senders.is_empty()
         });
-        let mut names: Vec<String> = waiting.keys().cloned().collect();
-        names.sort();
-        names
+        let mut prompts: Vec<(PromptKind, String)> = waiting.keys().cloned().collect();
+        prompts.sort();
+        prompts
     }
 
-    /// How many callers wait for a sign-in to `server`.
-    pub fn waiters(&self, server: &str) -> usize {
-        self.waiting.lock().unwrap().get(server).map_or(0, |s| s.iter().filter(|s| !s.is_closed()).count())
+    /// How many callers wait for the answer to a prompt.
+    pub fn waiters(&self, kind: PromptKind, subject: &str) -> usize {
+        self.waiting.lock().unwrap().get(&(kind, subject.to_string())).map_or(0, |s| s.iter().filter(|s| !s.is_closed()).count())
     }
 
-    /// The sign-in to `server` ended: tell everyone who waits for it.
-    pub fn ended(&self, server: &str, signed_in: bool) {
-        let senders = self.waiting.lock().unwrap().remove(server).unwrap_or_default();
+    /// The person answered (or the sign-in ended): tell everyone who waits.
+    pub fn ended(&self, kind: PromptKind, subject: &str, yes: bool) {
+        let senders = self.waiting.lock().unwrap().remove(&(kind, subject.to_string())).unwrap_or_default();
         for s in senders {
-            let _ = s.send(signed_in);
+            let _ = s.send(yes);
         }
     }
 
-    /// Add a waiter; true when it is the first live one for `server`.
-    fn join(&self, server: &str) -> (bool, oneshot::Receiver<bool>) {
+    /// Add a waiter; true when it is the first live one for the prompt.
+    fn join(&self, kind: PromptKind, subject: &str) -> (bool, oneshot::Receiver<bool>) {
         let (tx, rx) = oneshot::channel();
         let mut waiting = self.waiting.lock().unwrap();
-        let senders = waiting.entry(server.to_string()).or_default();
+        let senders = waiting.entry((kind, subject.to_string())).or_default();
         senders.retain(|s| !s.is_closed());
         let first = senders.is_empty();
         senders.push(tx);
@@ -194,8 +218,8 @@ mod unix {
 
     use super::*;
 
-    type Known = Arc<dyn Fn(&str) -> bool + Send + Sync>;
-    type Show = Arc<dyn Fn(&str) + Send + Sync>;
+    type Known = Arc<dyn Fn(PromptKind, &str) -> bool + Send + Sync>;
+    type Show = Arc<dyn Fn(PromptKind, &str) + Send + Sync>;
 
     /// One line, at most [`MAX_LINE`] bytes, within `wait`.
     async fn read_line<R: tokio::io::AsyncRead + Unpin>(reader: &mut BufReader<R>, wait: Duration) -> Option<Vec<u8>> {
@@ -207,13 +231,13 @@ mod unix {
         }
     }
 
-    pub(super) async fn ask(path: &Path, server: &str, wait: Duration) -> AppAnswer {
+    pub(super) async fn ask(path: &Path, kind: PromptKind, subject: &str, wait: Option<Duration>) -> AppAnswer {
         let Ok(Ok(stream)) = tokio::time::timeout(SHOWN_WAIT, UnixStream::connect(path)).await else {
             return AppAnswer::NotRunning;
         };
         let (read, mut write) = stream.into_split();
         let mut reader = BufReader::new(read);
-        let mut ask = serde_json::to_vec(&Ask { ask: "sign_in".into(), server: server.into() }).expect("an ask serializes");
+        let mut ask = serde_json::to_vec(&Ask { ask: kind, server: subject.into() }).expect("an ask serializes");
         ask.push(b'\n');
         if write.write_all(&ask).await.is_err() {
             return AppAnswer::NotRunning;
@@ -223,13 +247,14 @@ mod unix {
             Some(Reply { shown: Some(true), .. }) => {}
             _ => return AppAnswer::NotRunning,
         }
+        let Some(wait) = wait else { return AppAnswer::Yes };
         match reply(read_line(&mut reader, wait).await) {
-            Some(Reply { ended: Some(e), .. }) if e == "signed_in" => AppAnswer::SignedIn,
-            _ => AppAnswer::NotSignedIn,
+            Some(Reply { ended: Some(e), .. }) if e == "yes" => AppAnswer::Yes,
+            _ => AppAnswer::No,
         }
     }
 
-    pub(super) async fn listen(asks: Arc<SignInAsks>, path: &Path, known: Known, show: Show) -> Result<()> {
+    pub(super) async fn listen(asks: Arc<AppPrompts>, path: &Path, known: Known, show: Show) -> Result<()> {
         let dir = path.parent().expect("the socket is in a directory");
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -272,7 +297,7 @@ mod unix {
         }
     }
 
-    async fn answer(asks: Arc<SignInAsks>, stream: UnixStream, known: Known, show: Show) {
+    async fn answer(asks: Arc<AppPrompts>, stream: UnixStream, known: Known, show: Show) {
         if !same_user(&stream) {
             return;
         }
@@ -280,23 +305,23 @@ mod unix {
         let mut reader = BufReader::new(read);
         let Some(line) = read_line(&mut reader, SHOWN_WAIT).await else { return };
         let refuse = |why: &str| line_of(&Reply { shown: Some(false), why: Some(why.into()), ..Reply::default() });
-        let server = match serde_json::from_slice::<Ask>(&line) {
-            Ok(a) if a.ask == "sign_in" && known(&a.server) => a.server,
-            Ok(a) if a.ask == "sign_in" => {
-                let _ = write.write_all(&refuse("not a server of the list")).await;
+        let (kind, subject) = match serde_json::from_slice::<Ask>(&line) {
+            Ok(a) if known(a.ask, &a.server) => (a.ask, a.server),
+            Ok(_) => {
+                let _ = write.write_all(&refuse("not a server this app can ask about")).await;
                 return;
             }
-            _ => {
+            Err(_) => {
                 let _ = write.write_all(&refuse("not understood")).await;
                 return;
             }
         };
-        let (first, ended) = asks.join(&server);
+        let (first, ended) = asks.join(kind, &subject);
         if write.write_all(&line_of(&Reply { shown: Some(true), ..Reply::default() })).await.is_err() {
             return;
         }
         if first {
-            show(&server);
+            show(kind, &subject);
         }
         // Until the sign-in ends, or the caller goes away (its receiver is then
         // dropped with this task, which `waiting` notices).
@@ -304,8 +329,8 @@ mod unix {
         let mut tail = (&mut reader).take(MAX_LINE as u64);
         let gone = tail.read_to_end(&mut rest);
         tokio::select! {
-            signed_in = ended => {
-                let ended = if signed_in.unwrap_or(false) { "signed_in" } else { "not_signed_in" };
+            yes = ended => {
+                let ended = if yes.unwrap_or(false) { "yes" } else { "no" };
                 let _ = write.write_all(&line_of(&Reply { ended: Some(ended.into()), ..Reply::default() })).await;
             }
             _ = gone => {}
@@ -327,10 +352,10 @@ mod tests {
     async fn callers_of_one_server_share_one_prompt_and_all_hear_the_end() {
         let dir = std::env::temp_dir().join(format!("mcp-auth-socket-{}", crate::oauth::authorize::new_state()));
         let socket = socket_in(&dir);
-        let asks = SignInAsks::new();
+        let asks = AppPrompts::new();
         let shown = Arc::new(AtomicUsize::new(0));
         let counter = shown.clone();
-        asks.listen(&socket, |name| name == "crm", move |_| {
+        asks.listen(&socket, |kind, name| kind == PromptKind::SignIn && name == "crm", move |_, _| {
             counter.fetch_add(1, Ordering::SeqCst);
         })
         .await
@@ -346,21 +371,23 @@ mod tests {
             })
             .collect();
         for _ in 0..100 {
-            if asks.waiters("crm") == 3 {
+            if asks.waiters(PromptKind::SignIn, "crm") == 3 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(asks.waiting(), vec!["crm".to_string()]);
+        assert_eq!(asks.waiting(), vec![(PromptKind::SignIn, "crm".to_string())]);
         assert_eq!(shown.load(Ordering::SeqCst), 1, "one prompt for three callers");
-        asks.ended("crm", true);
+        asks.ended(PromptKind::SignIn, "crm", true);
         for c in callers {
-            assert_eq!(c.await.unwrap(), AppAnswer::SignedIn);
+            assert_eq!(c.await.unwrap(), AppAnswer::Yes);
         }
         assert!(asks.waiting().is_empty());
 
         // A name the app does not know is refused at once: the caller signs in itself.
         assert_eq!(socket.ask_sign_in("other", Duration::from_secs(10)).await, AppAnswer::NotRunning);
+        // So is a kind of prompt it does not take for that subject.
+        assert_eq!(socket.ask(PromptKind::AddServer, "crm", Some(Duration::from_secs(10))).await, AppAnswer::NotRunning);
         // A prompt that ends without a sign-in says so.
         let waiting = {
             let socket = socket.clone();
@@ -370,8 +397,8 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(shown.load(Ordering::SeqCst), 2, "a new ask after the end is a new prompt");
-        asks.ended("crm", false);
-        assert_eq!(waiting.await.unwrap(), AppAnswer::NotSignedIn);
+        asks.ended(PromptKind::SignIn, "crm", false);
+        assert_eq!(waiting.await.unwrap(), AppAnswer::No);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -384,10 +411,12 @@ mod tests {
         std::fs::create_dir_all(socket.path().parent().unwrap()).unwrap();
         drop(std::os::unix::net::UnixListener::bind(socket.path()).unwrap());
         assert_eq!(socket.ask_sign_in("crm", Duration::from_secs(1)).await, AppAnswer::NotRunning);
-        let asks = SignInAsks::new();
-        asks.listen(&socket, |_| true, |_| {}).await.unwrap();
+        let asks = AppPrompts::new();
+        asks.listen(&socket, |_, _| true, |_, _| {}).await.unwrap();
+        // Asked not to wait, the caller hears yes once the prompt is shown.
+        assert_eq!(socket.ask(PromptKind::ClientSecret, "crm", None).await, AppAnswer::Yes);
         // A second app on the same socket is refused.
-        assert!(SignInAsks::new().listen(&socket, |_| true, |_| {}).await.is_err());
+        assert!(AppPrompts::new().listen(&socket, |_, _| true, |_, _| {}).await.is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

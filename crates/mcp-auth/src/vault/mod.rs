@@ -9,8 +9,10 @@
 //!
 //! [`store`] keeps the two consistent; [`stored_session`] turns a stored server
 //! into a live session and back, and [`stored_grant`] hands out, refreshes
-//! (under the one cross-process lock) and revokes a stored grant.
+//! (under the one cross-process lock) and revokes a stored grant. [`activity`]
+//! records what used each sign-in.
 
+pub mod activity;
 pub mod chunked;
 pub mod keychain;
 pub mod paths;

@@ -38,6 +38,12 @@ impl<V: Vault> Store<V> {
         &self.dir
     }
 
+    /// When the server list file last changed (any process writes it): the
+    /// app re-reads the list when this moves.
+    pub fn list_modified(&self) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.dir.join(crate::vault::server_list::FILE_NAME)).and_then(|m| m.modified()).ok()
+    }
+
     pub fn list(&self) -> Result<(ServerList, LoadNotice)> {
         self.file.load()
     }
@@ -254,9 +260,21 @@ impl<V: Vault> Store<V> {
         Ok(ClearReport { tokens_deleted, clients_deleted })
     }
 
+    /// Note what used or changed `server`'s sign-in (see [`activity`](crate::vault::activity)).
+    pub fn record_activity(&self, server: &str, what: &str, by: &str, detail: Option<String>, clock: &dyn Clock) -> Result<()> {
+        let event = crate::vault::activity::ActivityEvent { at: clock.now(), what: what.to_string(), by: by.to_string(), detail };
+        crate::vault::activity::record(&self.dir, server, event)
+    }
+
+    /// Every server's recorded activity, oldest first.
+    pub fn activity(&self) -> crate::vault::activity::Activity {
+        crate::vault::activity::read(&self.dir)
+    }
+
     /// Remove a server and everything of it in the keychain.
     pub fn remove(&self, server: &ServerEntry) -> Result<ClearReport> {
         let report = self.clear(server)?;
+        crate::vault::activity::forget(&self.dir, &server.name)?;
         self.update(|list| {
             list.servers.retain(|s| s.name != server.name);
             Ok(())

@@ -19,6 +19,7 @@
 //! MCP itself is `rmcp`'s server over stdio. Nothing a tool answers carries a
 //! secret: a `clientSecret` goes into the keychain and is never echoed.
 
+mod asking;
 mod connecting;
 pub mod names;
 mod platform_tools;
@@ -39,6 +40,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::error::{Error, Result};
 use crate::mcp::connect::Operation;
 use crate::mcp::signin_flow::SignInFlow;
+use crate::net::app_socket::AppSocket;
 use crate::net::browser::{BrowserUrl, OpenFuture, Opener};
 use crate::net::http::HttpClient;
 use crate::net::loopback::cancel_pair;
@@ -71,6 +73,8 @@ pub struct Platform<V: Vault + 'static> {
     opener: Arc<dyn Opener>,
     sign_ins: SignIns,
     sign_in_timeout: Option<Duration>,
+    /// The running app, which asks the person what an agent may not decide.
+    app: AppSocket,
     catalog: tokio::sync::Mutex<Option<Catalog>>,
     /// The client, for `notifications/tools/list_changed` from work that ends
     /// after the call that started it.
@@ -102,6 +106,7 @@ fn text_error(message: impl Into<String>) -> CallToolResult {
 impl<V: Vault + 'static> Platform<V> {
     pub fn new(store: Arc<Store<V>>, http: HttpClient, clock: Arc<dyn Clock>, opener: Arc<dyn Opener>) -> Self {
         Platform {
+            app: AppSocket::for_config_dir(store.dir()),
             store,
             http,
             clock,
@@ -125,6 +130,21 @@ impl<V: Vault + 'static> Platform<V> {
             flow.set_sign_in_timeout(t);
         }
         Ok(flow)
+    }
+
+    /// Who acts, in the activity log's words: the agent's client, through serve.
+    fn agent(&self) -> String {
+        let peer = self.peer.lock().unwrap().clone();
+        let client = peer.and_then(|p| p.peer_info().map(|i| i.client_info.name.clone())).filter(|n| !n.is_empty());
+        format!("{}, through mcp-auth serve", client.unwrap_or_else(|| "an AI agent".into()))
+    }
+
+    /// Note what an agent did with a server's sign-in; a log that cannot be
+    /// written does not stop the work (it says so on stderr).
+    fn record(&self, server: &str, what: &str, detail: Option<String>) {
+        if let Err(e) = self.store.record_activity(server, what, &self.agent(), detail, self.clock.as_ref()) {
+            eprintln!("mcp-auth serve: could not record activity: {e}");
+        }
     }
 
     /// The tool list changed (a server connected or was cleared): list again,

@@ -1,0 +1,104 @@
+//! What used each server's sign-in, and when: what an agent did through
+//! `mcp-auth serve` (a server added, a sign-in started or finished, a sign-out).
+//! The person reads it to learn what acted in their name; `mcp-auth activity`
+//! prints it.
+//!
+//! One file in the config directory, `activity.json`, with the last
+//! [`KEPT_PER_SERVER`] events of each server; no secret is ever in it (an event
+//! names what happened and who asked, never a token). Writers in several
+//! processes take turns under an advisory lock beside it; the file is replaced
+//! whole, so a reader never sees half of it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::apps::link::write_atomically;
+use crate::error::{Error, Result};
+
+pub const KEPT_PER_SERVER: usize = 200;
+const FILE: &str = "activity.json";
+
+/// One thing that used or changed a server's sign-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityEvent {
+    /// Seconds since the Unix epoch.
+    pub at: u64,
+    /// What happened: `agent_added_server`, `agent_started_sign_in`,
+    /// `agent_signed_in`, `agent_cleared`.
+    pub what: String,
+    /// Who asked, in words ("sdk-stdio-client, through mcp-auth serve").
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Every server's events, oldest first.
+pub type Activity = BTreeMap<String, Vec<ActivityEvent>>;
+
+/// What the file holds (an unreadable file counts as empty: the log is a
+/// record for the person, never a reason to refuse work).
+pub fn read(dir: &Path) -> Activity {
+    std::fs::read(dir.join(FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// Add `event` to `server`'s events, keeping the last [`KEPT_PER_SERVER`].
+pub fn record(dir: &Path, server: &str, event: ActivityEvent) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
+    let lock_path = dir.join(format!("{FILE}.lock"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| Error::Io { context: format!("could not open {}", lock_path.display()), source })?;
+    lock.lock().map_err(|source| Error::Io { context: format!("could not lock {}", lock_path.display()), source })?;
+    let mut all = read(dir);
+    let events = all.entry(server.to_string()).or_default();
+    events.push(event);
+    let excess = events.len().saturating_sub(KEPT_PER_SERVER);
+    events.drain(..excess);
+    let bytes = serde_json::to_vec_pretty(&all).expect("events serialize");
+    write_atomically(&dir.join(FILE), &bytes)
+}
+
+/// Forget a server's events (it was removed from the list).
+pub fn forget(dir: &Path, server: &str) -> Result<()> {
+    let mut all = read(dir);
+    if all.remove(server).is_some() {
+        write_atomically(&dir.join(FILE), &serde_json::to_vec_pretty(&all).expect("events serialize"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_events_of_each_server_are_kept_across_writers() {
+        let dir = std::env::temp_dir().join(format!("mcp-auth-activity-{}", crate::oauth::authorize::new_state()));
+        let event = |n: u64| ActivityEvent { at: n, what: "agent_signed_in".into(), by: "test".into(), detail: None };
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    for n in 0..60 {
+                        record(&dir, "crm", event(w * 1000 + n)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        record(&dir, "wiki", event(1)).unwrap();
+        let all = read(&dir);
+        assert_eq!(all["crm"].len(), KEPT_PER_SERVER, "240 written by four writers, none lost before the cut");
+        assert_eq!(all["wiki"], vec![event(1)]);
+        forget(&dir, "crm").unwrap();
+        assert!(!read(&dir).contains_key("crm"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
