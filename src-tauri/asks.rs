@@ -1,49 +1,55 @@
-//! Sign-ins other programs ask the app for: a bridge that needs one (no grant,
-//! or a refused refresh) asks through the engine's app socket, and the app
-//! shows the prompt here instead of a browser opening from nowhere.
+//! What other programs ask the person through the app: a bridge that needs a
+//! sign-in (no grant, or a refused refresh), an agent (through `mcp-auth
+//! serve`) that wants a server added or needs a client secret typed into the
+//! app rather than into a chat. They ask through the engine's app socket, and
+//! the app shows the prompt in its own window.
 //!
-//! The engine keeps the waiters and says when to show a prompt (once per
-//! server, however many bridges wait); this file brings the window forward,
-//! tells the page, and says when the sign-in ended: after the app's own Sign in
-//! finishes (see `commands::sign_in`), or when the user says "Not now".
+//! The engine keeps the waiters and says when to show a prompt (once, however
+//! many programs wait for it); this file brings the window forward, tells the
+//! page, and passes on the person's answer: a sign-in's end (see
+//! `commands::sign_in`), "Add" or "Don't add", "Not now".
 
 use std::sync::Arc;
 
-use mcp_auth::{AppSocket, KeychainVault, SignInAsks, Store};
+use mcp_auth::{canonical_resource, AppPrompts, AppSocket, KeychainVault, PromptKind, Store};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CommandResult;
-use crate::events::{self, SIGN_IN_ASKED};
+use crate::events::{self, PROMPT_ASKED};
 use crate::state::AppState;
-use crate::views::SignInAsked;
+use crate::views::PromptAsked;
 
 /// Listen on the app socket of this store's config directory. A socket the app
-/// cannot open only costs the prompt: bridges then open the browser themselves.
-pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, asks: Arc<SignInAsks>) {
+/// cannot open only costs the prompts: bridges then open the browser
+/// themselves, and agents are told to use the app.
+pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, prompts: Arc<AppPrompts>) {
     let socket = AppSocket::for_config_dir(store.dir());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        let known = move |name: &str| store.resolve(name).is_ok();
-        let show = move |name: &str| {
-            crate::redirect::on_second_instance(&handle);
-            events::emit(&handle, SIGN_IN_ASKED, SignInAsked { server: name.to_string() });
+        let known = move |kind: PromptKind, subject: &str| match kind {
+            PromptKind::SignIn | PromptKind::ClientSecret => store.resolve(subject).is_ok(),
+            // A URL this app would use, not in the list yet.
+            PromptKind::AddServer => canonical_resource(subject).is_ok() && store.resolve(subject).is_err(),
         };
-        if let Err(e) = asks.listen(&socket, known, show).await {
-            eprintln!("MCP Auth Manager: bridges will open the browser themselves ({e})");
+        let show = move |kind: PromptKind, subject: &str| {
+            crate::redirect::on_second_instance(&handle);
+            events::emit(&handle, PROMPT_ASKED, PromptAsked::of(kind, subject));
+        };
+        if let Err(e) = prompts.listen(&socket, known, show).await {
+            eprintln!("MCP Auth Manager: other programs cannot ask through this app ({e})");
         }
     });
 }
 
-/// The servers a program waits for a sign-in to (for a page that loads after
-/// the ask arrived).
+/// The prompts programs wait for (for a page that loads after they were asked).
 #[tauri::command]
-pub fn sign_in_asks(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
-    Ok(state.asks.waiting())
+pub fn prompts_waiting(state: State<'_, AppState>) -> CommandResult<Vec<PromptAsked>> {
+    Ok(state.prompts.waiting().into_iter().map(|(kind, subject)| PromptAsked::of(kind, &subject)).collect())
 }
 
-/// "Not now": the programs waiting are told no sign-in was made.
+/// The person's answer to a prompt: the programs waiting are told.
 #[tauri::command]
-pub fn dismiss_sign_in_ask(state: State<'_, AppState>, name: String) -> CommandResult<()> {
-    state.asks.ended(&name, false);
+pub fn answer_prompt(state: State<'_, AppState>, kind: PromptKind, subject: String, yes: bool) -> CommandResult<()> {
+    state.prompts.ended(kind, &subject, yes);
     Ok(())
 }

@@ -25,8 +25,10 @@ const COMMANDS: &[&str] = &[
     "app_uses",
     "set_app_use",
     "connect_app_all",
-    "sign_in_asks",
-    "dismiss_sign_in_ask",
+    "agent_uses",
+    "set_agent_use",
+    "prompts_waiting",
+    "answer_prompt",
 ];
 
 fn main() {

@@ -139,7 +139,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
         if let Some(state) = app.try_state::<AppState>() {
             state.flows.lock().unwrap().remove(&flow_id);
             // Bridges waiting for this sign-in read the grant from the vault.
-            state.asks.ended(&name, outcome.is_ok());
+            state.prompts.ended(mcp_auth::PromptKind::SignIn, &name, outcome.is_ok());
         }
         let finished = match outcome {
             Ok(r) => SignInFinished { flow_id, server: name, tools: Some(r.tools), error: None },

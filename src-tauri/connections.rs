@@ -1,16 +1,17 @@
 //! "Used by": which of the other MCP apps on this computer run a server
 //! through `mcp-auth bridge`, and a switch per app. The engine edits the apps'
 //! files (`mcp_auth::Connections`); these commands only choose the app and the
-//! program the app will start.
+//! program the app will start. The same for "AI agents": which apps run
+//! `mcp-auth serve`, through which their agent connects the user to servers.
 
 use std::path::PathBuf;
 
-use mcp_auth::{AppConfig, Connections, Launcher, SourceClient};
+use mcp_auth::{AppConfig, Connections, Launcher, SourceClient, PLATFORM_ENTRY};
 use tauri::State;
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
-use crate::views::{AllConnected, AppUse};
+use crate::views::{AgentUse, AllConnected, AppUse};
 
 /// The `mcp-auth` command the apps are told to start: installed beside this
 /// app (the .deb puts both in /usr/bin), or else found on PATH.
@@ -120,4 +121,41 @@ pub fn connect_app_all(state: State<'_, AppState>, name: String, app: String) ->
         }
     }
     Ok(AllConnected { apps: app_uses(state, name)?, connected, skipped, not_in_list: shared.not_in_list })
+}
+
+/// Each app: is it on this computer, and may its agent connect the user to
+/// servers (its file runs `mcp-auth serve`, connected here)?
+#[tauri::command]
+pub fn agent_uses(state: State<'_, AppState>) -> CommandResult<Vec<AgentUse>> {
+    let home = home()?;
+    let made = Connections::in_dir(state.store.dir()).all()?;
+    let mut out = Vec::new();
+    for client in SourceClient::ALL {
+        let config = AppConfig::locate(client, &home, None)?;
+        out.push(AgentUse {
+            app: client.id().into(),
+            name: client.display_name().into(),
+            config: config.path.display().to_string(),
+            detected: config.entries().ok().flatten().is_some(),
+            connected: made.iter().any(|c| c.app == client.id() && c.server == PLATFORM_ENTRY && c.path == config.path),
+        });
+    }
+    Ok(out)
+}
+
+/// Let an app's agent connect the user to servers (an `mcp-auth` entry that
+/// runs `mcp-auth serve`), or put the app's file back.
+#[tauri::command]
+pub fn set_agent_use(state: State<'_, AppState>, app: String, connected: bool) -> CommandResult<Vec<AgentUse>> {
+    let client = SourceClient::parse(&app).ok_or_else(|| CommandError::input("Unknown app."))?;
+    let config = AppConfig::locate(client, &home()?, None)?;
+    let connections = Connections::in_dir(state.store.dir());
+    if connected {
+        connections.connect_platform(&config, &launcher()?)?;
+    } else {
+        for c in connections.all()?.iter().filter(|c| c.app == client.id() && c.server == PLATFORM_ENTRY && c.path == config.path) {
+            connections.disconnect(c)?;
+        }
+    }
+    agent_uses(state)
 }

@@ -6,7 +6,8 @@ use tauri::{AppHandle, Emitter, Runtime};
 pub const PROGRESS: &str = "progress";
 pub const SIGN_IN_FINISHED: &str = "sign-in-finished";
 pub const STEP_UP: &str = "step-up";
-pub const SIGN_IN_ASKED: &str = "sign-in-asked";
+pub const PROMPT_ASKED: &str = "prompt-asked";
+pub const LIST_CHANGED: &str = "list-changed";
 
 pub fn emit<R: Runtime, T: Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: T) {
     // The window may be closing; an unsent event is not an error worth raising.

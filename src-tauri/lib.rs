@@ -13,6 +13,7 @@ mod jwt;
 mod redirect;
 mod state;
 pub mod views;
+mod watch;
 
 pub use commands::ImportChoice;
 pub use error::CommandError;
@@ -47,8 +48,10 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             connections::app_uses,
             connections::set_app_use,
             connections::connect_app_all,
-            asks::sign_in_asks,
-            asks::dismiss_sign_in_ask,
+            connections::agent_uses,
+            connections::set_agent_use,
+            asks::prompts_waiting,
+            asks::answer_prompt,
         ])
 }
 
@@ -82,7 +85,8 @@ pub fn run() {
                 eprintln!("MCP Auth Manager: app links are not available: {e}");
             }
             let state = app.state::<state::AppState>();
-            asks::listen(app.handle(), state.store.clone(), state.asks.clone());
+            asks::listen(app.handle(), state.store.clone(), state.prompts.clone());
+            watch::watch_list(app.handle(), state.store.clone());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {

@@ -1,12 +1,12 @@
 //! What the shell holds for the life of the window: the store (server list +
-//! keychain), the opener, the sign-ins in progress, the sign-ins bridges ask
-//! for, the demo server.
+//! keychain), the opener, the sign-ins in progress, the prompts other
+//! programs wait on, the demo server.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mcp_auth::KeychainVault;
-use mcp_auth::{Canceller, HttpBrowser, HttpClient, Limits, Opener, PrintBrowser, SignInAsks, Store, SystemBrowser};
+use mcp_auth::{Canceller, HttpBrowser, HttpClient, Limits, Opener, PrintBrowser, AppPrompts, Store, SystemBrowser};
 
 use crate::demo::DemoServer;
 
@@ -21,8 +21,9 @@ pub struct AppState {
     pub links: Mutex<Vec<tokio::sync::mpsc::Sender<String>>>,
     /// Step-up prompts waiting for the user's answer, by flow id.
     pub step_ups: Mutex<HashMap<String, tokio::sync::oneshot::Sender<bool>>>,
-    /// Sign-ins bridges wait for (through the app socket), by server.
-    pub asks: Arc<SignInAsks>,
+    /// What other programs (bridges, `serve`) wait for the person to answer,
+    /// through the app socket.
+    pub prompts: Arc<AppPrompts>,
 }
 
 /// The app's URL scheme and its redirect URI (reverse-DNS, RFC 8252 §7.1).
@@ -62,7 +63,7 @@ impl AppState {
             demo: tokio::sync::Mutex::new(None),
             links: Mutex::new(Vec::new()),
             step_ups: Mutex::new(HashMap::new()),
-            asks: SignInAsks::new(),
+            prompts: AppPrompts::new(),
         }
     }
 }

@@ -242,6 +242,23 @@ pub struct AppUse {
     pub shareable: u32,
 }
 
+/// An MCP app on this computer, and whether its agent may connect the user to
+/// servers through `mcp-auth serve`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AgentUse {
+    /// `claude-desktop`, `claude-code`, `cursor`, `vscode`, `windsurf`.
+    pub app: String,
+    pub name: String,
+    /// Its config file.
+    pub config: String,
+    /// The app's config file exists.
+    pub detected: bool,
+    /// Its file runs `mcp-auth serve` (connected here).
+    pub connected: bool,
+}
+
 /// What connecting an app for all its servers did.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -257,10 +274,20 @@ pub struct AllConnected {
     pub not_in_list: Vec<String>,
 }
 
-/// Sent as the `sign-in-asked` event: a program on this computer (a bridge)
-/// waits for the user to sign in to `server`; the page shows the prompt.
+/// Sent as the `prompt-asked` event: a program on this computer waits for the
+/// person: to sign in to `subject` (a bridge), to add the URL `subject` (an
+/// agent, through `serve`), or to enter `subject`'s client secret in its
+/// settings (an agent). `kind` is `sign_in`, `add_server` or `client_secret`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
-pub struct SignInAsked {
-    pub server: String,
+pub struct PromptAsked {
+    pub kind: String,
+    pub subject: String,
+}
+
+impl PromptAsked {
+    pub fn of(kind: mcp_auth::PromptKind, subject: &str) -> Self {
+        let kind = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        PromptAsked { kind, subject: subject.to_string() }
+    }
 }

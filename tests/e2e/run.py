@@ -85,7 +85,7 @@ if (!window.__ipcLog) {
 }
 return true;
 """
-APP_EVENTS = ["progress", "sign-in-finished", "step-up", "sign-in-asked"]
+APP_EVENTS = ["progress", "sign-in-finished", "step-up", "prompt-asked", "list-changed"]
 
 
 class App:
@@ -410,12 +410,12 @@ def used_by_all(app):
     assert "lin_api_FAKE" not in s.script("return document.documentElement.outerHTML;")
 
 
-class StdioBridge:
-    """`mcp-auth bridge` as an app starts it: JSON-RPC lines on its stdin and stdout."""
+class StdioProgram:
+    """`mcp-auth bridge` or `mcp-auth serve` as an app starts it: JSON-RPC lines on its stdin and stdout."""
 
-    def __init__(self, config_dir, server, *flags):
-        self.p = subprocess.Popen([BIN, "bridge", server, *flags], env=dict(os.environ, MCP_AUTH_CONFIG_DIR=config_dir),
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(config_dir, "bridge.log"), "w"))
+    def __init__(self, config_dir, *args):
+        self.p = subprocess.Popen([BIN, *args], env=dict(os.environ, MCP_AUTH_CONFIG_DIR=config_dir),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(config_dir, f"{args[0]}.log"), "w"))
         self.lines = []
         import threading
         self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.p.stdout.readline, b"")), daemon=True)
@@ -449,7 +449,7 @@ def bridge_asks(app, sdk_url):
     s = app.s
     # `--browser print`: were the app not asked, the bridge would only print a
     # link to its log and the request would never be answered.
-    bridge = StdioBridge(app.config_dir, sdk_url, "--browser", "print", "--timeout", "60")
+    bridge = StdioProgram(app.config_dir, "bridge", sdk_url, "--browser", "print", "--timeout", "60")
     try:
         bridge.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}})
@@ -470,6 +470,54 @@ def bridge_asks(app, sdk_url):
     with open(os.path.join(app.config_dir, "bridge.log")) as f:
         log = f.read()
     assert "/authorize" not in log, "the bridge printed a sign-in link of its own: " + log
+
+
+@scenario("an agent asks, through mcp-auth serve, to add a server: the app asks the person, who adds it; the agent then connects them")
+def agent_asks_to_add(app, sdk_url):
+    s = app.s
+    serve = StdioProgram(app.config_dir, "serve", "--timeout", "60")
+    try:
+        serve.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "e2e-agent", "version": "1"}}})
+        assert serve.answer(1, 20)["result"]["serverInfo"]["name"] == "mcp-auth"
+        serve.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        connect = {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "connect_to_mcp_server", "arguments": {"serverName": sdk_url}}}
+        serve.send(dict(connect, id=2))
+        s.wait_text("#add-ask-title", "An AI agent asks to add a server", timeout=30)
+        assert sdk_url.split("://")[1] in s.find(".add-ask-url").text, s.find(".add-ask-url").text
+        shot(s, "22-agent-asks-to-add.png")
+        s.find("#add-ask-yes").click()
+        first = serve.answer(2, 60)["result"]["structuredContent"]
+        assert first["status"] == "requires_auth" and first["authUrl"], first
+        s.wait_text(".server-row", "localhost", timeout=20)
+        # The person opens the link the agent shows them (here: a headless GET).
+        urllib.request.urlopen(first["authUrl"], timeout=30).read()
+        serve.send(dict(connect, id=3))
+        done = serve.answer(3, 60)["result"]["structuredContent"]
+        assert done["status"] == "success" and any(t["name"] == "greet" for t in done["tools"]), done
+        s.wait_text(".server-row", "Connected", timeout=20)
+    finally:
+        serve.close()
+
+
+@scenario("AI agents: one switch gives Claude Desktop's agent mcp-auth serve; off puts its file back", with_home=True)
+def agents_switch(app):
+    s = app.s
+    desktop = os.path.join(app.config_dir, "home", ".config", "Claude", "claude_desktop_config.json")
+    with open(desktop) as f:
+        before = f.read()
+    s.find("#open-agents").click()
+    s.wait_text(".agent-list", "Claude Desktop", timeout=20)
+    s.find("#agent-claude-desktop").click()
+    s.wait_text(".agent-list .notice", "Claude Desktop can now connect you to servers", timeout=20)
+    with open(desktop) as f:
+        entry = json.load(f)["mcpServers"]["mcp-auth"]
+    assert entry["args"] == ["serve"] and entry["command"].endswith("/mcp-auth"), entry
+    shot(s, "23-ai-agents.png")
+    s.find("#agent-claude-desktop").click()
+    s.wait_text(".agent-list .notice", "back to its own settings", timeout=20)
+    with open(desktop) as f:
+        assert f.read() == before, "off gives Claude Desktop's file back byte for byte"
 
 
 @scenario("sign in through the app's link (deep link handed over by the OS)")
@@ -724,6 +772,8 @@ def main():
         used_by(tmp)
         used_by_all(tmp)
         bridge_asks(tmp, f"http://localhost:{mcp_port}/mcp")
+        agent_asks_to_add(tmp, f"http://localhost:{mcp_port}/mcp")
+        agents_switch(tmp)
         deep_link_flow(tmp)
         harness = Harness(tmp)
         global SPY_LOG

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AgentUse } from "./bindings/AgentUse";
 import type { AllConnected } from "./bindings/AllConnected";
 import type { AppUse } from "./bindings/AppUse";
 import type { CommandError } from "./bindings/CommandError";
@@ -15,7 +16,7 @@ import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { RevokeView } from "./bindings/RevokeView";
 import type { ServerView } from "./bindings/ServerView";
 import type { SettingsInput } from "./bindings/SettingsInput";
-import type { SignInAsked } from "./bindings/SignInAsked";
+import type { PromptAsked } from "./bindings/PromptAsked";
 import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
@@ -60,8 +61,10 @@ export const api = {
   setAppUse: (name: string, app: string, connected: boolean, moveCredential = false) =>
     call<AppUse[]>("set_app_use", { name, app, connected, moveCredential }),
   connectAppAll: (name: string, app: string) => call<AllConnected>("connect_app_all", { name, app }),
-  signInAsks: () => call<string[]>("sign_in_asks"),
-  dismissSignInAsk: (name: string) => call<void>("dismiss_sign_in_ask", { name }),
+  agentUses: () => call<AgentUse[]>("agent_uses"),
+  setAgentUse: (app: string, connected: boolean) => call<AgentUse[]>("set_agent_use", { app, connected }),
+  promptsWaiting: () => call<PromptAsked[]>("prompts_waiting"),
+  answerPrompt: (kind: string, subject: string, yes: boolean) => call<void>("answer_prompt", { kind, subject, yes }),
 };
 
 export const events = {
@@ -69,5 +72,6 @@ export const events = {
   onSignInFinished: (f: (e: SignInFinished) => void): Promise<UnlistenFn> =>
     listen<SignInFinished>("sign-in-finished", (e) => f(e.payload)),
   onStepUp: (f: (e: StepUpAsked) => void): Promise<UnlistenFn> => listen<StepUpAsked>("step-up", (e) => f(e.payload)),
-  onSignInAsked: (f: (e: SignInAsked) => void): Promise<UnlistenFn> => listen<SignInAsked>("sign-in-asked", (e) => f(e.payload)),
+  onListChanged: (f: () => void): Promise<UnlistenFn> => listen<null>("list-changed", () => f()),
+  onPromptAsked: (f: (e: PromptAsked) => void): Promise<UnlistenFn> => listen<PromptAsked>("prompt-asked", (e) => f(e.payload)),
 };

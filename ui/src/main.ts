@@ -3,8 +3,8 @@
 // focus is kept across rebuilds by `data-key`.
 
 import { clear, h } from "./dom";
-import { model, onRender, reload, render, wireEvents } from "./model";
-import { openAdd, openImport } from "./views/dialogs";
+import { answerAddAsk, model, onRender, reload, render, wireEvents } from "./model";
+import { openAdd, openAgents, openImport } from "./views/dialogs";
 import { detailPane, tickCountdown } from "./views/detail";
 import { errorCard } from "./views/errors";
 import { serverList } from "./views/list";
@@ -18,11 +18,13 @@ function view(): HTMLElement {
     h("header", { class: "topbar" },
       h("div", { class: "brand" }, h("img", { src: "/icon.svg", alt: "", width: 26, height: 26 }), h("h1", {}, "MCP Auth Manager")),
       h("div", { class: "top-actions" },
+        h("button", { type: "button", "data-key": "agents", id: "open-agents", onclick: () => void openAgents() }, "AI agents"),
         h("button", { type: "button", "data-key": "import", onclick: () => void openImport() }, "Import"),
         h("button", { type: "button", class: "primary", "data-key": "add", onclick: openAdd }, "Add server"),
       ),
     ),
     globalError ? errorCard(globalError, () => { model.errors.delete(""); render(); }) : null,
+    ...model.addAsks.map((url) => addAskCard(url)),
     globalNotice ? h("div", { class: "notice", role: "status" }, globalNotice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(""); render(); } }, "OK")) : null,
     // Until the list arrives (a few ms): nothing, not a spinner. An animation
     // in the first frame costs a compositing layer, which is slow to set up
@@ -32,6 +34,18 @@ function view(): HTMLElement {
       : model.servers.length === 0
         ? h("main", { class: "single" }, serverList(openAdd, () => void openImport()))
         : h("main", { class: "split" }, serverList(openAdd, () => void openImport()), detailPane()),
+  );
+}
+
+/** An agent (through `mcp-auth serve`) asks to add a server: the person decides, seeing the address. */
+function addAskCard(url: string): HTMLElement {
+  return h("div", { class: "card ask shell-card", role: "alertdialog", "aria-labelledby": "add-ask-title" },
+    h("h3", { id: "add-ask-title" }, "An AI agent asks to add a server"),
+    h("p", {}, "It wants to connect you to ", h("code", { class: "add-ask-url" }, url), ". Add it only if you know this address and meant to use it."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "add-ask-yes", "data-key": "add-ask-yes", onclick: () => void answerAddAsk(url, true) }, "Add"),
+      h("button", { type: "button", id: "add-ask-no", "data-key": "add-ask-no", onclick: () => void answerAddAsk(url, false) }, "Don't add"),
+    ),
   );
 }
 

@@ -23,6 +23,8 @@ export const model = {
   stepUps: new Map<string, StepUpAsked>(),
   /** Servers a program on this computer (a bridge) waits for a sign-in to. */
   asks: new Set<string>(),
+  /** URLs an agent (through `mcp-auth serve`) asks to add to the list. */
+  addAsks: [] as string[],
   detail: null as DetailView | null,
   /** The other MCP apps on this computer, for the selected server's "Used by". */
   appUses: null as { server: string; apps: AppUse[] } | null,
@@ -185,12 +187,40 @@ export async function answerStepUp(name: string, approve: boolean): Promise<void
 export async function dismissAsk(name: string): Promise<void> {
   model.asks.delete(name);
   render();
-  await guard(name, () => api.dismissSignInAsk(name));
+  await guard(name, () => api.answerPrompt("sign_in", name, false));
 }
 
-function asked(name: string): void {
-  model.asks.add(name);
-  model.selected = name;
+/** "Add" or "Don't add" to an agent's request to add a server. */
+export async function answerAddAsk(url: string, add: boolean): Promise<void> {
+  model.addAsks = model.addAsks.filter((u) => u !== url);
+  render();
+  if (!add) {
+    await guard("", () => api.answerPrompt("add_server", url, false));
+    return;
+  }
+  const added = await guard("", () => api.addServer(url));
+  await guard("", () => api.answerPrompt("add_server", url, added !== undefined));
+  if (added) {
+    upsert(added);
+    model.selected = added.name;
+    model.notices.set(added.name, "Added. The agent that asked can now connect you to it.");
+  }
+  await reload();
+}
+
+async function asked(p: { kind: string; subject: string }): Promise<void> {
+  if (p.kind === "sign_in") {
+    model.asks.add(p.subject);
+    model.selected = p.subject;
+  } else if (p.kind === "add_server") {
+    if (!model.addAsks.includes(p.subject)) model.addAsks.push(p.subject);
+  } else if (p.kind === "client_secret") {
+    model.selected = p.subject;
+    model.settingsOpen.add(p.subject);
+    model.notices.set(p.subject, "An AI agent is connecting you to this server, and its sign-in service needs a client secret. Enter it under Client secret below: it goes to your keychain, and the agent never sees it.");
+  }
+  // A bridge started for a URL adds it to the list first.
+  await reload();
 }
 
 export async function cancelSignIn(name: string): Promise<void> {
@@ -273,15 +303,15 @@ export function wireEvents(): void {
     if (model.selected !== e.server) model.selected = e.server;
     render();
   });
-  void events.onSignInAsked(async (e) => {
-    asked(e.server);
-    // A bridge started for a URL adds it to the list first.
-    await reload();
+  void events.onPromptAsked((e) => void asked(e));
+  // Another program (a bridge, `mcp-auth serve`, the CLI) changed the list.
+  // Not while the person is editing settings or a dialog is open: the page
+  // is rebuilt from the list, and their edits would be lost.
+  void events.onListChanged(() => {
+    if (model.settingsOpen.size === 0 && !document.querySelector("dialog[open]")) void reload();
   });
-  void api.signInAsks().then(async (names) => {
-    if (!names.length) return;
-    names.forEach(asked);
-    await reload();
+  void api.promptsWaiting().then(async (prompts) => {
+    for (const p of prompts) await asked(p);
   });
   void events.onSignInFinished(async (e) => {
     model.flows.delete(e.server);

@@ -1,4 +1,4 @@
-// Modal dialogs: confirmations that say what will happen, Add, Import.
+// Modal dialogs: confirmations that say what will happen, Add, Import, AI agents.
 
 import { clear, h } from "../dom";
 import { addServer, model, reload, render } from "../model";
@@ -107,5 +107,41 @@ export async function openImport(): Promise<void> {
       list.prepend(errorCard(asCommandError(e)));
       render();
     }
+  }
+}
+
+/** "AI agents": a switch per app; on, the app's agent can connect you to servers through `mcp-auth serve`. */
+export async function openAgents(): Promise<void> {
+  const list = h("div", { class: "agent-list" }, h("p", { class: "muted" }, h("span", { class: "spinner small" }), " Looking for your apps…"));
+  const d: HTMLDialogElement = modal("Let AI agents connect you", [
+    h("p", { class: "muted" }, "An app switched on here gets MCP Auth Manager as one of its tools: its AI agent can then connect you to MCP servers. You still sign in yourself, in your browser, and the agent never sees your keys. It can only add a server when you agree here."),
+    list,
+  ], [h("button", { type: "button", class: "primary", onclick: () => d.close() }, "Done")]);
+  const show = (uses: Awaited<ReturnType<typeof api.agentUses>>, note?: string) => {
+    clear(list);
+    const present = uses.filter((u) => u.detected || u.connected);
+    if (!present.length) list.append(h("p", { class: "muted" }, "No MCP app was found on this computer (Claude Desktop, Claude Code, Cursor, VS Code, Windsurf)."));
+    list.append(h("ul", { class: "apps" }, present.map((u) =>
+      h("li", { class: "app-use" },
+        h("label", { class: "check switch", for: `agent-${u.app}` },
+          h("input", { type: "checkbox", role: "switch", id: `agent-${u.app}`, checked: u.connected,
+            onchange: async (e: Event) => {
+              const on = (e.target as HTMLInputElement).checked;
+              try {
+                show(await api.setAgentUse(u.app, on), on ? `${u.name} can now connect you to servers. Restart ${u.name} to use it.` : `${u.name} is back to its own settings. Restart ${u.name}.`);
+              } catch (err) {
+                list.prepend(errorCard(asCommandError(err)));
+              }
+            } }),
+          h("span", {}, u.name)),
+        h("span", { class: "muted small config-path", title: u.config }, "\u200e" + u.config),
+      ))));
+    if (note) list.append(h("div", { class: "notice", role: "status" }, note));
+  };
+  try {
+    show(await api.agentUses());
+  } catch (e) {
+    clear(list);
+    list.append(errorCard(asCommandError(e)));
   }
 }
