@@ -273,6 +273,10 @@ pub enum BrowserChoice {
     Print,
     /// Headless stand-in: GET the URL and follow redirects into the listener.
     Http,
+    /// The browser is on another device: print the URL, then paste back the
+    /// address the browser ended on (checked like a redirect). Not for
+    /// `bridge` and `serve`, whose stdin carries the protocol.
+    Paste,
 }
 
 #[derive(Args, Debug, Clone)]

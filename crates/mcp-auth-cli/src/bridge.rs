@@ -21,6 +21,11 @@ const BRIDGE_LIMITS: Limits = Limits {
 
 pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitCode {
     let result = async {
+        if browser == BrowserChoice::Paste {
+            return Err(mcp_auth::Error::InvalidInput(
+                "--browser paste is not available here: stdin carries the MCP protocol (use system, print or http)".into(),
+            ));
+        }
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(BRIDGE_LIMITS)?;
         let mut flow = SignInFlow::open(&store, server, Overrides::default(), true, http.clone(), Arc::new(SystemClock))?;

@@ -34,7 +34,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(dispatch(cli))
+    let code = runtime.block_on(dispatch(cli));
+    // A line still being read from stdin (a paste no longer needed: the
+    // browser came back by itself) must not keep the command alive.
+    runtime.shutdown_background();
+    code
 }
 
 async fn dispatch(cli: args::Cli) -> ExitCode {

@@ -13,6 +13,11 @@ use super::session::opener;
 
 pub async fn serve(browser: BrowserChoice, timeout: u64) -> ExitCode {
     let result = async {
+        if browser == BrowserChoice::Paste {
+            return Err(mcp_auth::Error::InvalidInput(
+                "--browser paste is not available here: stdin carries the MCP protocol (use system, print or http)".into(),
+            ));
+        }
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(Limits::default())?;
         let platform = Platform::new(store, http, Arc::new(SystemClock), Arc::from(opener(browser)?))

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mcp_auth::{
     cancel_pair, BrowserUrl, ConnectStatus, Error, HttpBrowser, HttpClient, KeychainVault, Limits, OpenFuture, Opener,
-    Operation, Overrides, PrintBrowser, SignInFlow, Store, SystemBrowser, SystemClock,
+    Operation, Overrides, PasteBack, PrintBrowser, SignInFlow, Store, SystemBrowser, SystemClock,
 };
 use serde_json::{json, Value};
 
@@ -66,6 +66,17 @@ pub(crate) fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
         BrowserChoice::System => Box::new(SystemOrPrint),
         BrowserChoice::Print => Box::new(PrintBrowser(print_url)),
         BrowserChoice::Http => Box::new(HttpBrowser::new(HttpClient::new(Limits::default())?)),
+        BrowserChoice::Paste => Box::new(PasteBack::new(
+            HttpClient::new(Limits::default())?,
+            Arc::new(|text: &str| eprintln!("{text}")),
+            Arc::new(|| {
+                let mut line = String::new();
+                match std::io::stdin().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line),
+                }
+            }),
+        )),
     })
 }
 

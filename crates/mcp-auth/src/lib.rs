@@ -41,7 +41,7 @@ pub use oauth::token::{TokenEndpoint, TokenResponse};
 // net/
 pub use net::address::{canonical_resource, check_endpoint, AddressClass};
 pub use net::app_socket::{AppAnswer, AppPrompts, AppSocket, PromptKind};
-pub use net::browser::{BrowserUrl, HttpBrowser, OpenFuture, Opener, PrintBrowser, SystemBrowser};
+pub use net::browser::{BrowserUrl, HttpBrowser, LineSource, OpenFuture, Opener, PasteBack, PrintBrowser, SystemBrowser};
 pub use net::http::{Body, Fetched, HttpClient, Limits};
 pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
 

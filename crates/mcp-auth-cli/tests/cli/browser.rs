@@ -16,3 +16,79 @@ async fn row22_without_a_browser_the_validated_url_is_printed() {
     assert!(stderr.contains(&format!("{}/authorize?", f.base)), "{stderr}");
     assert!(!out.status.success());
 }
+
+/// `--browser paste`: the browser is elsewhere; the person pastes the address
+/// it ended on. An address elsewhere and one of another sign-in are asked for
+/// again; the right one is checked by the listener and signs in.
+#[tokio::test]
+async fn a_pasted_address_signs_in_and_others_are_asked_for_again() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let f = Fixture::start().await;
+    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-paste-{}", mcp_auth::new_state()));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["login", &f.mcp_url(), "--browser", "paste", "--timeout", "20"])
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut next_line = async || tokio::time::timeout(std::time::Duration::from_secs(20), stderr.next_line()).await.unwrap().unwrap().unwrap();
+    let link = loop {
+        let line = next_line().await;
+        if line.contains("/authorize?") {
+            break line.trim().to_string();
+        }
+    };
+    // The person's browser: the authorization server redirects to the loopback
+    // address, which it cannot load.
+    // (The engine's client follows no redirect: the Location is what a browser would go to.)
+    let browser = mcp_auth::HttpClient::new(mcp_auth::Limits::default()).unwrap();
+    let answer = browser.send(reqwest::Method::GET, &link, &[], mcp_auth::Body::None).await.unwrap();
+    let landed = answer.headers["location"].to_str().unwrap().to_string();
+    let landed_url = url::Url::parse(&landed).unwrap();
+    let elsewhere = landed.replacen("127.0.0.1", "evil.example", 1);
+    let other_state: String = {
+        let mut u = landed_url.clone();
+        let pairs: Vec<(String, String)> = landed_url.query_pairs().map(|(k, v)| {
+            let v = if k == "state" { "other".to_string() } else { v.into_owned() };
+            (k.into_owned(), v)
+        }).collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+        u.to_string()
+    };
+    for (pasted, told) in [(elsewhere.as_str(), "not the address"), (other_state.as_str(), "another sign-in")] {
+        stdin.write_all(format!("{pasted}\n").as_bytes()).await.unwrap();
+        loop {
+            if next_line().await.contains(told) {
+                break;
+            }
+        }
+    }
+    stdin.write_all(format!("  {landed}  \n").as_bytes()).await.unwrap();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output()).await.unwrap().unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(out.status.success(), "{printed}");
+    assert_eq!(printed["status"], "success", "{printed}");
+    assert_eq!(f.seen("/token").len(), 1, "one code exchange");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `bridge` and `serve` read the protocol on stdin: no paste there.
+#[tokio::test]
+async fn paste_is_refused_where_stdin_carries_the_protocol() {
+    for args in [&["bridge", "https://mcp.example/mcp", "--browser", "paste"][..], &["serve", "--browser", "paste"][..]] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+            .args(args)
+            .env("MCP_AUTH_CONFIG_DIR", std::env::temp_dir().join(format!("mcp-auth-cli-nopaste-{}", mcp_auth::new_state())))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success() && out.stdout.is_empty(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("stdin carries the MCP protocol"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -177,6 +177,84 @@ impl Opener for HttpBrowser {
     }
 }
 
+/// Reads one line the person pasted (`None`: no more input).
+pub type LineSource = std::sync::Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// For a browser on another device (an SSH session, a container): the link is
+/// shown, the person signs in wherever they can, and pastes back the address
+/// the browser ended on (the loopback page that could not load there). That
+/// address is handed to the loopback listener over loopback HTTP, so it is
+/// checked exactly like a redirect that arrived by itself (state, `iss`, one
+/// use, the error parameters). Only an address on the redirect URI the link
+/// names is handed on; anything else is refused and asked for again.
+pub struct PasteBack {
+    http: HttpClient,
+    show: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
+    read: LineSource,
+}
+
+/// How many pasted lines may miss before the sign-in stops.
+const PASTE_ATTEMPTS: usize = 5;
+
+impl PasteBack {
+    /// `show` tells the person something (the link, then what to paste);
+    /// `read` reads the line they paste.
+    pub fn new(http: HttpClient, show: std::sync::Arc<dyn Fn(&str) + Send + Sync>, read: LineSource) -> Self {
+        PasteBack { http, show, read }
+    }
+}
+
+/// Whether `pasted` is an address on `redirect` (same scheme, host, port and path).
+fn on_redirect(pasted: &url::Url, redirect: &url::Url) -> bool {
+    pasted.scheme() == redirect.scheme()
+        && pasted.host_str() == redirect.host_str()
+        && pasted.port_or_known_default() == redirect.port_or_known_default()
+        && pasted.path() == redirect.path()
+}
+
+impl Opener for PasteBack {
+    fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
+        Box::pin(async move {
+            let link = url::Url::parse(url.as_str()).map_err(|_| Error::unsafe_url(url.as_str(), "not a URL"))?;
+            let redirect = link
+                .query_pairs()
+                .find(|(k, _)| k == "redirect_uri")
+                .and_then(|(_, v)| url::Url::parse(&v).ok())
+                .filter(|r| r.scheme() == "http" && matches!(r.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
+                .ok_or_else(|| Error::Browser { reason: "this sign-in does not come back to a loopback address, so nothing can be pasted".into() })?;
+            (self.show)(&format!(
+                "Open this link in a browser (on any device) and sign in:\n{}\nThe browser then fails to load a page at {}; copy that page's whole address and paste it here:",
+                url.as_str(),
+                redirect.as_str().split('?').next().unwrap_or_default()
+            ));
+            let state = link.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned());
+            let state_of = |u: &url::Url| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned());
+            for _ in 0..PASTE_ATTEMPTS {
+                let read = self.read.clone();
+                let Ok(Some(line)) = tokio::task::spawn_blocking(move || read()).await else { return Err(Error::Cancelled) };
+                match url::Url::parse(line.trim()) {
+                    // An address of another sign-in (an old tab) would only be
+                    // ignored by the listener: asked for again instead.
+                    Ok(pasted) if on_redirect(&pasted, &redirect) && state_of(&pasted) != state => {
+                        (self.show)("That address belongs to another sign-in (an older tab?). Paste the address of this one:")
+                    }
+                    Ok(pasted) if on_redirect(&pasted, &redirect) => {
+                        // The listener answers whatever it judged; its verdict
+                        // reaches the sign-in through the listener itself.
+                        self.http.send(Method::GET, pasted.as_str(), &[("accept", "text/html")], Body::None).await?;
+                        return Ok(());
+                    }
+                    _ => (self.show)(&format!(
+                        "That is not the address the browser ended on (it starts with {}). Paste it again:",
+                        redirect.as_str().split('?').next().unwrap_or_default()
+                    )),
+                }
+            }
+            Err(Error::Browser { reason: "no address the sign-in came back to was pasted".into() })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
