@@ -2,7 +2,8 @@
 # The official MCP conformance suite in client mode: the `auth` suite (14
 # scenarios), the `draft` suite (resource-mismatch, offline-access-*), and the two
 # 2025-03-26 back-compat scenarios one by one; then, from the newer suite
-# (0.2.0-alpha.12, `conformance-next` in tools/), the MCP client scenarios of
+# (0.2.0-alpha.12, `conformance-next` in tools/), every auth scenario the
+# 2026-07-28 revision requires and the two back-compat ones, the MCP client scenarios of
 # the 2026-07-28 revision through `mcp-auth tools`/`call` (mcp-client.sh), and
 # the two that also exist in 2025 revisions at those revisions (initialize and
 # sessions), and the header scenarios through `mcp-auth bridge` (bridge-client.sh).
@@ -37,6 +38,19 @@ for s in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoin
 done
 
 suite_js=tools/node_modules/conformance-next/dist/index.js
+# Every auth scenario the 2026-07-28 revision requires (the suite's own frozen
+# list, not the extensions it only reports), at that revision's wire; and the
+# two 2025-03-26 back-compat scenarios at theirs.
+required_auth=$("$node" "$suite_js" list --client --requirements 2026-07-28 2>/dev/null \
+  | sed '/never scored/q' | grep -oE '^  - auth/[a-z0-9-]+' | sed 's/^  - //')
+[ -n "$required_auth" ] || { echo "the newer suite listed no auth scenario"; status=1; }
+for s in $required_auth; do
+  echo "$s (2026-07-28):"; run --scenario "$s" --spec-version 2026-07-28
+done
+for s in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback; do
+  echo "$s (2025-03-26, newer suite):"; run --scenario "$s" --spec-version 2025-03-26
+done
+
 client="$PWD/tests/conformance/mcp-client.sh"
 for s in tools_call request-metadata http-standard-headers http-custom-headers http-invalid-tool-headers \
          json-schema-ref-no-deref json-schema-2020-12-preservation sep-2322-client-request-state; do
