@@ -273,6 +273,9 @@ pub enum BrowserChoice {
     Print,
     /// Headless stand-in: GET the URL and follow redirects into the listener.
     Http,
+    /// The browser is on another device: the device grant (RFC 8628), a code
+    /// to enter on a page, where the authorization server offers it.
+    Device,
     /// The browser is on another device: print the URL, then paste back the
     /// address the browser ended on (checked like a redirect). Not for
     /// `bridge` and `serve`, whose stdin carries the protocol.

@@ -33,6 +33,9 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitC
         // With the app running, it shows the sign-in (one prompt for every
         // bridge of the server); without, this bridge opens the browser.
         flow.hand_sign_ins_to(AppSocket::for_config_dir(store.dir()));
+        if browser == BrowserChoice::Device {
+            flow.sign_in_on_another_device(Arc::new(super::session::show_device_code));
+        }
         let opener = opener(browser)?;
         let (canceller, cancel) = cancel_pair();
         tokio::spawn(async move {

@@ -18,6 +18,11 @@ pub async fn serve(browser: BrowserChoice, timeout: u64) -> ExitCode {
                 "--browser paste is not available here: stdin carries the MCP protocol (use system, print or http)".into(),
             ));
         }
+        if browser == BrowserChoice::Device {
+            return Err(mcp_auth::Error::InvalidInput(
+                "--browser device is not available for serve: the sign-in link goes to the agent, which shows it to you (use print, system or http)".into(),
+            ));
+        }
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(Limits::default())?;
         let platform = Platform::new(store, http, Arc::new(SystemClock), Arc::from(opener(browser)?))

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_auth::{
-    cancel_pair, BrowserUrl, ConnectStatus, Error, HttpBrowser, HttpClient, KeychainVault, Limits, OpenFuture, Opener,
+    cancel_pair, BrowserUrl, ConnectStatus, DevicePrompt, Error, HttpBrowser, HttpClient, KeychainVault, Limits, OpenFuture, Opener,
     Operation, Overrides, PasteBack, PrintBrowser, SignInFlow, Store, SystemBrowser, SystemClock,
 };
 use serde_json::{json, Value};
@@ -41,6 +41,16 @@ fn print_url(url: &str) {
     eprintln!("Open this link in your browser to sign in:\n{url}\nWaiting for the browser to come back…");
 }
 
+/// A device sign-in's code and page, on stderr (stdout is for the JSON).
+pub(crate) fn show_device_code(p: &DevicePrompt) {
+    let mut text = format!("To sign in, open {} on any device and enter the code\n\n    {}\n", p.verification_uri, p.user_code);
+    if let Some(complete) = &p.verification_uri_complete {
+        text.push_str(&format!("\n(or open {complete}, which has the code filled in)\n"));
+    }
+    text.push_str(&format!("\nThe code works for {} minutes. Waiting for you to approve…", p.expires_in.div_ceil(60)));
+    eprintln!("{text}");
+}
+
 /// The system browser, falling back to printing the (validated) URL when no
 /// browser can be started.
 struct SystemOrPrint;
@@ -64,7 +74,8 @@ impl Opener for SystemOrPrint {
 pub(crate) fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
     Ok(match choice {
         BrowserChoice::System => Box::new(SystemOrPrint),
-        BrowserChoice::Print => Box::new(PrintBrowser(print_url)),
+        // A device sign-in opens nothing here; the flow shows its code instead.
+        BrowserChoice::Print | BrowserChoice::Device => Box::new(PrintBrowser(print_url)),
         BrowserChoice::Http => Box::new(HttpBrowser::new(HttpClient::new(Limits::default())?)),
         BrowserChoice::Paste => Box::new(PasteBack::new(
             HttpClient::new(Limits::default())?,
@@ -102,6 +113,9 @@ async fn run(server: &str, flow_args: &FlowArgs, op: Operation, sign_in_first: b
     };
     let name = if flow.entry().name.is_empty() { name } else { flow.entry().name.clone() };
     flow.set_sign_in_timeout(Duration::from_secs(flow_args.timeout.max(1)));
+    if flow_args.browser == BrowserChoice::Device {
+        flow.sign_in_on_another_device(Arc::new(show_device_code));
+    }
     let opener = match opener(flow_args.browser) {
         Ok(o) => o,
         Err(e) => return failure(Some(&name), &e),

@@ -90,6 +90,10 @@ pub enum Error {
     SignInTimedOut { seconds: u64 },
     #[error("a sign-in to {server} is already under way in another program (look for its browser window); finish or cancel it there, then try again")]
     SignInUnderWay { server: String },
+    #[error("the sign-in code expired before it was used; sign in again")]
+    DeviceCodeExpired,
+    #[error("the authorization server {issuer} offers no sign-in from another device (no device_authorization_endpoint); use --browser print or paste")]
+    NoDeviceGrant { issuer: String },
     #[error("MCP Auth Manager asked you to sign in to {server}, and no sign-in was made there")]
     NotSignedInInApp { server: String },
     #[error("port {port} on {host} is busy; close the program using it or choose another redirect URI")]
@@ -199,6 +203,8 @@ impl Error {
             SignInTimedOut { .. } => ErrorKind::TimedOut,
             SignInUnderWay { .. } => ErrorKind::Local,
             NotSignedInInApp { .. } => ErrorKind::Cancelled,
+            DeviceCodeExpired => ErrorKind::TimedOut,
+            NoDeviceGrant { .. } => ErrorKind::Server,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,
             StepUpDeclined { .. } => ErrorKind::Cancelled,

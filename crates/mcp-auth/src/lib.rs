@@ -32,6 +32,7 @@ pub use error::{Error, ErrorKind, Result};
 // oauth/
 pub use oauth::authorize::{new_state, AuthorizationRequest, Pkce};
 pub use oauth::challenge::BearerChallenge;
+pub use oauth::device::DevicePrompt;
 pub use oauth::discovery::{discover, discover_with, probe, AuthServerMetadata, Discovery, Probe, ProtectedResource};
 pub use oauth::grant::{Clock, FixedClock, Grant, GrantSummary, SystemClock, REFRESH_MARGIN};
 pub use oauth::registration::{register, AuthMethod, ClientSource, RegisteredClient, RegistrationRequest};
@@ -58,7 +59,7 @@ pub use vault::{ChunkedVault, EntryStore, MemoryEntries, Vault, VaultKey};
 
 // mcp/
 pub use mcp::connect::{
-    ConnectStatus, ConnectStep, ConsentFuture, GrantFuture, GrantShelf, OauthDiscovery, Operation, OperationResult,
+    ConnectStatus, ConnectStep, ConsentFuture, DevicePromptHook, GrantFuture, GrantShelf, OauthDiscovery, Operation, OperationResult,
     Reauthorizations, Reauthorized, ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView,
     SUGGESTED_REDIRECT_URI,
 };

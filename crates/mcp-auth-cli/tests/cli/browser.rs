@@ -92,3 +92,67 @@ async fn paste_is_refused_where_stdin_carries_the_protocol() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("stdin carries the MCP protocol"), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+async fn device_run(f: &Fixture, args: &[&str]) -> (std::process::Output, std::time::Duration) {
+    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-device-{}", mcp_auth::new_state()));
+    let started = std::time::Instant::now();
+    let mut all = args.to_vec();
+    let url = f.mcp_url();
+    all.extend([url.as_str(), "--browser", "device", "--timeout", "30"]);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(&all)
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(dir).ok();
+    (out, started.elapsed())
+}
+
+/// `--browser device` (RFC 8628): the code and the page are shown, the token
+/// endpoint is polled at the server's interval (slower after `slow_down`),
+/// and the approval signs in; through `login` and through `tools`.
+#[tokio::test]
+async fn a_device_sign_in_shows_the_code_and_waits_for_approval() {
+    let f = Fixture::start().await;
+    f.set(|b| {
+        b.offer_device(&f.base);
+        b.device = crate::fixture::DeviceMode::ApproveAfter(1);
+        b.device_slow_down_once = true;
+    });
+    let (out, took) = device_run(&f, &["login"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr.contains("WDJB-MJHT") && stderr.contains(&format!("{}/activate", f.base)), "{stderr}");
+    assert_eq!(f.seen("/authorize").len(), 0, "no browser redirect");
+    let polls: Vec<_> = f.seen("/token").into_iter().filter(|t| t.form["grant_type"].ends_with("device_code")).collect();
+    assert_eq!(polls.len(), 3, "slow_down, pending, then tokens");
+    // 1 s, then 6 s after slow_down added five, then 6 s again.
+    assert!(took >= std::time::Duration::from_secs(12), "slow_down was not honoured ({took:?})");
+    assert!(f.seen("/device")[0].form.contains_key("resource"), "the resource is named");
+    // `tools` signs in the same way when the server asks.
+    f.set(|b| b.device_slow_down_once = false);
+    let (out, _) = device_run(&f, &["tools"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(printed["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"] == "echo")), "{printed}");
+}
+
+/// Refused, expired, or not offered: each stops with what happened, no loop.
+#[tokio::test]
+async fn a_device_sign_in_stops_when_refused_expired_or_not_offered() {
+    let f = Fixture::start().await;
+    let (out, _) = device_run(&f, &["login"]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("offers no sign-in from another device"), "{}", String::from_utf8_lossy(&out.stdout));
+    f.set(|b| b.offer_device(&f.base));
+    for (mode, words) in [(crate::fixture::DeviceMode::Deny, "cancelled"), (crate::fixture::DeviceMode::Expire, "expired")] {
+        f.set(|b| b.device = mode.clone());
+        let before = f.seen("/token").len();
+        let (out, _) = device_run(&f, &["login"]).await;
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success() && printed.contains(words), "{printed}");
+        assert_eq!(f.seen("/token").len() - before, 1, "one poll, then it stops");
+    }
+}

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::oauth::challenge::BearerChallenge;
+use crate::oauth::device::DevicePrompt;
 use crate::oauth::discovery::{discover_with, probe, Discovery, Probe};
 use crate::error::{Error, Result};
 use crate::oauth::grant::Grant;
@@ -248,6 +249,9 @@ impl ConnectStep {
 
 pub type ProgressHook = Box<dyn Fn(ConnectStep) + Send + Sync>;
 
+/// Shows a device sign-in's code and page to the person.
+pub type DevicePromptHook = Arc<dyn Fn(&DevicePrompt) + Send + Sync>;
+
 /// One MCP server, its discovery and its grant, for the length of a command
 /// (or of a window, in the app).
 pub struct ServerSession {
@@ -263,6 +267,9 @@ pub struct ServerSession {
     /// Where the grant is kept for other processes; `None` for a session whose
     /// grant lives only in memory.
     pub shelf: Option<Arc<dyn GrantShelf>>,
+    /// Sign in with the device grant (RFC 8628) instead of a browser
+    /// redirect: the browser is on another device.
+    pub device: Option<DevicePromptHook>,
 }
 
 impl ServerSession {
@@ -281,6 +288,7 @@ impl ServerSession {
             on_progress: None,
             step_up_consent: None,
             shelf: None,
+            device: None,
         })
     }
 
@@ -305,6 +313,22 @@ impl ServerSession {
         if let Some(hook) = &self.on_progress {
             hook(step);
         }
+    }
+
+    /// What a new sign-in would use: the server's discovery, found again
+    /// (`None`: the server asks no one to sign in).
+    pub(crate) async fn discover_for_sign_in(&mut self) -> Result<Option<Discovery>> {
+        let http = self.authorizer.http().clone();
+        self.step(ConnectStep::Contacting);
+        let challenge = match probe(&http, &self.url).await? {
+            Probe::Open => return Ok(None),
+            Probe::Challenged { challenge, .. } => challenge,
+            Probe::Other { .. } => None,
+        };
+        self.step(ConnectStep::ReadingMetadata);
+        let discovery = discover_with(&http, &self.url, challenge).await?;
+        self.discovery = Some(discovery.clone());
+        Ok(Some(discovery))
     }
 
     /// Like [`connect`](Self::connect), with failures as a typed [`Error`]
@@ -389,8 +413,13 @@ impl ServerSession {
             }
             None => self.authorizer.config.initial_scopes(&discovery),
         };
-        let pending = self.authorizer.begin(&discovery, &scopes).await?;
-        let grant = self.authorizer.complete(pending, opener, self.sign_in_timeout, cancel).await?;
+        let grant = match self.device.clone() {
+            Some(show) => self.authorizer.sign_in_on_device(&discovery, &scopes, show.as_ref(), self.sign_in_timeout, cancel).await?,
+            None => {
+                let pending = self.authorizer.begin(&discovery, &scopes).await?;
+                self.authorizer.complete(pending, opener, self.sign_in_timeout, cancel).await?
+            }
+        };
         self.discovery = Some(discovery);
         self.grant = Some(grant);
         Ok(())

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::mcp::connect::{
-    ConnectStatus, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized, Renewal,
-    ServerSession, StepUpConsent, ToolView,
+    ConnectStatus, DevicePromptHook, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized,
+    Renewal, ServerSession, StepUpConsent, ToolView,
 };
 use crate::net::app_socket::{AppAnswer, AppSocket};
 use crate::oauth::challenge::BearerChallenge;
@@ -204,8 +204,17 @@ impl<V: Vault + 'static> SignInFlow<V> {
         result
     }
 
+    /// Every sign-in of this flow uses the device grant (RFC 8628): `show`
+    /// tells the person the code and the page, on whatever device they have.
+    pub fn sign_in_on_another_device(&mut self, show: DevicePromptHook) {
+        self.session.device = Some(show);
+    }
+
     /// A sign-in now, then `op` (`mcp-auth login`): the URL goes to `opener`.
     pub async fn sign_in_then(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        if self.session.device.is_some() {
+            return self.sign_in_on_device_then(op, opener, cancel).await;
+        }
         match self.prepare().await? {
             Prepared::Browser(pending) => {
                 let timeout = self.session.sign_in_timeout;
@@ -225,6 +234,29 @@ impl<V: Vault + 'static> SignInFlow<V> {
             Prepared::Open { .. } => self.perform(op, opener, cancel).await,
             Prepared::NeedsClientConfig(_) => Err(Error::NeedsClientConfig { url: self.session.url.clone() }),
         }
+    }
+
+    /// [`sign_in_then`](Self::sign_in_then) with the device grant: under the
+    /// server's sign-in lock, discovery, the code shown, the approval awaited,
+    /// the grant kept, then `op`.
+    async fn sign_in_on_device_then(&mut self, op: &Operation, opener: &dyn Opener, cancel: CancelSignal) -> Result<OperationResult> {
+        let _signing_in = match self.entry.name.is_empty() {
+            true => None,
+            false => Some(match lock_sign_in(&self.store, &self.entry, SIGN_IN_BUSY_WAIT).await {
+                Ok(lock) => lock,
+                Err(Error::InvalidInput(_)) => return Err(Error::SignInUnderWay { server: self.entry.name.clone() }),
+                Err(e) => return Err(e),
+            }),
+        };
+        self.session.grant = None;
+        let discovered = self.session.discover_for_sign_in().await;
+        self.keep_discovery()?;
+        let Some(discovery) = discovered? else { return self.perform(op, opener, cancel).await };
+        let signed_in = self.session.authorize(discovery, None, opener, cancel.clone()).await;
+        self.keep_discovery()?;
+        self.keep().await?;
+        signed_in?;
+        self.perform(op, opener, cancel).await
     }
 
     /// Refresh the held grant ahead of its expiry, through the vault's lock (a

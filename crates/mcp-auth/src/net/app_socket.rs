@@ -130,10 +130,13 @@ impl AppSocket {
     }
 }
 
+/// Each prompt's callers, by kind and subject.
+type Waiters = HashMap<(PromptKind, String), Vec<oneshot::Sender<bool>>>;
+
 /// The app's side: the prompts callers wait for, by kind and subject.
 #[derive(Default)]
 pub struct AppPrompts {
-    waiting: Mutex<HashMap<(PromptKind, String), Vec<oneshot::Sender<bool>>>>,
+    waiting: Mutex<Waiters>,
 }
 
 impl AppPrompts {

@@ -85,6 +85,9 @@ pub struct AuthServerMetadata {
     pub registration_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
+    /// RFC 8628: sign-in from another device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_supported: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,6 +212,7 @@ fn default_endpoints(origin: &str) -> AuthServerMetadata {
         token_endpoint: format!("{origin}/token"),
         registration_endpoint: Some(format!("{origin}/register")),
         revocation_endpoint: None,
+        device_authorization_endpoint: None,
         scopes_supported: None,
         code_challenge_methods_supported: None,
         token_endpoint_auth_methods_supported: None,
@@ -423,7 +427,7 @@ pub fn parse_auth_server(
     meta.from_document = true;
     for endpoint in [Some(&meta.authorization_endpoint), Some(&meta.token_endpoint)]
         .into_iter()
-        .chain([meta.registration_endpoint.as_ref(), meta.revocation_endpoint.as_ref()])
+        .chain([meta.registration_endpoint.as_ref(), meta.revocation_endpoint.as_ref(), meta.device_authorization_endpoint.as_ref()])
         .flatten()
     {
         check_endpoint(endpoint)?;

@@ -1,11 +1,13 @@
 //! OAuth 2.1 as an MCP client speaks it: the server's challenge, metadata
 //! discovery with the issuer and resource checks, client registration, the
-//! authorization request (PKCE, state), the token endpoint, the grant it
+//! authorization request (PKCE, state), the device grant for a browser on
+//! another device, the token endpoint, the grant it
 //! yields, and the scope choice. Nothing here stores anything or knows MCP's
 //! transport.
 
 pub mod authorize;
 pub mod challenge;
+pub mod device;
 pub mod discovery;
 pub mod grant;
 pub mod registration;

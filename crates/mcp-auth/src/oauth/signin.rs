@@ -20,10 +20,15 @@ use crate::net::loopback::{judge_query, CancelSignal, Expectation, LoopbackListe
 use crate::oauth::registration::{register, RegisteredClient, RegistrationRequest};
 use crate::oauth::scope;
 use crate::vault::secret::Secret;
-use crate::oauth::token::TokenEndpoint;
+use crate::oauth::device::{self, DevicePrompt};
+use crate::oauth::token::{TokenEndpoint, TokenResponse};
 
 /// How long a sign-in waits for the browser by default.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The redirect URI a registration for a device sign-in names (registration
+/// asks for one; the device grant never follows it).
+const DEVICE_REGISTRATION_REDIRECT: &str = "http://127.0.0.1/callback";
 
 /// What the user (or the calling program) said about the OAuth client.
 #[derive(Debug, Clone, Default)]
@@ -203,32 +208,7 @@ impl Authorizer {
             Catcher::Link(link) => link.uri.clone(),
         };
 
-        let client = match (entered, known) {
-            (Some(c), _) => c,
-            (None, Some(c)) if c.redirect_uris.iter().any(|u| u == &redirect_uri) || c.redirect_uris.is_empty() => c,
-            _ => {
-                let c = if let (true, Some(url)) =
-                    (meta.client_id_metadata_document_supported, self.config.client_metadata_url.as_deref())
-                {
-                    RegisteredClient::metadata_document(meta, url)?
-                } else if meta.registration_endpoint.is_some() {
-                    register(
-                        &self.http,
-                        meta,
-                        &RegistrationRequest { client_name: &self.client_name, redirect_uri: &redirect_uri, scope: requested.as_deref() },
-                    )
-                    .await?
-                } else {
-                    return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
-                };
-                self.clients.insert(meta.issuer.clone(), c.clone());
-                c
-            }
-        };
-        // Authorization Server Binding: never present a client to another issuer.
-        if client.issuer != meta.issuer {
-            return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
-        }
+        let client = self.identify(discovery, entered, known, Some(&redirect_uri), requested.as_deref()).await?;
 
         let pkce = Pkce::generate();
         let state = new_state();
@@ -260,6 +240,98 @@ impl Authorizer {
             client,
             token_endpoint: meta.token_endpoint.clone(),
         })
+    }
+
+    /// The client to present to this issuer: one the user entered, one
+    /// registered before (for `redirect_uri`, when there is one), a Client ID
+    /// Metadata Document, or a new registration, in that order.
+    async fn identify(
+        &mut self,
+        discovery: &Discovery,
+        entered: Option<RegisteredClient>,
+        known: Option<RegisteredClient>,
+        redirect_uri: Option<&str>,
+        requested: Option<&str>,
+    ) -> Result<RegisteredClient> {
+        let meta = &discovery.auth_server;
+        let fits = |c: &RegisteredClient| redirect_uri.is_none_or(|r| c.redirect_uris.iter().any(|u| u == r) || c.redirect_uris.is_empty());
+        let client = match (entered, known) {
+            (Some(c), _) => c,
+            (None, Some(c)) if fits(&c) => c,
+            _ => {
+                let c = if let (true, Some(url)) = (meta.client_id_metadata_document_supported, self.config.client_metadata_url.as_deref()) {
+                    RegisteredClient::metadata_document(meta, url)?
+                } else if meta.registration_endpoint.is_some() {
+                    // A device sign-in registers with the redirect it would use
+                    // on this computer: it is never followed.
+                    let redirect = redirect_uri.map(str::to_string).unwrap_or_else(|| DEVICE_REGISTRATION_REDIRECT.to_string());
+                    register(&self.http, meta, &RegistrationRequest { client_name: &self.client_name, redirect_uri: &redirect, scope: requested }).await?
+                } else {
+                    return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
+                };
+                self.clients.insert(meta.issuer.clone(), c.clone());
+                c
+            }
+        };
+        // Authorization Server Binding: never present a client to another issuer.
+        if client.issuer != meta.issuer {
+            return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
+        }
+        Ok(client)
+    }
+
+    /// Sign in with the device authorization grant (RFC 8628): the person is
+    /// shown a code and a page (`show`), and approves on any device; the
+    /// token endpoint is polled meanwhile.
+    pub async fn sign_in_on_device(
+        &mut self,
+        discovery: &Discovery,
+        scopes: &[String],
+        show: &(dyn Fn(&DevicePrompt) + Send + Sync),
+        timeout: Duration,
+        cancel: CancelSignal,
+    ) -> Result<Grant> {
+        let meta = &discovery.auth_server;
+        let endpoint = meta.device_authorization_endpoint.clone().ok_or_else(|| Error::NoDeviceGrant { issuer: meta.issuer.clone() })?;
+        let requested = scope::join(scopes);
+        if self.config.client_secret.is_some() && self.config.client_secret_issuer.is_none() {
+            self.config.client_secret_issuer = Some(meta.issuer.clone());
+        }
+        let entered = self
+            .config
+            .client_id
+            .as_ref()
+            .map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
+        let known = self.clients.get(&meta.issuer).filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now())).cloned();
+        let client = self.identify(discovery, entered, known, None, requested.as_deref()).await?;
+        let authorization = device::authorize_device(&self.http, &endpoint, &client, requested.as_deref(), &discovery.resource).await?;
+        show(&authorization.prompt);
+        let token = TokenEndpoint { url: &meta.token_endpoint, client: &client };
+        let response = device::wait_for_approval(&self.http, &token, &authorization, &discovery.resource, self.clock.as_ref(), timeout, cancel)
+            .await
+            .map_err(|e| match e {
+                Error::TokenEndpoint { error, .. } if error == "invalid_scope" => Error::InvalidScope { scope: requested.clone().unwrap_or_default() },
+                other => other,
+            })?;
+        Ok(self.grant_of(response, &discovery.resource, &meta.issuer, &client, requested.as_deref()))
+    }
+
+    /// The grant a token response makes.
+    fn grant_of(&self, response: TokenResponse, resource: &str, issuer: &str, client: &RegisteredClient, requested: Option<&str>) -> Grant {
+        let requested_scopes = requested.map(scope::split).unwrap_or_default();
+        Grant {
+            resource: resource.to_string(),
+            issuer: issuer.to_string(),
+            client_id: client.client_id.clone(),
+            client_source: client.source,
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            token_type: response.token_type,
+            scopes: response.scope.as_deref().map(scope::split).unwrap_or_else(|| requested_scopes.clone()),
+            requested_scopes,
+            expires_at: response.expires_at,
+            obtained_at: self.clock.now(),
+        }
     }
 
     /// Open the URL, wait for the redirect, exchange the code.
@@ -301,20 +373,7 @@ impl Authorizer {
                 }
                 other => other,
             })?;
-        let requested_scopes = flow.scope.as_deref().map(scope::split).unwrap_or_default();
-        Ok(Grant {
-            resource: flow.resource.clone(),
-            issuer: flow.issuer.clone(),
-            client_id: client.client_id.clone(),
-            client_source: client.source,
-            access_token: response.access_token,
-            refresh_token: response.refresh_token,
-            token_type: response.token_type,
-            scopes: response.scope.as_deref().map(scope::split).unwrap_or_else(|| requested_scopes.clone()),
-            requested_scopes,
-            expires_at: response.expires_at,
-            obtained_at: self.clock.now(),
-        })
+        Ok(self.grant_of(response, &flow.resource, &flow.issuer, &client, flow.scope.as_deref()))
     }
 
     /// Refresh a grant at its issuer's token endpoint.

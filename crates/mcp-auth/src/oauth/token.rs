@@ -111,7 +111,9 @@ impl TokenEndpoint<'_> {
         }
     }
 
-    async fn post(&self, http: &HttpClient, mut form: Vec<(&str, &str)>) -> Result<Fetched> {
+    /// POST a form with this client's authentication (the device authorization
+    /// endpoint authenticates clients the same way).
+    pub(crate) async fn post(&self, http: &HttpClient, mut form: Vec<(&str, &str)>) -> Result<Fetched> {
         let client = self.client;
         let mut headers: Vec<(&str, String)> = vec![("accept", "application/json".into())];
         let secret = client.client_secret.as_ref().map(Secret::expose);
@@ -147,7 +149,7 @@ fn is_oauth_error(fetched: &Fetched) -> bool {
     serde_json::from_slice::<Value>(&fetched.body).ok().and_then(|v| v.get("error").map(Value::is_string)).unwrap_or(false)
 }
 
-fn token_error(fetched: &Fetched) -> Error {
+pub(crate) fn token_error(fetched: &Fetched) -> Error {
     let status = fetched.status.as_u16();
     let parsed: Option<Value> = serde_json::from_slice(&fetched.body).ok();
     let code = parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str).map(|s| s.chars().take(100).collect::<String>());

@@ -32,6 +32,17 @@ pub struct Seen {
     pub form: HashMap<String, String>,
 }
 
+/// How the device grant's token endpoint answers (RFC 8628 §3.5). (The
+/// CLI's tests drive the device grant; the engine's share this file.)
+#[allow(dead_code)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceMode {
+    /// `authorization_pending` this many times, then tokens.
+    ApproveAfter(u32),
+    Deny,
+    Expire,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizeMode {
     Approve,
@@ -83,7 +94,14 @@ pub struct Behaviour {
     pub sse: bool,
     /// The MCP endpoint needs no token.
     pub open: bool,
+    /// The device grant: `/device` and the token endpoint's device answers
+    /// (advertise it with [`Behaviour::offer_device`]).
+    pub device: DeviceMode,
+    /// Answer the first device poll with `slow_down`.
+    pub device_slow_down_once: bool,
+    pub device_interval: u64,
     // state
+    device_codes: HashMap<String, (Vec<String>, u32)>,
     tag: String,
     next: u64,
     codes: HashMap<String, (Vec<String>, String, String)>,
@@ -125,6 +143,7 @@ impl Fixture {
             .route("/token", post(token))
             .route("/register", post(register))
             .route("/revoke", post(revoke))
+            .route("/device", post(device))
             .fallback(fallback)
             .with_state(shared);
         tokio::spawn(async move {
@@ -183,6 +202,10 @@ impl Behaviour {
             revoke_status: 200,
             sse: false,
             open: false,
+            device: DeviceMode::ApproveAfter(1),
+            device_slow_down_once: false,
+            device_interval: 1,
+            device_codes: HashMap::new(),
             // The port, and for another loopback address its last octet too.
             tag: {
                 let (host, port) = base.trim_start_matches("http://").rsplit_once(':').unwrap_or(("", "0"));
@@ -195,6 +218,14 @@ impl Behaviour {
             codes: HashMap::new(),
             tokens: HashMap::new(),
             refresh: HashMap::new(),
+        }
+    }
+
+    /// Advertise the device authorization endpoint.
+    #[allow(dead_code)]
+    pub fn offer_device(&mut self, base: &str) {
+        if let Some(meta) = self.as_meta.as_mut() {
+            meta["device_authorization_endpoint"] = json!(format!("{base}/device"));
         }
     }
 
@@ -338,6 +369,28 @@ async fn token(State(s): State<Shared>, method: Method, uri: Uri, headers: Heade
                 None => return invalid_grant(),
             }
         }
+        Some("urn:ietf:params:oauth:grant-type:device_code") => {
+            let Some(code) = form.get("device_code").cloned() else { return invalid_grant() };
+            let slow = b.device_slow_down_once;
+            let mode = b.device.clone();
+            let Some((scopes, polls)) = b.device_codes.get_mut(&code) else { return invalid_grant() };
+            if slow && *polls == 0 {
+                *polls += 1;
+                return json_response(400, json!({"error": "slow_down"}));
+            }
+            match mode {
+                DeviceMode::Deny => return json_response(400, json!({"error": "access_denied"})),
+                DeviceMode::Expire => return json_response(400, json!({"error": "expired_token"})),
+                DeviceMode::ApproveAfter(n) if *polls < n + u32::from(slow) => {
+                    *polls += 1;
+                    return json_response(400, json!({"error": "authorization_pending"}));
+                }
+                DeviceMode::ApproveAfter(_) => {}
+            }
+            let scopes = scopes.clone();
+            b.device_codes.remove(&code);
+            scopes
+        }
         _ => return json_response(400, json!({"error": "unsupported_grant_type"})),
     };
     let access = b.id("at");
@@ -350,6 +403,26 @@ async fn token(State(s): State<Shared>, method: Method, uri: Uri, headers: Heade
         reply["refresh_token"] = json!(rt);
     }
     json_response(200, reply)
+}
+
+async fn device(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    record(&s, &method, &uri, &headers, &body);
+    let mut b = s.behaviour.lock().unwrap();
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    if !form.contains_key("client_id") {
+        return json_response(400, json!({"error": "invalid_client"}));
+    }
+    let code = b.id("dc");
+    let scopes: Vec<String> = form.get("scope").map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default();
+    b.device_codes.insert(code.clone(), (scopes, 0));
+    json_response(200, json!({
+        "device_code": code,
+        "user_code": "WDJB-MJHT",
+        "verification_uri": format!("{}/activate", s.base),
+        "verification_uri_complete": format!("{}/activate?user_code=WDJB-MJHT", s.base),
+        "expires_in": 60,
+        "interval": b.device_interval,
+    }))
 }
 
 async fn register(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {

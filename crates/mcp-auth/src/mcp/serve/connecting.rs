@@ -92,11 +92,9 @@ async fn resolve<V: Vault + 'static>(
                     )))
                 }
             };
-            Ok(added.map(|e| {
-                platform.record(&e.name, "agent_added_server", Some(e.url.clone()));
-                e
-            })
-            .map_err(|e| error(given, e.to_string())))
+            Ok(added
+                .inspect(|e| platform.record(&e.name, "agent_added_server", Some(e.url.clone())))
+                .map_err(|e| error(given, e.to_string())))
         }
         Err(Error::UnknownServer(_)) => {
             Err(format!("serverName {given:?} is neither a server of the user's list (see list_mcp_servers) nor a URL"))
