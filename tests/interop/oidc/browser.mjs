@@ -12,6 +12,9 @@
 //   BROWSER_LOGIN   the username to type (default: alice)
 //   BROWSER_HOPS    the most requests to make (default: 20)
 //   BROWSER_TIMEOUT_MS per request (default: 10000)
+//   BROWSER_DEVICE  1: the URL is a device sign-in's page (RFC 8628, the code
+//                   filled in); done at the provider's success page, which has
+//                   no form and nothing to deliver
 //
 // Prints one JSON object on stdout: the hops taken (method, origin+path, status;
 // never query strings), the names of the authorization response's parameters,
@@ -24,11 +27,12 @@ const login = process.env.BROWSER_LOGIN || 'alice';
 const maxHops = Number(process.env.BROWSER_HOPS || 20);
 const timeoutMs = Number(process.env.BROWSER_TIMEOUT_MS || 10000);
 
+const device = process.env.BROWSER_DEVICE === '1';
 const authUrl = new URL(readFileSync(0, 'utf8').trim().split('\n')[0]);
 const redirectUri = authUrl.searchParams.get('redirect_uri');
-if (!redirectUri) { console.log(JSON.stringify({ ok: false, why: 'no redirect_uri in the authorization URL' })); process.exit(1); }
-const target = new URL(redirectUri);
-const isRedirectTarget = (u) => u.origin === target.origin && u.pathname === target.pathname;
+if (!redirectUri && !device) { console.log(JSON.stringify({ ok: false, why: 'no redirect_uri in the authorization URL' })); process.exit(1); }
+const target = redirectUri ? new URL(redirectUri) : undefined;
+const isRedirectTarget = (u) => target !== undefined && u.origin === target.origin && u.pathname === target.pathname;
 
 const report = { ok: false, hops: [] };
 const finish = (code) => { console.log(JSON.stringify(report)); process.exit(code); };
@@ -131,6 +135,12 @@ try {
     }
     const text = await res.text();
     const form = res.ok && /html/i.test(res.headers.get('content-type') || '') ? fillForm(text, url) : undefined;
+    if (!form && device && res.ok) {
+      report.page = (/<title>([^<]{0,80})<\/title>/i.exec(text) || [])[1];
+      report.forms = forms;
+      report.ok = report.page === 'Sign-in Success';
+      finish(report.ok ? 0 : 1);
+    }
     if (!form) {
       report.why = `stopped at ${url.origin}${url.pathname}: HTTP ${res.status}, no redirect and no form`;
       const err = /"error"\s*:\s*"([^"]+)"/.exec(text) || /<pre>([^<]{0,200})/.exec(text);

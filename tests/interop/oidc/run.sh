@@ -14,6 +14,8 @@
 #   (c) a resource the authorization server does not know: sign-in fails cleanly
 #   (e) a Client ID Metadata Document (https on 127.0.0.1, a throwaway test CA)
 #       as the client id: no registration, no secret
+#   (f) sign-in from another device (RFC 8628): the code confirmed on the
+#       provider's own pages, the device_code grant polled until approval
 #   and: no secret or token lands in a file
 #
 # The resource server cannot ask oidc-provider's introspection endpoint about
@@ -229,6 +231,40 @@ else
   run_json e-tools "$M" tools "$URL" --browser print --timeout 5
   check "e: tools works with the CIMD client's token" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/e-tools.json"
 fi
+
+# --- (f) sign-in from another device (RFC 8628 device authorization grant) ------
+# `login --browser device` prints a code and a page; the scripted person opens
+# the page (the code filled in) on "another device", confirms it, logs in and
+# consents on the provider's own pages; the command polls until then.
+run_json f-remove "$M" servers remove "$URL"
+device_before=$(seen '^LOG token POST -> 200 .*grant_type=urn:ietf:params:oauth:grant-type:device_code')
+timeout 90 "$M" login "$URL" --browser device --timeout 60 >"$LOGS/f-login.json" 2>"$LOGS/f-login.err" &
+lp=$!; page=""
+for _ in $(seq 300); do
+  page=$(sed -n 's/^(or open \(http[^ ]*\), which has the code filled in)$/\1/p' "$LOGS/f-login.err" 2>/dev/null)
+  [ -n "$page" ] && break
+  kill -0 "$lp" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -n "$page" ]; then
+  printf '%s\n' "$page" | BROWSER_DEVICE=1 timeout 60 "$NODE" tests/interop/oidc/browser.mjs \
+    >"$LOGS/f-login.browser.json" 2>"$LOGS/f-login.browser.err" || kill "$lp" 2>/dev/null
+else
+  echo '{"ok": false, "why": "mcp-auth printed no device page"}' >"$LOGS/f-login.browser.json"
+fi
+wait "$lp"; rc=$?
+check "f: login --browser device: the code confirmed on the provider's pages, then signed in (exit $rc)" \
+  "$rc == 0 and d['status'] == 'success' and d['grant']['issuer'] == '$ISSUER' and d['grant']['resource'] == '$URL'" "$LOGS/f-login.json"
+check "f: the person went through the code, login and consent pages to the provider's success page" \
+  "d['ok'] and d['page'] == 'Sign-in Success' and 'login' in d['forms'] and 'consent' in d['forms']" "$LOGS/f-login.browser.json"
+device_after=$(seen '^LOG token POST -> 200 .*grant_type=urn:ietf:params:oauth:grant-type:device_code')
+if [ "$device_after" -gt "$device_before" ] && grep -qE '^    [A-Z0-9-]{4,}$' "$LOGS/f-login.err"; then
+  ok "f: the code was printed and the tokens came from the device_code grant"
+else
+  fail "f: the code was printed and the tokens came from the device_code grant" "device grants $device_before -> $device_after; $(head -c 400 "$LOGS/f-login.err" | tr '\n' ' ')"
+fi
+run_json f-tools "$M" tools "$URL" --browser print --timeout 5
+check "f: tools works with the device grant's token" "any(t['name'] == 'echo' for t in d['tools'])" "$LOGS/f-tools.json"
 
 # --- no secret and no token in any file ----------------------------------------
 found=$(printf '%s\n%s\n%s\n' "$SECRET" "$t1" "$t2" | leaks "${MCP_AUTH_CONFIG_DIR:-/nonexistent}" "$LOGS")

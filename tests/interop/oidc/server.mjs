@@ -101,6 +101,8 @@ const provider = new Provider(ISSUER, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: true },
+    // RFC 8628, for `--browser device`.
+    deviceFlow: { enabled: true },
     registration: { enabled: true },
     // A client may revoke or introspect only its own tokens.
     revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },

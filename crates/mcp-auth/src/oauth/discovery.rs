@@ -110,6 +110,13 @@ fn yes() -> bool {
 }
 
 impl AuthServerMetadata {
+    /// The device authorization grant (RFC 8628) is offered: an endpoint, and
+    /// the grant type listed when grant types are listed at all.
+    pub fn offers_device_grant(&self) -> bool {
+        self.device_authorization_endpoint.is_some()
+            && self.grant_types_supported.as_ref().is_none_or(|g| g.iter().any(|t| t == crate::oauth::device::DEVICE_GRANT))
+    }
+
     /// S256 is listed (or there was no document at all: the 2025-03-26 fallback
     /// still uses S256).
     pub fn supports_s256(&self) -> bool {

@@ -165,6 +165,11 @@ pub async fn register(
     if meta.allows_refresh() {
         grant_types.push("refresh_token");
     }
+    // Where the server offers sign-in from another device, the same client
+    // may use it (`--browser device`, a later session on an SSH machine).
+    if meta.offers_device_grant() {
+        grant_types.push(crate::oauth::device::DEVICE_GRANT);
+    }
     let mut body = json!({
         "client_name": req.client_name,
         "redirect_uris": [req.redirect_uri],

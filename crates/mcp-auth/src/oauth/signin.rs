@@ -303,8 +303,25 @@ impl Authorizer {
             .as_ref()
             .map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
         let known = self.clients.get(&meta.issuer).filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now())).cloned();
-        let client = self.identify(discovery, entered, known, None, requested.as_deref()).await?;
-        let authorization = device::authorize_device(&self.http, &endpoint, &client, requested.as_deref(), &discovery.resource).await?;
+        let reuse = known.is_some() && entered.is_none();
+        let mut client = self.identify(discovery, entered, known, None, requested.as_deref()).await?;
+        let mut asked = device::authorize_device(&self.http, &endpoint, &client, requested.as_deref(), &discovery.resource).await;
+        // A client of before (registered before the server offered the device
+        // grant, or a metadata document without it) is refused it: register
+        // one that has it, once. (Servers say so as unauthorized_client,
+        // invalid_client or, oidc-provider, invalid_request.)
+        let refused = matches!(&asked,
+            Err(Error::ClientRejected { error, .. } | Error::TokenEndpoint { error, .. })
+                if matches!(error.as_str(), "unauthorized_client" | "invalid_client" | "invalid_request"));
+        if reuse && refused && meta.registration_endpoint.is_some() {
+            self.clients.remove(&meta.issuer);
+            let saved_metadata_url = self.config.client_metadata_url.take();
+            let registered = self.identify(discovery, None, None, None, requested.as_deref()).await;
+            self.config.client_metadata_url = saved_metadata_url;
+            client = registered?;
+            asked = device::authorize_device(&self.http, &endpoint, &client, requested.as_deref(), &discovery.resource).await;
+        }
+        let authorization = asked?;
         show(&authorization.prompt);
         let token = TokenEndpoint { url: &meta.token_endpoint, client: &client };
         let response = device::wait_for_approval(&self.http, &token, &authorization, &discovery.resource, self.clock.as_ref(), timeout, cancel)
