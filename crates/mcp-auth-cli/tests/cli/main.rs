@@ -10,6 +10,7 @@ mod apps;
 mod bridge;
 mod browser;
 mod import;
+mod keychain;
 mod races;
 mod reach;
 mod store;

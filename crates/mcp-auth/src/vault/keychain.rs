@@ -48,11 +48,17 @@ pub fn keychain_vault_for(service: &str) -> KeychainVault {
     })
 }
 
+/// How to start a Secret Service where there is none: a server, a container,
+/// an SSH session without a desktop. Never a plaintext file instead.
+pub const START_A_SECRET_SERVICE: &str = "To start one in this shell (an SSH session, a container, a server), run:\n  \
+     eval \"$(dbus-launch --sh-syntax)\"      # only if there is no session bus yet\n  \
+     gnome-keyring-daemon --unlock --components=secrets    # type a password for the keyring, then Ctrl-D\n\
+     (Debian/Ubuntu: apt install gnome-keyring dbus-x11). MCP Auth Manager never keeps tokens in a file instead.";
+
 /// A keychain failure: the cause, and what the user can do about it.
 fn unavailable(cause: String) -> Error {
     let hint = if cfg!(target_os = "linux") {
-        "Is a keyring service (GNOME Keyring or KWallet) running and unlocked in this desktop session? \
-         Without a D-Bus session bus (for example over plain SSH) the keychain cannot be reached."
+        "Is a keyring service (GNOME Keyring or KWallet) running and unlocked in this session?"
     } else if cfg!(target_os = "macos") {
         "Unlock your login keychain in Keychain Access and try again."
     } else {
@@ -61,13 +67,43 @@ fn unavailable(cause: String) -> Error {
     Error::Keychain { reason: format!("{cause}. {hint}") }
 }
 
+/// No Secret Service to talk to: say why, and how to start one.
+#[cfg(target_os = "linux")]
+fn none_running(why: &str) -> Error {
+    Error::Keychain { reason: format!("{why}.\n{START_A_SECRET_SERVICE}") }
+}
+
 #[cfg(target_os = "linux")]
 fn explain(e: dbus_secret_service::Error) -> Error {
     use dbus_secret_service::Error as E;
-    unavailable(match &e {
-        E::Locked | E::NoResult | E::Prompt => format!("the keychain is locked or refused access ({e})"),
-        _ => format!("the keychain could not be reached ({e})"),
-    })
+    let text = e.to_string();
+    match &e {
+        // Locked, and no desktop to show the unlock prompt on (SSH, a
+        // container): the prompt can only be dismissed. Unlocking from the shell works.
+        E::Locked | E::NoResult | E::Prompt if no_desktop() => none_running(&format!(
+            "the keychain is locked, and this session has no desktop to ask you to unlock it ({e}); unlock it from the shell as below, with your keyring's password"
+        )),
+        E::Locked | E::NoResult | E::Prompt => unavailable(format!("the keychain is locked or refused access ({e})")),
+        _ if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none_or(|a| a.is_empty()) && !std::path::Path::new(&session_bus_socket()).exists() => {
+            none_running("there is no D-Bus session bus in this session, so no keychain (Secret Service) can be reached")
+        }
+        _ if text.contains("ServiceUnknown") || text.contains("org.freedesktop.secrets") || text.contains("was not provided by any .service files") => {
+            none_running("no keychain (Secret Service) is running on this session's D-Bus")
+        }
+        _ => unavailable(format!("the keychain could not be reached ({e})")),
+    }
+}
+
+/// No display to show a prompt on.
+#[cfg(target_os = "linux")]
+fn no_desktop() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().all(|v| std::env::var_os(v).is_none_or(|d| d.is_empty()))
+}
+
+/// Where a desktop's session bus listens when the variable is not set.
+#[cfg(target_os = "linux")]
+fn session_bus_socket() -> String {
+    std::env::var("XDG_RUNTIME_DIR").map(|d| format!("{d}/bus")).unwrap_or_default()
 }
 
 #[cfg(target_os = "linux")]
