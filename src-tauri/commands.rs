@@ -86,6 +86,9 @@ pub fn save_settings(state: State<'_, AppState>, name: String, settings: Setting
         if let Some(allow) = settings.allow_local_network {
             e.allow_local_network = allow;
         }
+        if let Some(ask) = settings.consent_prompt {
+            e.consent_prompt = (!ask).then_some(false);
+        }
     })?;
     view(&state.store, &name)
 }

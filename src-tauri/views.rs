@@ -55,6 +55,9 @@ pub struct ServerView {
     /// The user lets this server send the app to this computer or the local
     /// network (refused otherwise for a server farther out).
     pub allow_local_network: bool,
+    /// The sign-in page may be asked for its consent screen where a refresh
+    /// token needs it (off: never).
+    pub consent_prompt: bool,
 }
 
 pub fn now() -> u64 {
@@ -102,6 +105,7 @@ impl ServerView {
             discovered: s.discovery.is_some(),
             imported_from: s.imported_from.clone(),
             allow_local_network: s.allow_local_network,
+            consent_prompt: s.consent_prompt != Some(false),
         }
     }
 }
@@ -141,6 +145,9 @@ pub struct SettingsInput {
     /// Absent: unchanged.
     #[serde(default)]
     pub allow_local_network: Option<bool>,
+    /// Absent: unchanged.
+    #[serde(default)]
+    pub consent_prompt: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

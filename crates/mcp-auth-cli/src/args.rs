@@ -125,6 +125,11 @@ pub enum ServersCommand {
         /// Let this server send the app to this computer or the local network.
         #[arg(long, value_name = "true|false")]
         allow_local_network: Option<bool>,
+        /// false: never ask the sign-in page for its consent screen
+        /// (`prompt=consent`, sent to OpenID providers with offline_access),
+        /// for organizations whose users may not consent themselves.
+        #[arg(long, value_name = "true|false")]
+        consent_prompt: Option<bool>,
     },
     /// Remove a server and its tokens, registration and secrets.
     Remove {

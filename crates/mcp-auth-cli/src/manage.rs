@@ -28,6 +28,7 @@ fn view(s: &ServerEntry, now: u64) -> Value {
         "last_refresh": s.last_refresh,
         "imported_from": s.imported_from,
         "allow_local_network": s.allow_local_network,
+        "consent_prompt": s.consent_prompt != Some(false),
     })
 }
 
@@ -65,12 +66,16 @@ pub fn servers_add(url: &str, name: Option<&str>, allow_local_network: bool) -> 
 }
 
 /// Change a server's settings that have no flow of their own.
-pub fn servers_set(server: &str, allow_local_network: Option<bool>) -> ExitCode {
+pub fn servers_set(server: &str, allow_local_network: Option<bool>, consent_prompt: Option<bool>) -> ExitCode {
     let changed = open().and_then(|store| {
         let entry = store.resolve(server)?;
         store.edit(&entry.name, |e| {
             if let Some(allow) = allow_local_network {
                 e.allow_local_network = allow;
+            }
+            if let Some(ask) = consent_prompt {
+                // The default (asked where needed) is stored as nothing.
+                e.consent_prompt = (!ask).then_some(false);
             }
         })
     });

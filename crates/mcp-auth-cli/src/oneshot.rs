@@ -119,6 +119,8 @@ pub fn auth_url(a: &AuthUrlArgs) -> ExitCode {
         resource: resource.as_deref(),
         state: &state,
         code_challenge: &pkce.challenge,
+        // As the portable script does: it cannot tell an OpenID provider.
+        consent_prompt: true,
     };
     match request.url().and_then(|u| mcp_auth::BrowserUrl::parse(u.as_str())) {
         // The verifier is printed because this command's contract is to hand it

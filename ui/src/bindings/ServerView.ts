@@ -18,4 +18,9 @@ hasClientSecret: boolean, discovered: boolean, importedFrom: string | null,
  * The user lets this server send the app to this computer or the local
  * network (refused otherwise for a server farther out).
  */
-allowLocalNetwork: boolean, };
+allowLocalNetwork: boolean, 
+/**
+ * The sign-in page may be asked for its consent screen where a refresh
+ * token needs it (off: never).
+ */
+consentPrompt: boolean, };

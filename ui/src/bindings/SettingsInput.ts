@@ -7,4 +7,8 @@ export type SettingsInput = { clientId: string | null, redirectUri: string | nul
 /**
  * Absent: unchanged.
  */
-allowLocalNetwork: boolean | null, };
+allowLocalNetwork: boolean | null, 
+/**
+ * Absent: unchanged.
+ */
+consentPrompt: boolean | null, };

@@ -32,6 +32,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
     field("set-scope", "Permissions (scope)", s.scopeSetting ?? suggestedScope ?? "", suggestedScope, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
     secretField(s, d?.needsClientSecret ?? false),
     localNetworkChoice(s),
+    consentChoice(s),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", onclick: () => { model.settingsOpen.delete(s.name); render(); } }, "Close")),
   );
   async function save(): Promise<void> {
@@ -44,6 +45,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
         scope: value("set-scope"),
         redirectMode: link ? "deep_link" : "loopback",
         allowLocalNetwork: (document.getElementById("set-local-network") as HTMLInputElement).checked,
+        consentPrompt: (document.getElementById("set-consent") as HTMLInputElement).checked,
       });
       const secret = document.getElementById("set-secret") as HTMLInputElement | null;
       if (secret && secret.value) {
@@ -98,6 +100,21 @@ function localNetworkChoice(s: ServerView): HTMLElement {
       h("input", { type: "checkbox", id: "set-local-network", checked: s.allowLocalNetwork }),
       "Let this server reach this computer and your local network"),
     h("p", { class: "muted small" }, "Leave this off unless the server is your own: a server on the internet could otherwise use the app to reach devices at home or at work."),
+  );
+}
+
+/**
+ * OpenID providers give a refresh token only after their consent screen; in
+ * organizations whose users may not consent themselves, that screen blocks
+ * the sign-in, so it can be turned off (the sign-in then lasts until access
+ * expires).
+ */
+function consentChoice(s: ServerView): HTMLElement {
+  return h("div", { class: "field" },
+    h("label", { class: "check", for: "set-consent" },
+      h("input", { type: "checkbox", id: "set-consent", checked: s.consentPrompt }),
+      "Ask for the consent screen when it keeps you signed in"),
+    h("p", { class: "muted small" }, "Turn this off if your organization does not let you approve apps yourself. You may then have to sign in again when access expires."),
   );
 }
 

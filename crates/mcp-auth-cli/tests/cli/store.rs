@@ -292,3 +292,29 @@ async fn headers_print_the_authorization_header_as_json() {
     cli(&dir, &["servers", "remove", &name]).await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `prompt=consent` goes with `offline_access` to an OpenID provider only, and
+/// the server's setting turns it off (users who may not consent themselves).
+#[tokio::test]
+async fn the_consent_prompt_is_sent_where_needed_and_can_be_turned_off() {
+    let f = Fixture::start().await;
+    let prompted = |f: &Fixture| f.seen("/authorize").last().map(|a| a.query.get("prompt").cloned());
+    // A plain OAuth server that offers offline_access: no consent screen forced.
+    f.set(|b| b.as_meta.as_mut().unwrap()["scopes_supported"] = json!(["mcp:tools", "offline_access"]));
+    let dir = temp_dir("consent");
+    login(&dir, &f).await;
+    let asked = f.seen("/authorize").last().unwrap().query.get("scope").cloned().unwrap_or_default();
+    assert!(asked.contains("offline_access"), "{asked}");
+    assert_eq!(prompted(&f), Some(None), "prompt=consent sent to a server that is no OpenID provider");
+    // An OpenID provider: asked for, as OIDC Core §11 needs for a refresh token.
+    f.set(|b| b.as_meta.as_mut().unwrap()["scopes_supported"] = json!(["openid", "mcp:tools", "offline_access"]));
+    login(&dir, &f).await;
+    assert_eq!(prompted(&f), Some(Some("consent".into())));
+    // Turned off for this server: never sent.
+    let name = json_of(&cli(&dir, &["servers", "list"]).await)["servers"][0]["name"].as_str().unwrap().to_string();
+    let set = json_of(&cli(&dir, &["servers", "set", &name, "--consent-prompt", "false"]).await);
+    assert_eq!(set["consent_prompt"], false, "{set}");
+    login(&dir, &f).await;
+    assert_eq!(prompted(&f), Some(None), "the setting was not honoured");
+    std::fs::remove_dir_all(dir).ok();
+}

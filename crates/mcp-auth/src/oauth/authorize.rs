@@ -64,6 +64,8 @@ pub struct AuthorizationRequest<'a> {
     pub resource: Option<&'a str>,
     pub state: &'a str,
     pub code_challenge: &'a str,
+    /// Send `prompt=consent` (with `offline_access`, to an OpenID provider).
+    pub consent_prompt: bool,
 }
 
 impl AuthorizationRequest<'_> {
@@ -82,8 +84,10 @@ impl AuthorizationRequest<'_> {
             if let Some(scope) = self.scope.filter(|s| !s.is_empty()) {
                 q.append_pair("scope", scope);
                 // OpenID Connect servers grant offline_access (a refresh token)
-                // only with an explicit consent prompt (OIDC Core §11).
-                if scope.split(' ').any(|s| s == "offline_access") {
+                // only with an explicit consent prompt (OIDC Core §11); nowhere
+                // else is it needed, and a forced consent page blocks users
+                // whose organization does not let them consent themselves.
+                if self.consent_prompt && scope.split(' ').any(|s| s == "offline_access") {
                     q.append_pair("prompt", "consent");
                 }
             }
@@ -146,6 +150,7 @@ mod tests {
             resource: Some("https://h"),
             state: "st",
             code_challenge: "ch",
+            consent_prompt: true,
         };
         let url = req.url().unwrap();
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
@@ -169,8 +174,17 @@ mod tests {
             resource: None,
             state: "s",
             code_challenge: "c",
+            consent_prompt: true,
         };
         assert!(!req.url().unwrap().as_str().contains("scope="));
+        // prompt=consent goes with offline_access only, and only when asked for.
+        req.scope = Some("mcp:tools offline_access");
+        assert!(req.url().unwrap().as_str().contains("prompt=consent"));
+        req.consent_prompt = false;
+        assert!(!req.url().unwrap().as_str().contains("prompt="));
+        req.consent_prompt = true;
+        req.scope = Some("mcp:tools");
+        assert!(!req.url().unwrap().as_str().contains("prompt="));
         req.authorization_endpoint = "javascript:alert(1)//";
         assert!(req.url().is_err());
     }

@@ -100,6 +100,11 @@ pub struct AuthServerMetadata {
     pub client_id_metadata_document_supported: bool,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// An OpenID provider (its metadata names `openid` or ID token
+    /// algorithms, or came from an `openid-configuration` document): set by
+    /// discovery, not read from the document.
+    #[serde(default)]
+    pub openid_provider: bool,
     /// False when these endpoints are the 2025-03-26 defaults, not a document.
     #[serde(default = "yes")]
     pub from_document: bool,
@@ -226,6 +231,7 @@ fn default_endpoints(origin: &str) -> AuthServerMetadata {
         grant_types_supported: None,
         client_id_metadata_document_supported: false,
         authorization_response_iss_parameter_supported: false,
+        openid_provider: false,
         from_document: false,
     }
 }
@@ -432,6 +438,9 @@ pub fn parse_auth_server(
     let mut meta: AuthServerMetadata = serde_json::from_value(doc.clone())
         .map_err(|e| Error::metadata(url, e.to_string()))?;
     meta.from_document = true;
+    meta.openid_provider = url.contains("/.well-known/openid-configuration")
+        || doc.get("id_token_signing_alg_values_supported").is_some()
+        || meta.scopes_supported.as_ref().is_some_and(|s| s.iter().any(|s| s == "openid"));
     for endpoint in [Some(&meta.authorization_endpoint), Some(&meta.token_endpoint)]
         .into_iter()
         .chain([meta.registration_endpoint.as_ref(), meta.revocation_endpoint.as_ref(), meta.device_authorization_endpoint.as_ref()])

@@ -48,6 +48,9 @@ pub struct ClientConfig {
     pub scope: Option<String>,
     /// A Client ID Metadata Document URL, used when the AS supports CIMD.
     pub client_metadata_url: Option<String>,
+    /// Never send `prompt=consent` (the server's setting): for organizations
+    /// whose users may not consent themselves.
+    pub no_consent_prompt: bool,
 }
 
 impl ClientConfig {
@@ -220,6 +223,7 @@ impl Authorizer {
             resource: Some(&discovery.resource),
             state: &state,
             code_challenge: &pkce.challenge,
+            consent_prompt: meta.openid_provider && !self.config.no_consent_prompt,
         }
         .url()?;
         let browser_url = BrowserUrl::parse(url.as_str())?;

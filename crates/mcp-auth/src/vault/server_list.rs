@@ -78,6 +78,10 @@ pub struct ServerEntry {
     pub scope: Option<String>,
     #[serde(default)]
     pub client_metadata_url: Option<String>,
+    /// `Some(false)`: never ask the sign-in page for its consent screen
+    /// (`prompt=consent`); otherwise it is asked where a refresh token needs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_prompt: Option<bool>,
     #[serde(default)]
     pub discovery: Option<DiscoverySummary>,
     /// The current sign-in, without its tokens (they are in the keychain).

@@ -60,6 +60,7 @@ impl<V: Vault> Store<V> {
             port: given.port.or(entry.port),
             scope: given.scope.clone().or(entry.scope.clone()),
             client_metadata_url: given.client_metadata_url.clone().or(entry.client_metadata_url.clone()),
+            no_consent_prompt: entry.consent_prompt == Some(false),
         };
         let mut auth = Authorizer::new(http, clock.clone(), config);
         for client in self.automatic_clients()? {
