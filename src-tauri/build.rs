@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "remove_client_secret",
     "sign_in",
     "cancel_sign_in",
+    "sign_in_on_device",
     "answer_step_up",
     "server_detail",
     "refresh_server",

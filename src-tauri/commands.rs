@@ -34,7 +34,7 @@ fn view(store: &Store<KeychainVault>, name: &str) -> CommandResult<ServerView> {
 }
 
 /// The engine's sign-in flow for a stored server, with its stored settings.
-fn open_flow(store: &Arc<Store<KeychainVault>>, name: &str) -> CommandResult<SignInFlow<KeychainVault>> {
+pub(crate) fn open_flow(store: &Arc<Store<KeychainVault>>, name: &str) -> CommandResult<SignInFlow<KeychainVault>> {
     let http = HttpClient::new(Limits::default())?;
     Ok(SignInFlow::open(store, name, Overrides::default(), false, http, Arc::new(SystemClock))?)
 }
@@ -139,18 +139,24 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     let opener = state.opener.clone();
     tauri::async_runtime::spawn(async move {
         let outcome = flow.finish(pending, opener.as_ref(), cancel).await;
-        if let Some(state) = app.try_state::<AppState>() {
-            state.flows.lock().unwrap().remove(&flow_id);
-            // Bridges waiting for this sign-in read the grant from the vault.
-            state.prompts.ended(mcp_auth::PromptKind::SignIn, &name, outcome.is_ok());
-        }
-        let finished = match outcome {
-            Ok(r) => SignInFinished { flow_id, server: name, tools: Some(r.tools), error: None },
-            Err(e) => SignInFinished { flow_id, server: name, tools: None, error: Some(e.into()) },
-        };
-        events::emit(&app, SIGN_IN_FINISHED, finished);
+        sign_in_ended(&app, flow_id, name, outcome);
     });
     Ok(started)
+}
+
+/// A sign-in of the app ended (in the browser or on another device): the
+/// programs waiting for it are told, and the page gets `sign-in-finished`.
+pub(crate) fn sign_in_ended<R: Runtime>(app: &AppHandle<R>, flow_id: String, name: String, outcome: mcp_auth::Result<mcp_auth::OperationResult>) {
+    if let Some(state) = app.try_state::<AppState>() {
+        state.flows.lock().unwrap().remove(&flow_id);
+        // Bridges waiting for this sign-in read the grant from the vault.
+        state.prompts.ended(mcp_auth::PromptKind::SignIn, &name, outcome.is_ok());
+    }
+    let finished = match outcome {
+        Ok(r) => SignInFinished { flow_id, server: name, tools: Some(r.tools), error: None },
+        Err(e) => SignInFinished { flow_id, server: name, tools: None, error: Some(e.into()) },
+    };
+    events::emit(app, SIGN_IN_FINISHED, finished);
 }
 
 #[tauri::command]

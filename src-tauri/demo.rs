@@ -7,6 +7,8 @@
 //! endpoint that approves at once (it is a demo: there is no account to log in
 //! to), a token endpoint that checks PKCE, single-use codes, redirect URIs and
 //! rotates refresh tokens, revocation, and an MCP endpoint with three tools.
+//! It also offers sign-in from another device (RFC 8628): opening the page it
+//! names (or typing its code there) approves, as a real one would after login.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +33,8 @@ struct Books {
     codes: HashMap<String, Code>,
     access: HashMap<String, Vec<String>>,
     refresh: HashMap<String, Vec<String>>,
+    /// Device codes: (user code, scopes, approved).
+    devices: HashMap<String, (String, Vec<String>, bool)>,
 }
 
 struct Code {
@@ -72,6 +76,8 @@ pub async fn start() -> std::io::Result<DemoServer> {
         .route("/authorize", get(authorize))
         .route("/token", post(token))
         .route("/revoke", post(revoke))
+        .route("/device", post(device))
+        .route("/activate", get(activate))
         .with_state(demo);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -100,8 +106,9 @@ async fn as_metadata(State(d): State<Demo>) -> Json<Value> {
         "token_endpoint": format!("{b}/token"),
         "registration_endpoint": format!("{b}/register"),
         "revocation_endpoint": format!("{b}/revoke"),
+        "device_authorization_endpoint": format!("{b}/device"),
         "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_GRANT],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": ["demo:read", "demo:write", "offline_access"],
@@ -121,7 +128,7 @@ async fn register(State(d): State<Demo>, Json(body): Json<Value>) -> Response {
         "client_id": id,
         "redirect_uris": uris,
         "token_endpoint_auth_method": "none",
-        "grant_types": ["authorization_code", "refresh_token"],
+        "grant_types": body["grant_types"],
         "client_name": body["client_name"],
     })))
     .into_response()
@@ -169,11 +176,63 @@ async fn token(State(d): State<Demo>, body: Bytes) -> Response {
             }
             Json(issue(&mut books, code.scopes)).into_response()
         }
+        DEVICE_GRANT => match books.devices.get(&get("device_code")).cloned() {
+            Some((_, scopes, true)) => {
+                books.devices.remove(&get("device_code"));
+                Json(issue(&mut books, scopes)).into_response()
+            }
+            Some(_) => oauth_error(StatusCode::BAD_REQUEST, "authorization_pending"),
+            None => oauth_error(StatusCode::BAD_REQUEST, "expired_token"),
+        },
         "refresh_token" => match books.refresh.remove(&get("refresh_token")) {
             Some(scopes) => Json(issue(&mut books, scopes)).into_response(),
             None => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
         },
         _ => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+    }
+}
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+async fn device(State(d): State<Demo>, body: Bytes) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let mut books = d.books.lock().unwrap();
+    if !form.get("client_id").is_some_and(|c| books.clients.contains_key(c)) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    }
+    let device_code = books.id("demo_device");
+    let mut letters = [0u8; 8];
+    getrandom::fill(&mut letters).expect("the OS random number generator failed");
+    // Consonants only, as RFC 8628 §6.1 suggests: no words, nothing to misread.
+    let user_code: String = letters.iter().map(|b| b"BCDFGHJKLMNPQRSTVWXZ"[*b as usize % 20] as char).collect();
+    let user_code = format!("{}-{}", &user_code[..4], &user_code[4..]);
+    let scopes = form.get("scope").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    books.devices.insert(device_code.clone(), (user_code.clone(), scopes, false));
+    Json(json!({
+        "device_code": device_code,
+        "user_code": user_code,
+        "verification_uri": format!("{}/activate", d.base),
+        "verification_uri_complete": format!("{}/activate?user_code={user_code}", d.base),
+        "expires_in": 600,
+        "interval": 2,
+    }))
+    .into_response()
+}
+
+/// The page the person opens on their other device: with the code, it approves.
+async fn activate(State(d): State<Demo>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let code = q.get("user_code").map(|c| c.trim().to_uppercase()).unwrap_or_default();
+    let page = |body: &str| ([("content-type", "text/html; charset=utf-8")], format!("<!doctype html><title>Demo sign-in</title><body style=\"font-family:sans-serif\">{body}</body>"));
+    if code.is_empty() {
+        return page("<h1>Demo sign-in</h1><form><label>Code <input name=user_code autofocus></label> <button>Approve</button></form>").into_response();
+    }
+    let mut books = d.books.lock().unwrap();
+    match books.devices.values_mut().find(|(user_code, _, _)| *user_code == code) {
+        Some(device) => {
+            device.2 = true;
+            page("<h1>Approved</h1><p>You can go back to MCP Auth Manager.</p>").into_response()
+        }
+        None => (StatusCode::NOT_FOUND, page("<h1>Unknown code</h1><p>Check the code MCP Auth Manager shows.</p>")).into_response(),
     }
 }
 

@@ -7,6 +7,7 @@ mod commands;
 mod connections;
 mod consent;
 mod demo;
+mod device;
 mod error;
 mod events;
 mod jwt;
@@ -34,6 +35,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             commands::remove_client_secret,
             commands::sign_in,
             commands::cancel_sign_in,
+            device::sign_in_on_device,
             commands::answer_step_up,
             commands::server_detail,
             commands::refresh_server,

@@ -58,6 +58,8 @@ pub struct ServerView {
     /// The sign-in page may be asked for its consent screen where a refresh
     /// token needs it (off: never).
     pub consent_prompt: bool,
+    /// The sign-in service offers sign-in from another device.
+    pub device_sign_in: bool,
 }
 
 pub fn now() -> u64 {
@@ -106,6 +108,7 @@ impl ServerView {
             imported_from: s.imported_from.clone(),
             allow_local_network: s.allow_local_network,
             consent_prompt: s.consent_prompt != Some(false),
+            device_sign_in: s.discovery.as_ref().is_some_and(|d| d.device_sign_in),
         }
     }
 }
@@ -279,6 +282,30 @@ pub struct AllConnected {
     pub skipped: Vec<String>,
     /// The app's entries for servers the list does not have (to import first).
     pub not_in_list: Vec<String>,
+}
+
+/// A device sign-in started; its code arrives as `device-code`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeviceSignInStarted {
+    pub flow_id: String,
+}
+
+/// Sent as the `device-code` event: what to show for a sign-in on another
+/// device. The code is meant to be read by the person (it is no secret: it
+/// only works with the device code the engine keeps, and for minutes).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeviceCodeShown {
+    pub flow_id: String,
+    pub server: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    /// Seconds the code works.
+    pub expires_in: u32,
 }
 
 /// Sent as the `prompt-asked` event: a program on this computer waits for the

@@ -85,7 +85,7 @@ if (!window.__ipcLog) {
 }
 return true;
 """
-APP_EVENTS = ["progress", "sign-in-finished", "step-up", "prompt-asked", "list-changed"]
+APP_EVENTS = ["progress", "sign-in-finished", "step-up", "prompt-asked", "list-changed", "device-code"]
 
 
 class App:
@@ -520,6 +520,23 @@ def agents_switch(app):
         assert f.read() == before, "off gives Claude Desktop's file back byte for byte"
 
 
+@scenario("sign in on another device: the demo server offers the device grant; the code and page are shown, the page opened elsewhere approves, and the app is signed in")
+def device_sign_in(app):
+    s = app.s
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in-device", timeout=30).click()
+    code = s.wait_text("#device-code", "-", timeout=30)
+    assert s.find("#device-page").text.endswith("/activate"), s.find("#device-page").text
+    shot(s, "24-device-sign-in.png")
+    # The person, on their phone: the page with the code filled in.
+    page = s.script("return document.querySelector('#copy-device-link').dataset.href;")
+    assert code in page, (code, page)
+    urllib.request.urlopen(page, timeout=10).read()
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".server-row", "Connected")
+    assert not s.exists("#device-code"), "the code stays after the sign-in"
+
+
 @scenario("sign in through the app's link (deep link handed over by the OS)")
 def deep_link_flow(app):
     s = app.s
@@ -774,6 +791,7 @@ def main():
         bridge_asks(tmp, f"http://localhost:{mcp_port}/mcp")
         agent_asks_to_add(tmp, f"http://localhost:{mcp_port}/mcp")
         agents_switch(tmp)
+        device_sign_in(tmp)
         deep_link_flow(tmp)
         harness = Harness(tmp)
         global SPY_LOG

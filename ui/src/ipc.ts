@@ -10,6 +10,8 @@ import type { CommandError } from "./bindings/CommandError";
 import type { ConnectView } from "./bindings/ConnectView";
 import type { DemoView } from "./bindings/DemoView";
 import type { DetailView } from "./bindings/DetailView";
+import type { DeviceCodeShown } from "./bindings/DeviceCodeShown";
+import type { DeviceSignInStarted } from "./bindings/DeviceSignInStarted";
 import type { ImportCandidate } from "./bindings/ImportCandidate";
 import type { ImportChoice } from "./bindings/ImportChoice";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
@@ -21,7 +23,7 @@ import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
+export type { AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -46,6 +48,7 @@ export const api = {
   removeClientSecret: (name: string) => call<ServerView>("remove_client_secret", { name }),
   signIn: (name: string) => call<SignInStarted>("sign_in", { name }),
   cancelSignIn: (flowId: string) => call<void>("cancel_sign_in", { flowId }),
+  signInOnDevice: (name: string) => call<DeviceSignInStarted>("sign_in_on_device", { name }),
   answerStepUp: (flowId: string, approve: boolean) => call<void>("answer_step_up", { flowId, approve }),
   serverDetail: (name: string) => call<DetailView>("server_detail", { name }),
   refreshServer: (name: string) => call<ServerView>("refresh_server", { name }),
@@ -72,6 +75,7 @@ export const events = {
   onSignInFinished: (f: (e: SignInFinished) => void): Promise<UnlistenFn> =>
     listen<SignInFinished>("sign-in-finished", (e) => f(e.payload)),
   onStepUp: (f: (e: StepUpAsked) => void): Promise<UnlistenFn> => listen<StepUpAsked>("step-up", (e) => f(e.payload)),
+  onDeviceCode: (f: (e: DeviceCodeShown) => void): Promise<UnlistenFn> => listen<DeviceCodeShown>("device-code", (e) => f(e.payload)),
   onListChanged: (f: () => void): Promise<UnlistenFn> => listen<null>("list-changed", () => f()),
   onPromptAsked: (f: (e: PromptAsked) => void): Promise<UnlistenFn> => listen<PromptAsked>("prompt-asked", (e) => f(e.payload)),
 };

@@ -1,7 +1,7 @@
 // The app's state in the page, and the actions that change it. Views read the
 // model and call actions; actions call the IPC layer and re-render.
 
-import { api, asCommandError, events, type AppUse, type CommandError, type ConnectView, type DetailView, type ServerView, type StepUpAsked } from "./ipc";
+import { api, asCommandError, events, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type ServerView, type StepUpAsked } from "./ipc";
 import type { ToolView } from "./bindings/ToolView";
 
 export interface Flow {
@@ -19,6 +19,8 @@ export const model = {
   connect: new Map<string, ConnectView>(),
   tools: new Map<string, ToolView[]>(),
   flows: new Map<string, Flow>(),
+  /** Sign-ins on another device: the flow, then the code to show once it arrives. */
+  deviceFlows: new Map<string, { flowId: string; code: DeviceCodeShown | null }>(),
   /** A server's request for more access during a sign-in, waiting for the user. */
   stepUps: new Map<string, StepUpAsked>(),
   /** Servers a program on this computer (a bridge) waits for a sign-in to. */
@@ -174,6 +176,18 @@ export async function signIn(name: string): Promise<void> {
   render();
 }
 
+/** Sign in on another device: the code and the page are shown when they arrive. */
+export async function signInOnDevice(name: string): Promise<void> {
+  const started = await guard(name, () => api.signInOnDevice(name));
+  if (started) model.deviceFlows.set(name, { flowId: started.flowId, code: null });
+  render();
+}
+
+export async function cancelDeviceSignIn(name: string): Promise<void> {
+  const f = model.deviceFlows.get(name);
+  if (f) await api.cancelSignIn(f.flowId);
+}
+
 /** The user's answer to a step-up prompt: sign in again with more access, or stop. */
 export async function answerStepUp(name: string, approve: boolean): Promise<void> {
   const ask = model.stepUps.get(name);
@@ -304,6 +318,13 @@ export function wireEvents(): void {
     render();
   });
   void events.onPromptAsked((e) => void asked(e));
+  void events.onDeviceCode((e) => {
+    const f = model.deviceFlows.get(e.server);
+    if (f && f.flowId === e.flowId) {
+      f.code = e;
+      render();
+    }
+  });
   // Another program (a bridge, `mcp-auth serve`, the CLI) changed the list.
   // Not while the person is editing settings or a dialog is open: the page
   // is rebuilt from the list, and their edits would be lost.
@@ -315,6 +336,7 @@ export function wireEvents(): void {
   });
   void events.onSignInFinished(async (e) => {
     model.flows.delete(e.server);
+    model.deviceFlows.delete(e.server);
     model.asks.delete(e.server);
     model.stepUps.delete(e.server);
     if (e.error) {

@@ -23,4 +23,8 @@ allowLocalNetwork: boolean,
  * The sign-in page may be asked for its consent screen where a refresh
  * token needs it (off: never).
  */
-consentPrompt: boolean, };
+consentPrompt: boolean, 
+/**
+ * The sign-in service offers sign-in from another device.
+ */
+deviceSignIn: boolean, };

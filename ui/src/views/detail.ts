@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
-  answerStepUp, cancelSignIn, clearLocal, dismissAsk, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
+  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
 import type { AppUse, ServerView } from "../ipc";
 import { confirm } from "./dialogs";
@@ -69,8 +69,36 @@ function askCard(s: ServerView): HTMLElement {
   );
 }
 
+/** A sign-in on another device: the page and the code, large, until it ends. */
+function deviceCard(s: ServerView): HTMLElement | null {
+  const f = model.deviceFlows.get(s.name);
+  if (!f) return null;
+  const c = f.code;
+  const page = c?.verificationUriComplete ?? c?.verificationUri ?? "";
+  return h("div", { class: "card waiting device", "aria-live": "polite" },
+    h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), c ? "Waiting for you to approve on your other device…" : "Asking the sign-in service for a code…"),
+    c
+      ? h("div", {},
+          h("p", {}, "On your phone or another computer, open"),
+          h("p", {}, h("code", { id: "device-page", class: "device-page" }, c.verificationUri)),
+          h("p", {}, "and enter this code:"),
+          h("p", { class: "device-code", id: "device-code", "aria-label": `Code ${c.userCode.split("").join(" ")}` }, c.userCode),
+          h("p", { class: "muted small" }, `The code works for ${Math.ceil(c.expiresIn / 60)} minutes. Check that the page is the one you know for this service.`),
+        )
+      : null,
+    h("div", { class: "actions" },
+      h("button", { type: "button", "data-key": "cancel-device", onclick: () => void cancelDeviceSignIn(s.name) }, "Cancel"),
+      page
+        ? h("button", { type: "button", class: "link", "data-key": "copy-device-link", id: "copy-device-link", "data-href": page, onclick: () => { void navigator.clipboard.writeText(page); model.notices.set(s.name, "Link copied. Open it on your other device."); render(); } }, "Copy the link")
+        : null,
+    ),
+  );
+}
+
 function signInCard(s: ServerView): HTMLElement {
   const flow = model.flows.get(s.name);
+  const device = deviceCard(s);
+  if (device) return device;
   if (flow) {
     return h("div", { class: "card waiting" },
       h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "Waiting for you to finish in your browser…"),
@@ -86,6 +114,9 @@ function signInCard(s: ServerView): HTMLElement {
     h("p", { class: "muted" }, "Your browser opens the server's sign-in page. Nothing you type there passes through this app."),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "primary", id: "sign-in", "data-key": "sign-in", disabled: model.busy.has(s.name), onclick: () => void signIn(s.name) }, "Sign in"),
+      s.deviceSignIn
+        ? h("button", { type: "button", id: "sign-in-device", "data-key": "sign-in-device", disabled: model.busy.has(s.name), onclick: () => void signInOnDevice(s.name) }, "Sign in on another device")
+        : null,
       h("button", { type: "button", "data-key": "settings", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
     ),
   );

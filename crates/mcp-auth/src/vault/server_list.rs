@@ -48,6 +48,9 @@ pub struct DiscoverySummary {
     /// The scope the spec's choice gives (challenge, then `scopes_supported`).
     #[serde(default)]
     pub suggested_scope: Option<String>,
+    /// The server offers sign-in from another device (RFC 8628).
+    #[serde(default)]
+    pub device_sign_in: bool,
 }
 
 /// The outcome of the latest refresh.

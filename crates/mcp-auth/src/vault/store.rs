@@ -327,5 +327,6 @@ pub fn summary_of(d: &Discovery) -> DiscoverySummary {
         scopes_supported: d.protected_resource.as_ref().and_then(|p| p.scopes_supported.clone()).or_else(|| m.scopes_supported.clone()),
         refresh_allowed: m.allows_refresh(),
         suggested_scope: crate::oauth::scope::join(&crate::oauth::signin::ClientConfig::default().initial_scopes(d)),
+        device_sign_in: m.offers_device_grant(),
     }
 }
