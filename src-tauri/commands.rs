@@ -136,9 +136,9 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     let (canceller, cancel) = cancel_pair();
     state.flows.lock().unwrap().insert(flow_id.clone(), canceller);
     flow.ask_step_up_with(Arc::new(crate::consent::AskTheUser::new(app.clone(), &flow_id, &name)));
-    let opener = state.opener.clone();
+    let opener = crate::opening::SayWhenNotOpened { inner: state.opener.clone(), app: app.clone(), flow_id: flow_id.clone(), server: name.clone() };
     tauri::async_runtime::spawn(async move {
-        let outcome = flow.finish(pending, opener.as_ref(), cancel).await;
+        let outcome = flow.finish(pending, &opener, cancel).await;
         sign_in_ended(&app, flow_id, name, outcome);
     });
     Ok(started)

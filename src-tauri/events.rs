@@ -9,6 +9,7 @@ pub const STEP_UP: &str = "step-up";
 pub const PROMPT_ASKED: &str = "prompt-asked";
 pub const LIST_CHANGED: &str = "list-changed";
 pub const DEVICE_CODE: &str = "device-code";
+pub const BROWSER_NOT_OPENED: &str = "browser-not-opened";
 
 pub fn emit<R: Runtime, T: Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: T) {
     // The window may be closing; an unsent event is not an error worth raising.

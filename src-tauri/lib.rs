@@ -11,6 +11,7 @@ mod device;
 mod error;
 mod events;
 mod jwt;
+mod opening;
 mod redirect;
 mod state;
 pub mod views;

@@ -85,7 +85,7 @@ if (!window.__ipcLog) {
 }
 return true;
 """
-APP_EVENTS = ["progress", "sign-in-finished", "step-up", "prompt-asked", "list-changed", "device-code"]
+APP_EVENTS = ["progress", "sign-in-finished", "step-up", "prompt-asked", "list-changed", "device-code", "browser-not-opened"]
 
 
 class App:
@@ -537,6 +537,32 @@ def device_sign_in(app):
     assert not s.exists("#device-code"), "the code stays after the sign-in"
 
 
+def no_browser_dir():
+    """Launchers that find no browser, as xdg-open does on a machine with none (exit 3)."""
+    d = tempfile.mkdtemp(prefix="mcp-auth-no-browser-")
+    for launcher in ("xdg-open", "gio"):
+        path = os.path.join(d, launcher)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\nexit 3\n")
+        os.chmod(path, 0o755)
+    return d
+
+
+@scenario("no browser on this computer: the app says so at once and offers the link; the link opened elsewhere signs in",
+          browser_mode="system", env_extra={"PATH": no_browser_dir() + os.pathsep + os.environ.get("PATH", "")})
+def no_browser(app):
+    s = app.s
+    s.click_text("button", "Try it with a demo server")
+    click_sign_in(s)
+    s.wait_text(".no-browser", "No browser could be opened on this computer", timeout=20)
+    assert "found no browser" in s.find(".no-browser").text, s.find(".no-browser").text
+    shot(s, "25-no-browser.png")
+    link = s.script("return document.querySelector('#copy-link').dataset.href;")
+    # The person opens the link in a browser that can reach this computer.
+    urllib.request.urlopen(link, timeout=10).read()
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+
+
 @scenario("sign in through the app's link (deep link handed over by the OS)")
 def deep_link_flow(app):
     s = app.s
@@ -792,6 +818,7 @@ def main():
         agent_asks_to_add(tmp, f"http://localhost:{mcp_port}/mcp")
         agents_switch(tmp)
         device_sign_in(tmp)
+        no_browser(tmp)
         deep_link_flow(tmp)
         harness = Harness(tmp)
         global SPY_LOG

@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AgentUse } from "./bindings/AgentUse";
 import type { AllConnected } from "./bindings/AllConnected";
 import type { AppUse } from "./bindings/AppUse";
+import type { BrowserNotOpened } from "./bindings/BrowserNotOpened";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConnectView } from "./bindings/ConnectView";
 import type { DemoView } from "./bindings/DemoView";
@@ -75,6 +76,7 @@ export const events = {
   onSignInFinished: (f: (e: SignInFinished) => void): Promise<UnlistenFn> =>
     listen<SignInFinished>("sign-in-finished", (e) => f(e.payload)),
   onStepUp: (f: (e: StepUpAsked) => void): Promise<UnlistenFn> => listen<StepUpAsked>("step-up", (e) => f(e.payload)),
+  onBrowserNotOpened: (f: (e: BrowserNotOpened) => void): Promise<UnlistenFn> => listen<BrowserNotOpened>("browser-not-opened", (e) => f(e.payload)),
   onDeviceCode: (f: (e: DeviceCodeShown) => void): Promise<UnlistenFn> => listen<DeviceCodeShown>("device-code", (e) => f(e.payload)),
   onListChanged: (f: () => void): Promise<UnlistenFn> => listen<null>("list-changed", () => f()),
   onPromptAsked: (f: (e: PromptAsked) => void): Promise<UnlistenFn> => listen<PromptAsked>("prompt-asked", (e) => f(e.payload)),

@@ -7,6 +7,8 @@ import type { ToolView } from "./bindings/ToolView";
 export interface Flow {
   flowId: string;
   authUrl: string;
+  /** No browser could be opened (why): the link is to be copied. */
+  noBrowser?: string;
 }
 
 export const model = {
@@ -318,6 +320,13 @@ export function wireEvents(): void {
     render();
   });
   void events.onPromptAsked((e) => void asked(e));
+  void events.onBrowserNotOpened((e) => {
+    const f = model.flows.get(e.server);
+    if (f && f.flowId === e.flowId) {
+      f.noBrowser = e.reason;
+      render();
+    }
+  });
   void events.onDeviceCode((e) => {
     const f = model.deviceFlows.get(e.server);
     if (f && f.flowId === e.flowId) {

@@ -99,6 +99,18 @@ function signInCard(s: ServerView): HTMLElement {
   const flow = model.flows.get(s.name);
   const device = deviceCard(s);
   if (device) return device;
+  if (flow?.noBrowser) {
+    const copy = () => { void navigator.clipboard.writeText(flow.authUrl); model.notices.set(s.name, "Sign-in link copied. Paste it into a browser."); render(); };
+    return h("div", { class: "card waiting no-browser" },
+      h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "No browser could be opened on this computer"),
+      h("p", {}, "Copy the sign-in link and open it in a browser, here or on another device that can reach this one. The app keeps waiting."),
+      h("p", { class: "muted small" }, flow.noBrowser),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "primary", "data-key": "copy-link", id: "copy-link", "data-href": flow.authUrl, onclick: copy }, "Copy the link"),
+        h("button", { type: "button", "data-key": "cancel-sign-in", onclick: () => void cancelSignIn(s.name) }, "Cancel"),
+      ),
+    );
+  }
   if (flow) {
     return h("div", { class: "card waiting" },
       h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "Waiting for you to finish in your browser…"),

@@ -156,3 +156,30 @@ async fn a_device_sign_in_stops_when_refused_expired_or_not_offered() {
         assert_eq!(f.seen("/token").len() - before, 1, "one poll, then it stops");
     }
 }
+
+/// A machine whose launcher finds no browser (`xdg-open` exits 3): the link is
+/// printed at once, with why, instead of "opened your browser".
+#[tokio::test]
+async fn a_launcher_that_finds_no_browser_is_said_and_the_link_printed() {
+    let f = Fixture::start().await;
+    let bin = std::env::temp_dir().join(format!("mcp-auth-cli-nobrowser-{}", mcp_auth::new_state()));
+    std::fs::create_dir_all(&bin).unwrap();
+    for launcher in ["xdg-open", "gio"] {
+        let path = bin.join(launcher);
+        std::fs::write(&path, "#!/bin/sh\nexit 3\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
+        .args(["login", &f.mcp_url(), "--browser", "system", "--timeout", "1"])
+        .env("PATH", &bin)
+        .env("MCP_AUTH_CONFIG_DIR", bin.join("config"))
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("found no browser") && stderr.contains("exit status: 3"), "{stderr}");
+    assert!(stderr.contains(&format!("{}/authorize?", f.base)), "{stderr}");
+    assert!(!stderr.contains("Opened your browser"), "{stderr}");
+    std::fs::remove_dir_all(bin).ok();
+}

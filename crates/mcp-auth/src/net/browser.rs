@@ -67,26 +67,47 @@ impl SystemBrowser {
     }
 }
 
+/// How long a launcher has to say it found no browser: `xdg-open` exits at
+/// once either way (3 when there is none); one still running after this is
+/// taken to have opened one.
+const LAUNCHER_VERDICT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl Opener for SystemBrowser {
     fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
         Box::pin(async move {
             let mut last = String::from("no launcher is available");
             for (program, args) in Self::launchers(url.as_str()) {
-                match Command::new(program)
+                let mut child = match Command::new(program)
                     .args(&args)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .spawn()
                 {
-                    Ok(mut child) => {
-                        // Reap it without blocking the flow.
+                    Ok(child) => child,
+                    Err(e) => {
+                        last = format!("{program}: {e}");
+                        continue;
+                    }
+                };
+                let deadline = tokio::time::Instant::now() + LAUNCHER_VERDICT;
+                let exited = loop {
+                    match child.try_wait() {
+                        Ok(Some(status)) => break Some(status),
+                        Ok(None) if tokio::time::Instant::now() < deadline => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+                        _ => break None,
+                    }
+                };
+                match exited {
+                    Some(status) if status.success() => return Ok(()),
+                    Some(status) => last = format!("{program} found no browser to open the link ({status})"),
+                    None => {
+                        // Still running: it is the browser, or hands over to it.
                         std::thread::spawn(move || {
                             let _ = child.wait();
                         });
                         return Ok(());
                     }
-                    Err(e) => last = format!("{program}: {e}"),
                 }
             }
             Err(Error::Browser { reason: last })
