@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "sign_in_on_device",
     "answer_step_up",
     "server_detail",
+    "server_activity",
     "refresh_server",
     "revoke_server",
     "clear_server",

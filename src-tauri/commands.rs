@@ -191,6 +191,15 @@ pub fn server_detail(state: State<'_, AppState>, name: String) -> CommandResult<
     Ok(DetailView { server: view(&state.store, &name)?, token_is_jwt: claims.is_some(), claims })
 }
 
+/// What used this server's sign-in lately, newest first (the last 20).
+#[tauri::command]
+pub fn server_activity(state: State<'_, AppState>, name: String) -> CommandResult<Vec<ActivityView>> {
+    let entry = state.store.resolve(&name)?;
+    let mut all = state.store.activity();
+    let events = all.remove(&entry.name).unwrap_or_default();
+    Ok(events.into_iter().rev().take(20).map(|e| ActivityView { at: e.at, what: e.what, by: e.by, detail: e.detail }).collect())
+}
+
 #[tauri::command]
 pub async fn refresh_server(state: State<'_, AppState>, name: String) -> CommandResult<ServerView> {
     let store = state.store.clone();

@@ -39,6 +39,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             device::sign_in_on_device,
             commands::answer_step_up,
             commands::server_detail,
+            commands::server_activity,
             commands::refresh_server,
             commands::revoke_server,
             commands::clear_server,

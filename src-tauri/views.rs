@@ -284,6 +284,22 @@ pub struct AllConnected {
     pub not_in_list: Vec<String>,
 }
 
+/// One thing that used this server's sign-in (no secret in it).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ActivityView {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub at: u64,
+    /// `token`, `headers`, `bridge_started`, `agent_added_server`,
+    /// `agent_started_sign_in`, `agent_signed_in`, `agent_cleared`.
+    pub what: String,
+    /// The program that asked.
+    pub by: String,
+    pub detail: Option<String>,
+}
+
 /// A device sign-in started; its code arrives as `device-code`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

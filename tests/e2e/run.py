@@ -465,6 +465,10 @@ def bridge_asks(app, sdk_url):
         assert any(t["name"] == "greet" for t in tools["result"]["tools"]), tools
         s.wait_text(".server-row", "Connected", timeout=20)
         assert not s.exists("#ask-title"), "the prompt stays after the sign-in"
+        # The bridge's start is in the server's activity, with the program that started it.
+        s.wait_text(".activity", "started using this sign-in", timeout=20)
+        s.script("document.querySelector('.activity').scrollIntoView({block: 'center'});")
+        shot(s, "26-activity.png")
     finally:
         bridge.close()
     with open(os.path.join(app.config_dir, "bridge.log")) as f:

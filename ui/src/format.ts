@@ -51,6 +51,29 @@ export function when(unix: number | null): string {
   return new Date(unix * 1000).toLocaleString();
 }
 
+/** "3 minutes ago", "yesterday": how long ago, in words. */
+export function ago(unix: number, now = Date.now() / 1000): string {
+  const s = Math.max(0, Math.round(now - unix));
+  if (s < 60) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return m === 1 ? "a minute ago" : `${m} minutes ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return h === 1 ? "an hour ago" : `${h} hours ago`;
+  const d = Math.round(h / 24);
+  return d === 1 ? "yesterday" : `${d} days ago`;
+}
+
+/** What a program did with a sign-in, in words (the activity log's `what`). */
+export const ACTIVITY_WORDS: Record<string, string> = {
+  token: "used this sign-in",
+  headers: "used this sign-in",
+  bridge_started: "started using this sign-in",
+  agent_added_server: "added this server",
+  agent_started_sign_in: "started a sign-in",
+  agent_signed_in: "finished a sign-in",
+  agent_cleared: "signed you out",
+};
+
 export const BADGE_WORDS: Record<string, string> = {
   connected: "Connected",
   needs_sign_in: "Needs sign-in",

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { ActivityView } from "./bindings/ActivityView";
 import type { AgentUse } from "./bindings/AgentUse";
 import type { AllConnected } from "./bindings/AllConnected";
 import type { AppUse } from "./bindings/AppUse";
@@ -24,7 +25,7 @@ import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
+export type { ActivityView, AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -52,6 +53,7 @@ export const api = {
   signInOnDevice: (name: string) => call<DeviceSignInStarted>("sign_in_on_device", { name }),
   answerStepUp: (flowId: string, approve: boolean) => call<void>("answer_step_up", { flowId, approve }),
   serverDetail: (name: string) => call<DetailView>("server_detail", { name }),
+  serverActivity: (name: string) => call<ActivityView[]>("server_activity", { name }),
   refreshServer: (name: string) => call<ServerView>("refresh_server", { name }),
   revokeServer: (name: string) => call<RevokeView>("revoke_server", { name }),
   clearServer: (name: string) => call<ServerView>("clear_server", { name }),

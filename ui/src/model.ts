@@ -1,7 +1,7 @@
 // The app's state in the page, and the actions that change it. Views read the
 // model and call actions; actions call the IPC layer and re-render.
 
-import { api, asCommandError, events, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type ServerView, type StepUpAsked } from "./ipc";
+import { api, asCommandError, events, type ActivityView, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type ServerView, type StepUpAsked } from "./ipc";
 import type { ToolView } from "./bindings/ToolView";
 
 export interface Flow {
@@ -32,6 +32,8 @@ export const model = {
   detail: null as DetailView | null,
   /** The other MCP apps on this computer, for the selected server's "Used by". */
   appUses: null as { server: string; apps: AppUse[] } | null,
+  /** What used the selected server's sign-in lately. */
+  activity: null as { server: string; events: ActivityView[] } | null,
   /** An error to show in the detail pane, per server (or "" for global). */
   errors: new Map<string, CommandError>(),
   notices: new Map<string, string>(),
@@ -85,6 +87,7 @@ export async function loadDetail(): Promise<void> {
   try {
     model.detail = await api.serverDetail(name);
     model.appUses = { server: name, apps: await api.appUses(name) };
+    model.activity = { server: name, events: await api.serverActivity(name) };
   } catch (e) {
     model.errors.set(name, asCommandError(e));
   }

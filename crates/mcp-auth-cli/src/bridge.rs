@@ -37,6 +37,11 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitC
             flow.sign_in_on_another_device(Arc::new(super::session::show_device_code));
         }
         let opener = opener(browser)?;
+        if !flow.entry().name.is_empty() {
+            if let Err(e) = store.record_activity(&flow.entry().name, "bridge_started", &mcp_auth::calling_program(), None, &SystemClock) {
+                eprintln!("mcp-auth bridge: could not record this use of the sign-in ({e})");
+            }
+        }
         let (canceller, cancel) = cancel_pair();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {

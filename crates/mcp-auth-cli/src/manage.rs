@@ -152,14 +152,33 @@ pub fn activity(server: Option<&str>) -> ExitCode {
     }
 }
 
+/// A token was handed to a program: note which, in the server's activity
+/// (after the answer is out; a log that cannot be written costs nothing else).
+fn handed_out(store: &Store<mcp_auth::KeychainVault>, server: &str, what: &str) {
+    let recorded = store
+        .resolve(server)
+        .and_then(|e| store.record_activity(&e.name, what, &mcp_auth::calling_program(), None, &SystemClock));
+    if let Err(e) = recorded {
+        eprintln!("mcp-auth: could not record this use of the sign-in ({e})");
+    }
+}
+
 /// The credential-helper face: the token alone on stdout, nothing else.
 pub async fn token(server: &str) -> ExitCode {
-    let result = async { open()?.fresh_token(server, &SystemClock).await }.await;
+    let result = async {
+        let store = open()?;
+        let token = store.fresh_token(server, &SystemClock).await?;
+        Ok::<_, Error>((store, token))
+    }
+    .await;
     match result {
-        Ok(t) => {
+        Ok((store, t)) => {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(t.expose().as_bytes());
             let _ = out.write_all(b"\n");
+            let _ = out.flush();
+            drop(out);
+            handed_out(&store, server, "token");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -171,12 +190,21 @@ pub async fn token(server: &str) -> ExitCode {
 
 /// The headers-helper face: `{"Authorization": "Bearer …"}` alone on stdout.
 pub async fn headers(server: &str) -> ExitCode {
-    let result = async { open()?.fresh_token(server, &SystemClock).await }.await;
+    let result = async {
+        let store = open()?;
+        let token = store.fresh_token(server, &SystemClock).await?;
+        Ok::<_, Error>((store, token))
+    }
+    .await;
     match result {
-        Ok(t) => {
+        Ok((store, t)) => {
             let mut line = json!({"Authorization": format!("Bearer {}", t.expose())}).to_string();
             line.push('\n');
-            let _ = std::io::stdout().lock().write_all(line.as_bytes());
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+            drop(out);
+            handed_out(&store, server, "headers");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -47,7 +47,7 @@ pub use net::http::{Body, Fetched, HttpClient, Limits};
 pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
 
 // vault/
-pub use vault::activity::{Activity, ActivityEvent};
+pub use vault::activity::{calling_program, Activity, ActivityEvent};
 pub use vault::keychain::{keychain_vault, keychain_vault_for, KeychainVault};
 pub use vault::paths::{config_dir, home_dir};
 pub use vault::secret::Secret;

@@ -2,7 +2,7 @@
 // can do with it (sign in, review, refresh, revoke, clear, remove).
 
 import { h } from "../dom";
-import { clientSourceWords, countdown, scopeWords, when } from "../format";
+import { ACTIVITY_WORDS, ago, clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
   answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
@@ -214,6 +214,19 @@ function usedBy(s: ServerView): HTMLElement | null {
   );
 }
 
+/** "Claude Desktop used this sign-in 3 minutes ago": the last few uses. */
+function activity(s: ServerView): HTMLElement | null {
+  const events = model.activity?.server === s.name ? model.activity.events.slice(0, 5) : [];
+  if (!events.length) return null;
+  return h("div", { class: "card activity" },
+    h("h3", {}, "Recent activity"),
+    h("ul", { class: "activity-list" }, events.map((e) =>
+      h("li", {},
+        h("strong", {}, e.by), " ", ACTIVITY_WORDS[e.what] ?? e.what, " ",
+        h("span", { class: "muted", title: when(e.at) }, ago(e.at))))),
+  );
+}
+
 function actions(s: ServerView): HTMLElement {
   const signedIn = s.badge !== "needs_sign_in";
   return h("div", { class: "actions bottom" },
@@ -251,6 +264,7 @@ export function detailPane(): HTMLElement {
     signedIn ? review(s) : null,
     tools(s.name),
     usedBy(s),
+    activity(s),
     actions(s),
   );
 }

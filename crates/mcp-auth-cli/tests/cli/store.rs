@@ -318,3 +318,32 @@ async fn the_consent_prompt_is_sent_where_needed_and_can_be_turned_off() {
     assert_eq!(prompted(&f), Some(None), "the setting was not honoured");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Each `token` and `headers` call is in the server's activity, with the
+/// program that asked (the shell in between is skipped), and no token.
+#[tokio::test]
+async fn token_and_headers_calls_are_recorded_with_the_program_that_asked() {
+    let f = Fixture::start().await;
+    let dir = temp_dir("activity");
+    let name = login(&dir, &f).await["server"].as_str().unwrap().to_string();
+    let bin = env!("CARGO_BIN_EXE_mcp-auth");
+    for what in ["token", "headers"] {
+        // As a program would: through a shell.
+        let o = tokio::process::Command::new("sh")
+            .args(["-c", &format!("'{bin}' {what} '{name}'")])
+            .env("MCP_AUTH_CONFIG_DIR", &dir)
+            .output()
+            .await
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let activity = json_of(&cli(&dir, &["activity", &name]).await);
+    let events = activity["events"].as_array().unwrap();
+    let whats: Vec<&str> = events.iter().map(|e| e["what"].as_str().unwrap()).collect();
+    assert_eq!(whats, ["token", "headers"], "{activity}");
+    let me = std::env::current_exe().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(events.iter().all(|e| e["by"] == me.as_str()), "the asker is this test program ({me}), not the shell: {activity}");
+    let text = activity.to_string();
+    assert!(issued_tokens(&f).iter().all(|t| !text.contains(t.as_str())), "a token in the activity");
+    std::fs::remove_dir_all(dir).ok();
+}

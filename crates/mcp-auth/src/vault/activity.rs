@@ -1,5 +1,7 @@
-//! What used each server's sign-in, and when: what an agent did through
-//! `mcp-auth serve` (a server added, a sign-in started or finished, a sign-out).
+//! What used each server's sign-in, and when: each `mcp-auth token` and
+//! `headers` call and each bridge started, with the program that asked, and
+//! what an agent did through `mcp-auth serve` (a server added, a sign-in
+//! started or finished, a sign-out).
 //! The person reads it to learn what acted in their name; `mcp-auth activity`
 //! prints it.
 //!
@@ -25,13 +27,64 @@ const FILE: &str = "activity.json";
 pub struct ActivityEvent {
     /// Seconds since the Unix epoch.
     pub at: u64,
-    /// What happened: `agent_added_server`, `agent_started_sign_in`,
-    /// `agent_signed_in`, `agent_cleared`.
+    /// What happened: `token`, `headers`, `bridge_started`,
+    /// `agent_added_server`, `agent_started_sign_in`, `agent_signed_in`,
+    /// `agent_cleared`.
     pub what: String,
     /// Who asked, in words ("sdk-stdio-client, through mcp-auth serve").
     pub by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+/// Programs that only pass a request on: the one that asked is above them.
+const GO_BETWEENS: &[&str] = &["sh", "bash", "dash", "zsh", "fish", "ksh", "env", "npx", "npm", "pnpm", "yarn", "bunx", "uvx", "uv", "pipx", "sudo", "timeout", "mcp-auth"];
+
+/// The program that asked: the first ancestor of this process that is not a
+/// shell or a package runner (`npx`, `uvx`…), by its name, where the OS tells
+/// it (Linux: `/proc`); "unknown" elsewhere.
+pub fn calling_program() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        let parent_of = |pid: u32| -> Option<u32> {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The name is in parentheses and may hold spaces: read after the last ')'.
+            stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+        };
+        // The executable's own name (`comm` is cut at 15 characters); a
+        // package runner written in Node or Python is named by its script.
+        let name_of = |pid: u32| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .or_else(|| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|n| n.trim().to_string()))?;
+            let script = std::fs::read(format!("/proc/{pid}/cmdline")).ok().and_then(|c| {
+                let arg = c.split(|b| *b == 0).nth(1)?;
+                let arg = String::from_utf8_lossy(arg).into_owned();
+                std::path::Path::new(&arg).file_name().map(|n| n.to_string_lossy().trim_end_matches("-cli.js").trim_end_matches(".js").to_string())
+            });
+            match script {
+                Some(s) if GO_BETWEENS.contains(&s.as_str()) => Some(s),
+                _ => Some(exe),
+            }
+        };
+        let mut pid = std::process::id();
+        let mut first = None;
+        for _ in 0..8 {
+            let Some(parent) = parent_of(pid).filter(|p| *p > 1) else { break };
+            let Some(name) = name_of(parent) else { break };
+            first.get_or_insert_with(|| name.clone());
+            if !GO_BETWEENS.contains(&name.as_str()) {
+                return name;
+            }
+            pid = parent;
+        }
+        first.unwrap_or_else(|| "unknown".into())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        "unknown".into()
+    }
 }
 
 /// Every server's events, oldest first.
