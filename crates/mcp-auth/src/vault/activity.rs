@@ -16,7 +16,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::apps::link::write_atomically;
 use crate::error::{Error, Result};
 
 pub const KEPT_PER_SERVER: usize = 200;
@@ -113,14 +112,28 @@ pub fn record(dir: &Path, server: &str, event: ActivityEvent) -> Result<()> {
     let excess = events.len().saturating_sub(KEPT_PER_SERVER);
     events.drain(..excess);
     let bytes = serde_json::to_vec_pretty(&all).expect("events serialize");
-    write_atomically(&dir.join(FILE), &bytes)
+    replace(dir, &bytes)
+}
+
+/// Replace the file whole (a new file renamed over it), without waiting for
+/// the disk: `mcp-auth token` writes here on every call, and a log lost to a
+/// power cut only reads as empty (see [`read`]).
+fn replace(dir: &Path, bytes: &[u8]) -> Result<()> {
+    let target = dir.join(FILE);
+    let tmp = dir.join(format!(".{FILE}.{}", std::process::id()));
+    let io = |source| Error::Io { context: format!("could not write {}", target.display()), source };
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, &target).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Io { context: format!("could not write {}", target.display()), source }
+    })
 }
 
 /// Forget a server's events (it was removed from the list).
 pub fn forget(dir: &Path, server: &str) -> Result<()> {
     let mut all = read(dir);
     if all.remove(server).is_some() {
-        write_atomically(&dir.join(FILE), &serde_json::to_vec_pretty(&all).expect("events serialize"))?;
+        replace(dir, &serde_json::to_vec_pretty(&all).expect("events serialize"))?;
     }
     Ok(())
 }
