@@ -2,7 +2,7 @@
 //! engine. The shell registers state, plugins and commands; every screen calls
 //! the engine through `commands.rs` and never re-implements it.
 
-mod asks;
+mod prompts;
 mod commands;
 mod connections;
 mod consent;
@@ -54,8 +54,8 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
             connections::connect_app_all,
             connections::agent_uses,
             connections::set_agent_use,
-            asks::prompts_waiting,
-            asks::answer_prompt,
+            prompts::prompts_waiting,
+            prompts::answer_prompt,
         ])
 }
 
@@ -89,7 +89,7 @@ pub fn run() {
                 eprintln!("MCP Auth Manager: app links are not available: {e}");
             }
             let state = app.state::<state::AppState>();
-            asks::listen(app.handle(), state.store.clone(), state.prompts.clone());
+            prompts::listen(app.handle(), state.store.clone(), state.prompts.clone());
             watch::watch_list(app.handle(), state.store.clone());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {

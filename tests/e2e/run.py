@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "hostile"))
 from control import Harness  # noqa: E402
 from webdriver import Session, WebDriverError  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from loopback import free_port, wait_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 APP = os.environ.get("MCP_AUTH_APP", os.path.join(ROOT, "target", "debug", "mcp-auth-manager"))
@@ -34,25 +35,6 @@ BIN = os.environ.get("MCP_AUTH_BIN", os.path.join(ROOT, "target", "debug", "mcp-
 SHOTS = os.environ.get("MCP_AUTH_SCREENSHOTS", os.path.join(ROOT, "docs", "screenshots"))
 NODE = os.path.join(ROOT, "tools", "node_modules", "node", "bin", "node")
 SDK_DEMO = os.path.join(ROOT, "tools", "node_modules", "@modelcontextprotocol", "sdk", "dist", "esm", "examples", "server", "simpleStreamableHttp.js")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 LEAK_DIR = os.environ.get("MCP_AUTH_LEAK_DIR")
@@ -600,18 +582,17 @@ def save_settings(s, timeout=30):
 
 
 def click_sign_in(s, timeout=30):
-    """Click "Sign in" once the server check that a save or an add starts has settled."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        busy = s.script("return document.body.innerText.includes('Checking the server');")
-        if not busy and s.exists("#sign-in"):
-            try:
-                s.find("#sign-in").click()
-                return
-            except WebDriverError:
-                pass  # re-rendered between the check and the click
-        time.sleep(0.2)
-    raise WebDriverError("no settled Sign in button")
+    """Click "Sign in" once the server check that a save or an add starts has
+    settled. Checked and clicked in one script, in one turn of the page: no
+    re-render can fall between them, so no failed click is tried again."""
+    js = """
+        if (document.body.innerText.includes('Checking the server')) return false;
+        const b = document.querySelector('#sign-in');
+        if (!b || b.disabled) return false;
+        b.scrollIntoView({block: 'center'});
+        b.click();
+        return true;"""
+    s.poll("no settled Sign in button", lambda: s.script(js), timeout)
 
 
 def add_server(s, url):
@@ -634,7 +615,9 @@ def wrong_secret(app, harness):
     err = s.wait_text(".card.error", "client", timeout=30)
     assert wrong not in s.script("return document.documentElement.outerHTML;")
     shot(s, "13-wrong-secret.png")
-    assert "Needs sign-in" in badge_of(s, "127.0.0.1") or "Error" in badge_of(s, "127.0.0.1"), badge_of(s, "127.0.0.1")
+    # The row settles once the list is read again after the failure (a spinner until then).
+    s.poll(f"the row's badge did not settle ({badge_of(s, '127.0.0.1')!r})",
+           lambda: "Needs sign-in" in badge_of(s, "127.0.0.1") or "Error" in badge_of(s, "127.0.0.1"), 10)
     s.click_text(".actions button", "Settings")
     s.click_text(".field-row button", "Replace")
     s.find("#set-secret").send_keys(right)

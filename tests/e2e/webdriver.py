@@ -72,32 +72,31 @@ class Session:
     # element handles: the page re-renders often, and stale handles are where
     # WebKitWebDriver is least robust.
 
-    def _poll(self, what, check, timeout):
+    def poll(self, what, check, timeout):
+        """Until `check` (a script that cannot fail: it answers false until
+        the page is ready) answers true. A driver error is not waited out:
+        it is raised at once, with its cause."""
         deadline = time.time() + timeout
-        last = None
         while time.time() < deadline:
-            try:
-                value = check()
-                if value:
-                    return value
-            except WebDriverError as e:
-                last = e
+            value = check()
+            if value:
+                return value
             time.sleep(0.3)
-        raise WebDriverError(f"{what} after {timeout}s ({last})" if last else f"{what} after {timeout}s")
+        raise WebDriverError(f"{what} after {timeout}s")
 
     def exists(self, css):
         return bool(self.script("return !!document.querySelector(arguments[0]);", css))
 
     def find(self, css, timeout=20):
         """Wait until `css` matches, and return a handle by selector."""
-        self._poll(f"no element {css!r}", lambda: self.exists(css), timeout)
+        self.poll(f"no element {css!r}", lambda: self.exists(css), timeout)
         return Selected(self, css)
 
     def texts(self, css):
         return self.script("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText);", css) or []
 
     def wait_text(self, css, needle, timeout=30):
-        self._poll(f"{needle!r} never appeared in {css!r}", lambda: any(needle in t for t in self.texts(css)), timeout)
+        self.poll(f"{needle!r} never appeared in {css!r}", lambda: any(needle in t for t in self.texts(css)), timeout)
         return next(t for t in self.texts(css) if needle in t)
 
     def click_text(self, css, needle, timeout=20):
@@ -107,7 +106,7 @@ class Session:
             el.scrollIntoView({block: 'center'});
             el.click();
             return true;"""
-        self._poll(f"no {css!r} with {needle!r} to click", lambda: self.script(js, css, needle), timeout)
+        self.poll(f"no {css!r} with {needle!r} to click", lambda: self.script(js, css, needle), timeout)
 
     def script(self, js, *args):
         return self._post("/execute/sync", {"script": js, "args": list(args)})
@@ -118,10 +117,7 @@ class Session:
             f.write(png)
 
     def set_size(self, w, h):
-        try:
-            self._post("/window/rect", {"width": w, "height": h})
-        except WebDriverError:
-            pass
+        self._post("/window/rect", {"width": w, "height": h})
 
     def quit(self):
         try:

@@ -9,7 +9,8 @@ use std::time::Duration;
 use mcp_auth::{cancel_pair, run_bridge, AppSocket, HttpClient, Limits, Overrides, SignInFlow, Store, SystemClock};
 
 use super::args::BrowserChoice;
-use super::session::opener;
+use super::output::leave;
+use super::session::stdio_opener;
 
 /// A bridge's requests may stream for as long as a tool runs; each event (and
 /// each plain answer) is still capped.
@@ -21,11 +22,6 @@ const BRIDGE_LIMITS: Limits = Limits {
 
 pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitCode {
     let result = async {
-        if browser == BrowserChoice::Paste {
-            return Err(mcp_auth::Error::InvalidInput(
-                "--browser paste is not available here: stdin carries the MCP protocol (use system, print or http)".into(),
-            ));
-        }
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(BRIDGE_LIMITS)?;
         let mut flow = SignInFlow::open(&store, server, Overrides::default(), true, http.clone(), Arc::new(SystemClock))?;
@@ -36,7 +32,7 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitC
         if browser == BrowserChoice::Device {
             flow.sign_in_on_another_device(Arc::new(super::session::show_device_code));
         }
-        let opener = opener(browser)?;
+        let opener = stdio_opener(browser)?;
         if !flow.entry().name.is_empty() {
             if let Err(e) = store.record_activity(&flow.entry().name, "bridge_started", &mcp_auth::calling_program(), None, &SystemClock) {
                 eprintln!("mcp-auth bridge: could not record this use of the sign-in ({e})");
@@ -51,14 +47,5 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitC
         run_bridge(flow, http, Arc::from(opener), cancel, tokio::io::stdin(), tokio::io::stdout()).await
     }
     .await;
-    let code = match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("mcp-auth bridge: {e}");
-            1
-        }
-    };
-    // Leave at once: a sign-in listener or a stream still open must not keep the
-    // process alive after the client closed stdin.
-    std::process::exit(code)
+    leave("bridge", result)
 }

@@ -7,6 +7,15 @@ use mcp_auth::{Error, Secret};
 use serde::Serialize;
 use serde_json::json;
 
+/// How a stdio face (`bridge`, `serve`) ends: at once, whatever is still
+/// open (a sign-in listener, a stream) once the client has gone away.
+pub fn leave(face: &str, result: Result<(), Error>) -> ! {
+    if let Err(e) = &result {
+        eprintln!("mcp-auth {face}: {e}");
+    }
+    std::process::exit(if result.is_ok() { 0 } else { 1 })
+}
+
 pub fn print_json(value: &impl Serialize) {
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer_pretty(&mut out, value);

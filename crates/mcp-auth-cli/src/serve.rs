@@ -9,15 +9,11 @@ use std::time::Duration;
 use mcp_auth::{run_serve, HttpClient, Limits, Platform, Store, SystemClock};
 
 use super::args::BrowserChoice;
-use super::session::opener;
+use super::output::leave;
+use super::session::stdio_opener;
 
 pub async fn serve(browser: BrowserChoice, timeout: u64) -> ExitCode {
     let result = async {
-        if browser == BrowserChoice::Paste {
-            return Err(mcp_auth::Error::InvalidInput(
-                "--browser paste is not available here: stdin carries the MCP protocol (use system, print or http)".into(),
-            ));
-        }
         if browser == BrowserChoice::Device {
             return Err(mcp_auth::Error::InvalidInput(
                 "--browser device is not available for serve: the sign-in link goes to the agent, which shows it to you (use print, system or http)".into(),
@@ -25,19 +21,10 @@ pub async fn serve(browser: BrowserChoice, timeout: u64) -> ExitCode {
         }
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(Limits::default())?;
-        let platform = Platform::new(store, http, Arc::new(SystemClock), Arc::from(opener(browser)?))
+        let platform = Platform::new(store, http, Arc::new(SystemClock), Arc::from(stdio_opener(browser)?))
             .with_sign_in_timeout(Duration::from_secs(timeout.max(1)));
         run_serve(platform, tokio::io::stdin(), tokio::io::stdout()).await
     }
     .await;
-    let code = match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("mcp-auth serve: {e}");
-            1
-        }
-    };
-    // A sign-in still waiting for its browser must not keep the process alive
-    // after the client went away.
-    std::process::exit(code)
+    leave("serve", result)
 }

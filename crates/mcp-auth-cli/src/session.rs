@@ -69,6 +69,17 @@ impl Opener for SystemOrPrint {
     }
 }
 
+/// The opener of a face whose stdin carries the MCP protocol (`bridge`,
+/// `serve`): anything but paste, which would read the person's answer there.
+pub(crate) fn stdio_opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
+    if choice == BrowserChoice::Paste {
+        return Err(Error::InvalidInput(
+            "--browser paste is not available here: stdin carries the MCP protocol (use system, print or http)".into(),
+        ));
+    }
+    opener(choice)
+}
+
 /// The browser stand-in gets a client of its own: like a person's browser, it
 /// is not bound by what the server may make the engine contact.
 pub(crate) fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {

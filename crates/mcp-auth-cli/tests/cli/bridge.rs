@@ -161,14 +161,7 @@ async fn ten_bridges_after_expiry_make_one_refresh() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_bridges_needing_a_sign_in_open_one_browser() {
     let f = Fixture::start().await;
-    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-bridge-three-{}", mcp_auth::new_state()));
-    let add = Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
-        .args(["servers", "add", &f.mcp_url(), "--name", "shared"])
-        .env("MCP_AUTH_CONFIG_DIR", &dir)
-        .output()
-        .await
-        .unwrap();
-    assert!(add.status.success());
+    let dir = added(&f, "three", "shared").await;
     let mut bridges = tokio::task::JoinSet::new();
     for _ in 0..3 {
         let dir = dir.clone();
