@@ -6,9 +6,8 @@
 use std::sync::Arc;
 
 use mcp_auth::{
-    cancel_pair, scan, ClientSource, ConnectStatus, HttpClient, KeychainVault, Limits, LinkRedirect, Overrides,
-    Prepared, RedirectMode, RedirectTarget, Secret, ServerEntry, ServerList, SignInFlow, SourceClient, Store,
-    SystemClock,
+    cancel_pair, scan, ClientSource, ConnectStatus, HttpClient, KeychainVault, Limits, LinkRedirect, Overrides, Prepared, RedirectMode,
+    RedirectTarget, Secret, ServerEntry, ServerList, SignInFlow, SourceClient, Store, SystemClock,
 };
 use serde::Deserialize;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -23,7 +22,10 @@ use crate::views::*;
 fn has_client_secret(list: &ServerList, s: &ServerEntry) -> bool {
     let issuer = s.discovery.as_ref().map(|d| d.issuer.as_str());
     list.clients.iter().any(|c| {
-        c.source == ClientSource::Entered && c.has_secret && Some(c.client_id.as_str()) == s.client_id.as_deref() && Some(c.issuer.as_str()) == issuer
+        c.source == ClientSource::Entered
+            && c.has_secret
+            && Some(c.client_id.as_str()) == s.client_id.as_deref()
+            && Some(c.issuer.as_str()) == issuer
     })
 }
 
@@ -99,7 +101,11 @@ pub fn set_client_secret(state: State<'_, AppState>, name: String, secret: Strin
     let secret = Secret::new(secret);
     let entry = state.store.resolve(&name)?;
     let client_id = entry.client_id.clone().ok_or_else(|| CommandError::input("Enter the client ID first."))?;
-    let issuer = entry.discovery.as_ref().map(|d| d.issuer.clone()).ok_or_else(|| CommandError::input("Check the server first, so the secret can be tied to its sign-in service."))?;
+    let issuer = entry
+        .discovery
+        .as_ref()
+        .map(|d| d.issuer.clone())
+        .ok_or_else(|| CommandError::input("Check the server first, so the secret can be tied to its sign-in service."))?;
     if secret.is_empty() {
         return Err(CommandError::input("The secret is empty."));
     }
@@ -136,7 +142,8 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     let (canceller, cancel) = cancel_pair();
     state.flows.lock().unwrap().insert(flow_id.clone(), canceller);
     flow.ask_step_up_with(Arc::new(crate::consent::AskTheUser::new(app.clone(), &flow_id, &name)));
-    let opener = crate::opening::SayWhenNotOpened { inner: state.opener.clone(), app: app.clone(), flow_id: flow_id.clone(), server: name.clone() };
+    let opener =
+        crate::opening::SayWhenNotOpened { inner: state.opener.clone(), app: app.clone(), flow_id: flow_id.clone(), server: name.clone() };
     tauri::async_runtime::spawn(async move {
         let outcome = flow.finish(pending, &opener, cancel).await;
         sign_in_ended(&app, flow_id, name, outcome);
@@ -146,7 +153,12 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
 
 /// A sign-in of the app ended (in the browser or on another device): the
 /// programs waiting for it are told, and the page gets `sign-in-finished`.
-pub(crate) fn sign_in_ended<R: Runtime>(app: &AppHandle<R>, flow_id: String, name: String, outcome: mcp_auth::Result<mcp_auth::OperationResult>) {
+pub(crate) fn sign_in_ended<R: Runtime>(
+    app: &AppHandle<R>,
+    flow_id: String,
+    name: String,
+    outcome: mcp_auth::Result<mcp_auth::OperationResult>,
+) {
     if let Some(state) = app.try_state::<AppState>() {
         state.flows.lock().unwrap().remove(&flow_id);
         // Bridges waiting for this sign-in read the grant from the vault.

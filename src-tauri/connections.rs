@@ -17,13 +17,12 @@ use crate::views::{AgentUse, AllConnected, AppUse};
 /// app (the .deb puts both in /usr/bin), or else found on PATH.
 fn launcher() -> CommandResult<Launcher> {
     let beside = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("mcp-auth")));
-    let on_path = || {
-        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("mcp-auth")).find(|c| c.is_file()))
-    };
-    let program: PathBuf = beside
-        .filter(|p| p.is_file())
-        .or_else(on_path)
-        .ok_or_else(|| CommandError::input("The mcp-auth command is not installed next to this app, so other apps cannot be connected. Reinstall MCP Auth Manager."))?;
+    let on_path = || std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("mcp-auth")).find(|c| c.is_file()));
+    let program: PathBuf = beside.filter(|p| p.is_file()).or_else(on_path).ok_or_else(|| {
+        CommandError::input(
+            "The mcp-auth command is not installed next to this app, so other apps cannot be connected. Reinstall MCP Auth Manager.",
+        )
+    })?;
     Ok(Launcher { program: std::fs::canonicalize(&program).unwrap_or(program) })
 }
 
@@ -86,7 +85,8 @@ pub fn set_app_use(
         connections.connect(&config, &server, &launcher()?, move_credential.unwrap_or(false), &mut keep_token)?;
     } else {
         let path = AppConfig::locate(client, &home()?, None)?.path;
-        let made: Vec<_> = connections.all()?.into_iter().filter(|c| c.app == client.id() && c.server == server.name && c.path == path).collect();
+        let made: Vec<_> =
+            connections.all()?.into_iter().filter(|c| c.app == client.id() && c.server == server.name && c.path == path).collect();
         if made.is_empty() {
             return Err(CommandError::input("This app was not connected here; change its settings in the app itself."));
         }
@@ -114,9 +114,11 @@ pub fn connect_app_all(state: State<'_, AppState>, name: String, app: String) ->
         let mut keep_nothing = |_| Ok(());
         match connections.connect(&config, server, &launcher, false, &mut keep_nothing) {
             Ok(_) => connected.push(server.name.clone()),
-            Err(mcp_auth::Error::StaticCredentialInEntry { .. }) => {
-                skipped.push(format!("{}: {} keeps a saved key for it; use its own switch to move the key", server.name, client.display_name()))
-            }
+            Err(mcp_auth::Error::StaticCredentialInEntry { .. }) => skipped.push(format!(
+                "{}: {} keeps a saved key for it; use its own switch to move the key",
+                server.name,
+                client.display_name()
+            )),
             Err(e) => skipped.push(format!("{}: {e}", server.name)),
         }
     }

@@ -124,14 +124,17 @@ async fn register(State(d): State<Demo>, Json(body): Json<Value>) -> Response {
     let mut books = d.books.lock().unwrap();
     let id = books.id("demo_client");
     books.clients.insert(id.clone(), uris.clone());
-    (StatusCode::CREATED, Json(json!({
-        "client_id": id,
-        "redirect_uris": uris,
-        "token_endpoint_auth_method": "none",
-        "grant_types": body["grant_types"],
-        "client_name": body["client_name"],
-    })))
-    .into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "client_id": id,
+            "redirect_uris": uris,
+            "token_endpoint_auth_method": "none",
+            "grant_types": body["grant_types"],
+            "client_name": body["client_name"],
+        })),
+    )
+        .into_response()
 }
 
 async fn authorize(State(d): State<Demo>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -146,7 +149,10 @@ async fn authorize(State(d): State<Demo>, Query(q): Query<HashMap<String, String
     }
     let code = books.id("demo_code");
     let scopes = get("scope").split_whitespace().map(str::to_owned).collect();
-    books.codes.insert(code.clone(), Code { client_id: get("client_id"), redirect_uri: get("redirect_uri"), challenge: get("code_challenge"), scopes });
+    books.codes.insert(
+        code.clone(),
+        Code { client_id: get("client_id"), redirect_uri: get("redirect_uri"), challenge: get("code_challenge"), scopes },
+    );
     let mut target = match url::Url::parse(&get("redirect_uri")) {
         Ok(u) => u,
         Err(_) => return (StatusCode::BAD_REQUEST, "Bad redirect URI.").into_response(),
@@ -170,7 +176,9 @@ async fn token(State(d): State<Demo>, body: Bytes) -> Response {
     match get("grant_type").as_str() {
         "authorization_code" => {
             let Some(code) = books.codes.remove(&get("code")) else { return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant") };
-            let verifier_ok = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(get("code_verifier").as_bytes())) == code.challenge;
+            let verifier_ok = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(get("code_verifier").as_bytes()))
+                == code.challenge;
             if !verifier_ok || code.redirect_uri != get("redirect_uri") || code.client_id != get("client_id") {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
             }
@@ -222,9 +230,15 @@ async fn device(State(d): State<Demo>, body: Bytes) -> Response {
 /// The page the person opens on their other device: with the code, it approves.
 async fn activate(State(d): State<Demo>, Query(q): Query<HashMap<String, String>>) -> Response {
     let code = q.get("user_code").map(|c| c.trim().to_uppercase()).unwrap_or_default();
-    let page = |body: &str| ([("content-type", "text/html; charset=utf-8")], format!("<!doctype html><title>Demo sign-in</title><body style=\"font-family:sans-serif\">{body}</body>"));
+    let page = |body: &str| {
+        (
+            [("content-type", "text/html; charset=utf-8")],
+            format!("<!doctype html><title>Demo sign-in</title><body style=\"font-family:sans-serif\">{body}</body>"),
+        )
+    };
     if code.is_empty() {
-        return page("<h1>Demo sign-in</h1><form><label>Code <input name=user_code autofocus></label> <button>Approve</button></form>").into_response();
+        return page("<h1>Demo sign-in</h1><form><label>Code <input name=user_code autofocus></label> <button>Approve</button></form>")
+            .into_response();
     }
     let mut books = d.books.lock().unwrap();
     match books.devices.values_mut().find(|(user_code, _, _)| *user_code == code) {
@@ -255,7 +269,9 @@ async fn mcp(State(d): State<Demo>, headers: HeaderMap, Json(msg): Json<Value>) 
     }
     let Some(id) = msg.get("id").cloned() else { return StatusCode::ACCEPTED.into_response() };
     let result = match msg["method"].as_str().unwrap_or("") {
-        "initialize" => json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "MCP Auth Manager demo", "version": env!("CARGO_PKG_VERSION")}}),
+        "initialize" => {
+            json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "MCP Auth Manager demo", "version": env!("CARGO_PKG_VERSION")}})
+        }
         "tools/list" => json!({"tools": [
             {"name": "echo", "description": "Repeats the text you send.", "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}},
             {"name": "add", "description": "Adds two numbers.", "inputSchema": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}}},

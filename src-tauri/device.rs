@@ -18,7 +18,11 @@ use crate::views::{DeviceCodeShown, DeviceSignInStarted};
 /// Start a device sign-in: the code arrives as `device-code`, the end as
 /// `sign-in-finished` (cancel with `cancel_sign_in`).
 #[tauri::command]
-pub async fn sign_in_on_device<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<DeviceSignInStarted> {
+pub async fn sign_in_on_device<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+) -> CommandResult<DeviceSignInStarted> {
     let mut flow = open_flow(&state.store, &name)?;
     let flow_id = mcp_auth::new_state()[..16].to_string();
     let (handle, id, server) = (app.clone(), flow_id.clone(), name.clone());

@@ -2,7 +2,6 @@
 //! engine. The shell registers state, plugins and commands; every screen calls
 //! the engine through `commands.rs` and never re-implements it.
 
-mod prompts;
 mod commands;
 mod connections;
 mod consent;
@@ -12,6 +11,7 @@ mod error;
 mod events;
 mod jwt;
 mod opening;
+mod prompts;
 mod redirect;
 mod state;
 pub mod views;
@@ -25,38 +25,36 @@ use tauri::Manager;
 
 /// The builder shared by the app and its IPC tests.
 pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
-    tauri::Builder::<R>::new()
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::list_servers,
-            commands::add_server,
-            commands::discover_server,
-            commands::save_settings,
-            commands::set_client_secret,
-            commands::remove_client_secret,
-            commands::sign_in,
-            commands::cancel_sign_in,
-            device::sign_in_on_device,
-            commands::answer_step_up,
-            commands::server_detail,
-            commands::server_activity,
-            commands::refresh_server,
-            commands::revoke_server,
-            commands::clear_server,
-            commands::remove_server,
-            commands::reveal_token,
-            commands::copy_token,
-            commands::import_scan,
-            commands::import_add,
-            commands::start_demo,
-            connections::app_uses,
-            connections::set_app_use,
-            connections::connect_app_all,
-            connections::agent_uses,
-            connections::set_agent_use,
-            prompts::prompts_waiting,
-            prompts::answer_prompt,
-        ])
+    tauri::Builder::<R>::new().manage(state).invoke_handler(tauri::generate_handler![
+        commands::list_servers,
+        commands::add_server,
+        commands::discover_server,
+        commands::save_settings,
+        commands::set_client_secret,
+        commands::remove_client_secret,
+        commands::sign_in,
+        commands::cancel_sign_in,
+        device::sign_in_on_device,
+        commands::answer_step_up,
+        commands::server_detail,
+        commands::server_activity,
+        commands::refresh_server,
+        commands::revoke_server,
+        commands::clear_server,
+        commands::remove_server,
+        commands::reveal_token,
+        commands::copy_token,
+        commands::import_scan,
+        commands::import_add,
+        commands::start_demo,
+        connections::app_uses,
+        connections::set_app_use,
+        connections::connect_app_all,
+        connections::agent_uses,
+        connections::set_agent_use,
+        prompts::prompts_waiting,
+        prompts::answer_prompt,
+    ])
 }
 
 /// The state for a store in `dir` (tests) or the user's config dir.

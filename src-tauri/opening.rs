@@ -36,7 +36,11 @@ impl<R: Runtime> Opener for SayWhenNotOpened<R> {
         Box::pin(async move {
             if let Err(e) = self.inner.open(url).await {
                 let reason = e.to_string();
-                events::emit(&self.app, BROWSER_NOT_OPENED, BrowserNotOpened { flow_id: self.flow_id.clone(), server: self.server.clone(), reason });
+                events::emit(
+                    &self.app,
+                    BROWSER_NOT_OPENED,
+                    BrowserNotOpened { flow_id: self.flow_id.clone(), server: self.server.clone(), reason },
+                );
             }
             Ok(())
         })

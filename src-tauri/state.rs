@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mcp_auth::KeychainVault;
-use mcp_auth::{Canceller, HttpBrowser, HttpClient, Limits, Opener, PrintBrowser, AppPrompts, Store, SystemBrowser};
+use mcp_auth::{AppPrompts, Canceller, HttpBrowser, HttpClient, Limits, Opener, PrintBrowser, Store, SystemBrowser};
 
 use crate::demo::DemoServer;
 

@@ -5,8 +5,8 @@
 //! the only exception is [`reveal_token`](crate::commands::reveal_token), which
 //! returns a bare string on an explicit click.
 
-use mcp_auth::{RedirectMode, ServerEntry};
 use mcp_auth::{GrantSummary, ToolView};
+use mcp_auth::{RedirectMode, ServerEntry};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -87,7 +87,8 @@ impl ServerView {
             badge: badge_of(g, s.last_refresh.as_ref().map(|r| r.ok), now()),
             issuer: g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
             client_id: g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
-            client_source: g.map(|g| serde_json::to_value(g.client_source).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            client_source: g
+                .map(|g| serde_json::to_value(g.client_source).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
             scopes: g.map(|g| g.scopes.clone()).unwrap_or_default(),
             requested_scopes: g.map(|g| g.requested_scopes.clone()).unwrap_or_default(),
             expires_at: g.and_then(|g| g.expires_at),

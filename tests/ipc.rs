@@ -5,15 +5,13 @@
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, MockRuntime};
-use tauri::Manager;
 use tauri::webview::InvokeRequest;
+use tauri::Manager;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 fn app(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let state = mcp_auth_manager::app_state(Some(dir)).unwrap();
-    let app = mcp_auth_manager::builder::<MockRuntime>(state)
-        .build(tauri::generate_context!(test = true))
-        .unwrap();
+    let app = mcp_auth_manager::builder::<MockRuntime>(state).build(tauri::generate_context!(test = true)).unwrap();
     let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     (app, window)
 }
@@ -90,7 +88,9 @@ fn settings_and_secrets_never_come_back_to_the_page() {
     assert_eq!(saved["clientId"], "my-app");
     assert_eq!(saved["scopeSetting"], "read");
     // A bad redirect URI is refused with a reason.
-    let err = invoke(&w, LOCAL, "save_settings", json!({"name": "mcp.example.com", "settings": {"redirectUri": "https://evil.example/cb"}})).unwrap_err();
+    let err =
+        invoke(&w, LOCAL, "save_settings", json!({"name": "mcp.example.com", "settings": {"redirectUri": "https://evil.example/cb"}}))
+            .unwrap_err();
     assert_eq!(err["kind"], "invalid_input");
     // A secret can only be stored once the server's sign-in service is known.
     let err = invoke(&w, LOCAL, "set_client_secret", json!({"name": "mcp.example.com", "secret": "SECRET-MARKER-123"})).unwrap_err();

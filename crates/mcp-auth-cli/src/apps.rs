@@ -56,7 +56,12 @@ pub fn list(project: Option<&Path>) -> ExitCode {
 
 /// Connect one server of the list: its entry in the app's file starts the
 /// bridge. What was done, as the JSON both forms of `connect` print.
-fn connect_one(store: &Store<mcp_auth::KeychainVault>, config: &AppConfig, entry: &mcp_auth::ServerEntry, move_credentials: bool) -> Result<serde_json::Value, Error> {
+fn connect_one(
+    store: &Store<mcp_auth::KeychainVault>,
+    config: &AppConfig,
+    entry: &mcp_auth::ServerEntry,
+    move_credentials: bool,
+) -> Result<serde_json::Value, Error> {
     // A static token moves into the keychain before the app's file changes;
     // a server signed in already does not need it.
     let mut moved = false;

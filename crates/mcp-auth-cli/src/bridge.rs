@@ -14,11 +14,8 @@ use super::session::stdio_opener;
 
 /// A bridge's requests may stream for as long as a tool runs; each event (and
 /// each plain answer) is still capped.
-const BRIDGE_LIMITS: Limits = Limits {
-    request_timeout: Duration::from_secs(60 * 60),
-    connect_timeout: Duration::from_secs(10),
-    max_body: 16 * 1024 * 1024,
-};
+const BRIDGE_LIMITS: Limits =
+    Limits { request_timeout: Duration::from_secs(60 * 60), connect_timeout: Duration::from_secs(10), max_body: 16 * 1024 * 1024 };
 
 pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitCode {
     let result = async {

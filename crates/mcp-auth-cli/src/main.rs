@@ -5,7 +5,6 @@
 //! and `call` run the whole flow. Exit status 0 only on success. Secrets are
 //! never taken from argv (see `args::refuse_secret_flags`).
 
-
 mod apps;
 mod args;
 mod bridge;

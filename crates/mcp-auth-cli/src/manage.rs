@@ -43,7 +43,8 @@ pub fn servers_list() -> ExitCode {
             let now = SystemClock.now();
             let mut v = json!({"servers": list.servers.iter().map(|s| view(s, now)).collect::<Vec<_>>()});
             if let Some(b) = notice.corrupt_backup {
-                v["warning"] = json!(format!("the server list was damaged; it was set aside as {} and a new list was started", b.display()));
+                v["warning"] =
+                    json!(format!("the server list was damaged; it was set aside as {} and a new list was started", b.display()));
             }
             success(&v)
         }
@@ -155,9 +156,8 @@ pub fn activity(server: Option<&str>) -> ExitCode {
 /// A token was handed to a program: note which, in the server's activity
 /// (after the answer is out; a log that cannot be written costs nothing else).
 fn handed_out(store: &Store<mcp_auth::KeychainVault>, server: &str, what: &str) {
-    let recorded = store
-        .resolve(server)
-        .and_then(|e| store.record_activity(&e.name, what, &mcp_auth::calling_program(), None, &SystemClock));
+    let recorded =
+        store.resolve(server).and_then(|e| store.record_activity(&e.name, what, &mcp_auth::calling_program(), None, &SystemClock));
     if let Err(e) = recorded {
         eprintln!("mcp-auth: could not record this use of the sign-in ({e})");
     }
@@ -229,12 +229,11 @@ pub async fn revoke(server: &str) -> ExitCode {
             let message = if r.server_confirmed {
                 "revoked at the server and deleted locally".to_string()
             } else {
-                format!(
-                    "deleted locally; the server was not reached or did not confirm ({})",
-                    r.server_message.clone().unwrap_or_default()
-                )
+                format!("deleted locally; the server was not reached or did not confirm ({})", r.server_message.clone().unwrap_or_default())
             };
-            success(&json!({"status": "revoked", "server_confirmed": r.server_confirmed, "deleted_locally": r.deleted_locally, "message": message}))
+            success(
+                &json!({"status": "revoked", "server_confirmed": r.server_confirmed, "deleted_locally": r.deleted_locally, "message": message}),
+            )
         }
         Err(e) => failure(Some(server), &e),
     }
@@ -306,9 +305,12 @@ pub fn import(a: &ImportArgs) -> ExitCode {
         Some(id) => match SourceClient::parse(id) {
             Some(c) => vec![c],
             None => {
-                return failure(None, &Error::InvalidInput(format!(
-                    "unknown client {id:?}; use one of: claude-desktop, claude-code, cursor, vscode, windsurf"
-                )))
+                return failure(
+                    None,
+                    &Error::InvalidInput(format!(
+                        "unknown client {id:?}; use one of: claude-desktop, claude-code, cursor, vscode, windsurf"
+                    )),
+                )
             }
         },
         None => SourceClient::ALL.to_vec(),

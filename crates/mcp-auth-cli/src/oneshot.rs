@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use mcp_auth::{new_state, AuthorizationRequest, Pkce};
-use mcp_auth::{discover_with, probe};
 use mcp_auth::TokenEndpoint;
+use mcp_auth::{discover_with, probe};
+use mcp_auth::{new_state, AuthorizationRequest, Pkce};
 use mcp_auth::{
-    AuthMethod, Authorizer, ClientConfig, ClientSource, Error, HttpClient, Limits, OauthDiscovery, Probe,
-    RegisteredClient, Secret, SystemClock,
+    AuthMethod, Authorizer, ClientConfig, ClientSource, Error, HttpClient, Limits, OauthDiscovery, Probe, RegisteredClient, Secret,
+    SystemClock,
 };
 use serde_json::json;
 
@@ -59,7 +59,11 @@ pub async fn discover(url: &str) -> ExitCode {
                 "suggested_scope": suggested.suggested_scope,
             });
             print_json(&v);
-            if found { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if found {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Ok(None) => {
             print_json(&json!({"status": "not_found", "message": "the server answered without asking for authorization"}));
@@ -74,7 +78,9 @@ pub async fn check(url: &str) -> ExitCode {
         let http = http()?.serving(url, false);
         let canonical = mcp_auth::canonical_resource(url)?;
         match probe(&http, &canonical).await? {
-            Probe::Open => Ok::<_, Error>(json!({"status": "available", "authUrl": null, "authType": "none", "message": "the server answered without authorization"})),
+            Probe::Open => Ok::<_, Error>(
+                json!({"status": "available", "authUrl": null, "authType": "none", "message": "the server answered without authorization"}),
+            ),
             Probe::Challenged { challenge, status } => {
                 let auth_url = match discover_with(&http, &canonical, challenge.clone()).await {
                     Ok(d) => Some(d.auth_server.authorization_endpoint),
@@ -87,7 +93,9 @@ pub async fn check(url: &str) -> ExitCode {
                     "message": format!("the server answered HTTP {status} and asks for authorization"),
                 }))
             }
-            Probe::Other { status } => Ok(json!({"status": "error", "authUrl": null, "authType": null, "message": format!("the server answered HTTP {status}")})),
+            Probe::Other { status } => {
+                Ok(json!({"status": "error", "authUrl": null, "authType": null, "message": format!("the server answered HTTP {status}")}))
+            }
         }
     }
     .await;
@@ -95,7 +103,11 @@ pub async fn check(url: &str) -> ExitCode {
         Ok(v) => {
             let ok = v["status"] != "error";
             print_json(&v);
-            if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => {
             print_json(&json!({"status": "error", "authUrl": null, "authType": null, "message": e.to_string(), "kind": e.kind()}));
@@ -160,7 +172,14 @@ pub async fn exchange(a: &ExchangeArgs) -> ExitCode {
         let resource = a.resource.as_deref().map(mcp_auth::canonical_resource).transpose()?;
         let endpoint = TokenEndpoint { url: &a.token_endpoint, client: &client };
         endpoint
-            .exchange(&http, &Secret::new(a.code.clone()), &Secret::new(a.code_verifier.clone()), &a.redirect_uri, resource.as_deref(), &SystemClock)
+            .exchange(
+                &http,
+                &Secret::new(a.code.clone()),
+                &Secret::new(a.code_verifier.clone()),
+                &a.redirect_uri,
+                resource.as_deref(),
+                &SystemClock,
+            )
             .await
     }
     .await;

@@ -145,11 +145,8 @@ async fn run(server: &str, flow_args: &FlowArgs, op: Operation, sign_in_first: b
     };
     match result {
         Ok(r) => {
-            let tools: Vec<Value> = r
-                .listed
-                .iter()
-                .map(|t| json!({"name": t.name, "description": t.description, "inputSchema": t.input_schema}))
-                .collect();
+            let tools: Vec<Value> =
+                r.listed.iter().map(|t| json!({"name": t.name, "description": t.description, "inputSchema": t.input_schema})).collect();
             let mut v = json!({"status": "success", "serverName": r.server_name, "server": name, "protocolVersion": r.protocol_version, "tools": tools});
             if let Some(result) = r.result {
                 v["result"] = result;

@@ -14,14 +14,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use mcp_auth::{register, RegistrationRequest};
 use mcp_auth::{discover, HttpClient, Limits};
+use mcp_auth::{register, RegistrationRequest};
 
-const REQUEST: RegistrationRequest<'static> = RegistrationRequest {
-    client_name: "bench",
-    redirect_uri: "http://127.0.0.1:33418/callback",
-    scope: None,
-};
+const REQUEST: RegistrationRequest<'static> =
+    RegistrationRequest { client_name: "bench", redirect_uri: "http://127.0.0.1:33418/callback", scope: None };
 
 /// One iteration: the four requests, each answer checked.
 async fn once(http: &HttpClient, url: &str) -> Result<(), String> {
@@ -32,9 +29,7 @@ async fn once(http: &HttpClient, url: &str) -> Result<(), String> {
     if d.challenge.is_none() || d.protected_resource.is_none() {
         return Err("expected a Bearer challenge and protected resource metadata".to_string());
     }
-    let client = register(http, &d.auth_server, &REQUEST)
-        .await
-        .map_err(|e| format!("registration: {e}"))?;
+    let client = register(http, &d.auth_server, &REQUEST).await.map_err(|e| format!("registration: {e}"))?;
     if client.client_id.is_empty() {
         return Err("registration returned no client_id".to_string());
     }
@@ -73,10 +68,7 @@ fn main() -> ExitCode {
         Some(_) => return usage(),
     };
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("bench_discovery: could not start a runtime: {e}");
@@ -106,11 +98,7 @@ fn main() -> ExitCode {
 
     samples.sort_by(f64::total_cmp);
     let n = samples.len();
-    let median = if n % 2 == 1 {
-        samples[n / 2]
-    } else {
-        (samples[n / 2 - 1] + samples[n / 2]) / 2.0
-    };
+    let median = if n % 2 == 1 { samples[n / 2] } else { (samples[n / 2 - 1] + samples[n / 2]) / 2.0 };
     let out = serde_json::json!({
         "median_ms": round3(median),
         "p10_ms": round3(rank(&samples, 10.0)),

@@ -21,19 +21,11 @@ pub enum Error {
     #[error("{url} did not answer within {seconds} s")]
     Timeout { url: String, seconds: u64 },
     #[error("{url} answered HTTP {status}{}", content_type.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    HttpStatus {
-        url: String,
-        status: u16,
-        content_type: Option<String>,
-    },
+    HttpStatus { url: String, status: u16, content_type: Option<String> },
     #[error("{url} sent a response larger than {limit} bytes; refused")]
     BodyTooLarge { url: String, limit: usize },
     #[error("{url} did not send valid JSON ({content_type}): {detail}")]
-    InvalidJson {
-        url: String,
-        content_type: String,
-        detail: String,
-    },
+    InvalidJson { url: String, content_type: String, detail: String },
     #[error("refused to use {url}: {reason}")]
     UnsafeUrl { url: String, reason: String },
     #[error("{url} is on {target}, and a server on {server} may not send this app there. If you trust this server, allow it to reach this computer and the local network in its settings")]
@@ -43,17 +35,9 @@ pub enum Error {
     #[error("the server's metadata at {url} is not usable: {reason}")]
     InvalidMetadata { url: String, reason: String },
     #[error("the authorization server's metadata at {url} names issuer {found:?}, but it was fetched for {expected:?}")]
-    IssuerMismatch {
-        url: String,
-        expected: String,
-        found: String,
-    },
+    IssuerMismatch { url: String, expected: String, found: String },
     #[error("the protected resource metadata at {url} is for {found:?}, not for {expected:?}")]
-    ResourceMismatch {
-        url: String,
-        expected: String,
-        found: String,
-    },
+    ResourceMismatch { url: String, expected: String, found: String },
     #[error("the authorization server {issuer} does not support PKCE with S256, so signing in would be unsafe")]
     PkceUnsupported { issuer: String },
     #[error("no authorization server could be found for {url}")]
@@ -63,11 +47,7 @@ pub enum Error {
     #[error("client registration at {url} failed: {reason}")]
     Registration { url: String, reason: String },
     #[error("the token endpoint refused the request: {error}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
-    TokenEndpoint {
-        status: Option<u16>,
-        error: String,
-        description: Option<String>,
-    },
+    TokenEndpoint { status: Option<u16>, error: String, description: Option<String> },
     #[error("the authorization server did not accept the client id or secret ({error})")]
     ClientRejected { error: String, description: Option<String> },
     #[error("the sign-in is no longer valid; sign in again")]
@@ -77,15 +57,9 @@ pub enum Error {
     #[error("the sign-in was cancelled")]
     Cancelled,
     #[error("the authorization server returned an error: {error}")]
-    AuthorizationDenied {
-        error: String,
-        description: Option<String>,
-    },
+    AuthorizationDenied { error: String, description: Option<String> },
     #[error("the sign-in answer {} the authorization server {expected}; refused", match found { Some(f) => format!("came from {f}, not from"), None => "did not say it came from".to_string() })]
-    IssuerParameterMismatch {
-        expected: String,
-        found: Option<String>,
-    },
+    IssuerParameterMismatch { expected: String, found: Option<String> },
     #[error("no answer from the browser within {seconds} s; the sign-in was stopped")]
     SignInTimedOut { seconds: u64 },
     #[error("a sign-in to {server} is already under way in another program (look for its browser window); finish or cancel it there, then try again")]
@@ -103,11 +77,7 @@ pub enum Error {
     #[error("could not open a browser: {reason}")]
     Browser { reason: String },
     #[error("the MCP server at {url} answered HTTP {status}; authorization is required")]
-    Unauthorized {
-        url: String,
-        status: u16,
-        challenge: Option<crate::oauth::challenge::BearerChallenge>,
-    },
+    Unauthorized { url: String, status: u16, challenge: Option<crate::oauth::challenge::BearerChallenge> },
     #[error("the MCP server {url} returned an error: {message}")]
     Mcp { url: String, message: String },
     #[error("the server keeps asking for more permission (after {attempts} attempts); stopped")]
@@ -188,10 +158,9 @@ impl Error {
             | Registration { .. }
             | TokenEndpoint { .. } => ErrorKind::InvalidResponse,
             UnsafeUrl { .. } | OutOfReach { .. } => ErrorKind::UnsafeUrl,
-            IssuerMismatch { .. }
-            | ResourceMismatch { .. }
-            | PkceUnsupported { .. }
-            | IssuerParameterMismatch { .. } => ErrorKind::Untrusted,
+            IssuerMismatch { .. } | ResourceMismatch { .. } | PkceUnsupported { .. } | IssuerParameterMismatch { .. } => {
+                ErrorKind::Untrusted
+            }
             NeedsClientConfig { .. } => ErrorKind::NeedsClientConfig,
             ClientRejected { .. } => ErrorKind::ClientRejected,
             StaticCredentialInEntry { .. } => ErrorKind::StaticCredential,
@@ -214,16 +183,10 @@ impl Error {
     }
 
     pub(crate) fn unsafe_url(url: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::UnsafeUrl {
-            url: url.into(),
-            reason: reason.into(),
-        }
+        Error::UnsafeUrl { url: url.into(), reason: reason.into() }
     }
 
     pub(crate) fn metadata(url: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidMetadata {
-            url: url.into(),
-            reason: reason.into(),
-        }
+        Error::InvalidMetadata { url: url.into(), reason: reason.into() }
     }
 }

@@ -58,12 +58,11 @@ pub use vault::stored_session::Overrides;
 pub use vault::{ChunkedVault, EntryStore, MemoryEntries, Vault, VaultKey};
 
 // mcp/
+pub use mcp::bridge::{run_bridge, MAX_MESSAGE, SIGN_IN_WAIT};
 pub use mcp::connect::{
     ConnectStatus, ConnectStep, ConsentFuture, DevicePromptHook, GrantFuture, GrantShelf, OauthDiscovery, Operation, OperationResult,
-    Reauthorizations, Reauthorized, ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView,
-    SUGGESTED_REDIRECT_URI,
+    Reauthorizations, Reauthorized, ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView, SUGGESTED_REDIRECT_URI,
 };
-pub use mcp::bridge::{run_bridge, MAX_MESSAGE, SIGN_IN_WAIT};
 pub use mcp::serve::{run_serve, Platform};
 pub use mcp::signin_flow::{Prepared, SignInFlow};
 

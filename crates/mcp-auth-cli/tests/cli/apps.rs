@@ -106,7 +106,14 @@ async fn connect_and_disconnect_each_app_round_trip_byte_for_byte() {
         }
         // Only that entry changed: with it put back by hand, the file is the same.
         let listed = s.ok(&["apps", "list"]).await;
-        let through: Vec<&Value> = listed["apps"].as_array().unwrap().iter().filter(|a| a["app"] == app).flat_map(|a| a["servers"].as_array().unwrap()).filter(|e| e["through_mcp_auth"] == ours.as_str()).collect();
+        let through: Vec<&Value> = listed["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["app"] == app)
+            .flat_map(|a| a["servers"].as_array().unwrap())
+            .filter(|e| e["through_mcp_auth"] == ours.as_str())
+            .collect();
         assert_eq!(through.len(), 1, "{listed}");
         s.ok(&["apps", "disconnect", app, &ours]).await;
         assert_eq!(s.read(file), before, "{app}: disconnect gives the file back byte for byte");

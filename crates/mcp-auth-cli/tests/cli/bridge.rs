@@ -68,7 +68,7 @@ impl Bridge {
     async fn initialize(&mut self) -> Value {
         self.send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
-        .await;
+            .await;
         let answer = self.answer(0).await;
         self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         answer
@@ -155,7 +155,6 @@ async fn ten_bridges_after_expiry_make_one_refresh() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-
 /// A sign-in is needed while three bridges of one server wait: one browser
 /// opens (one authorization request at the server), and all three answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,9 +200,13 @@ async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
     let dir = added(&f, "app", "shared").await;
     let asks = mcp_auth::AppPrompts::new();
     let (shown_tx, mut shown) = tokio::sync::mpsc::unbounded_channel();
-    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |kind, name| kind == PromptKind::SignIn && name == "shared", move |_, name| {
-        shown_tx.send(name.to_string()).unwrap();
-    })
+    asks.listen(
+        &mcp_auth::AppSocket::for_config_dir(&dir),
+        |kind, name| kind == PromptKind::SignIn && name == "shared",
+        move |_, name| {
+            shown_tx.send(name.to_string()).unwrap();
+        },
+    )
     .await
     .unwrap();
     let mut bridges = tokio::task::JoinSet::new();
@@ -249,13 +252,17 @@ async fn a_prompt_dismissed_in_the_app_is_an_error_that_says_what_to_do() {
     let dir = added(&f, "dismiss", "shared").await;
     let asks = mcp_auth::AppPrompts::new();
     let waiting = asks.clone();
-    asks.listen(&mcp_auth::AppSocket::for_config_dir(&dir), |_, _| true, move |kind, name| {
-        let (waiting, name) = (waiting.clone(), name.to_string());
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            waiting.ended(kind, &name, false);
-        });
-    })
+    asks.listen(
+        &mcp_auth::AppSocket::for_config_dir(&dir),
+        |_, _| true,
+        move |kind, name| {
+            let (waiting, name) = (waiting.clone(), name.to_string());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                waiting.ended(kind, &name, false);
+            });
+        },
+    )
     .await
     .unwrap();
     let mut bridge = Bridge::start(&dir, "shared");
@@ -302,7 +309,8 @@ async fn a_sign_out_elsewhere_is_not_undone_by_a_running_bridge() {
     let mut bridge = Bridge::start(&dir, &name);
     bridge.initialize().await;
     assert!(has_tools(&bridge.list_tools(1).await));
-    let clear = Command::new(env!("CARGO_BIN_EXE_mcp-auth")).args(["clear", &name]).env("MCP_AUTH_CONFIG_DIR", &dir).output().await.unwrap();
+    let clear =
+        Command::new(env!("CARGO_BIN_EXE_mcp-auth")).args(["clear", &name]).env("MCP_AUTH_CONFIG_DIR", &dir).output().await.unwrap();
     assert!(clear.status.success());
     tokio::time::sleep(Duration::from_millis(2300)).await;
     // Due for refresh, but the vault is empty: no refresh, a new sign-in.

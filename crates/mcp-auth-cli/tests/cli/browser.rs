@@ -36,7 +36,8 @@ async fn a_pasted_address_signs_in_and_others_are_asked_for_again() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut next_line = async || tokio::time::timeout(std::time::Duration::from_secs(20), stderr.next_line()).await.unwrap().unwrap().unwrap();
+    let mut next_line =
+        async || tokio::time::timeout(std::time::Duration::from_secs(20), stderr.next_line()).await.unwrap().unwrap().unwrap();
     let link = loop {
         let line = next_line().await;
         if line.contains("/authorize?") {
@@ -53,10 +54,13 @@ async fn a_pasted_address_signs_in_and_others_are_asked_for_again() {
     let elsewhere = landed.replacen("127.0.0.1", "evil.example", 1);
     let other_state: String = {
         let mut u = landed_url.clone();
-        let pairs: Vec<(String, String)> = landed_url.query_pairs().map(|(k, v)| {
-            let v = if k == "state" { "other".to_string() } else { v.into_owned() };
-            (k.into_owned(), v)
-        }).collect();
+        let pairs: Vec<(String, String)> = landed_url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "state" { "other".to_string() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
         u.query_pairs_mut().clear().extend_pairs(pairs);
         u.to_string()
     };
@@ -89,7 +93,11 @@ async fn paste_is_refused_where_stdin_carries_the_protocol() {
             .await
             .unwrap();
         assert!(!out.status.success() && out.stdout.is_empty(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("stdin carries the MCP protocol"), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("stdin carries the MCP protocol"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -145,7 +153,11 @@ async fn a_device_sign_in_stops_when_refused_expired_or_not_offered() {
     let f = Fixture::start().await;
     let (out, _) = device_run(&f, &["login"]).await;
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("offers no sign-in from another device"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("offers no sign-in from another device"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     f.set(|b| b.offer_device(&f.base));
     for (mode, words) in [(crate::fixture::DeviceMode::Deny, "cancelled"), (crate::fixture::DeviceMode::Expire, "expired")] {
         f.set(|b| b.device = mode.clone());

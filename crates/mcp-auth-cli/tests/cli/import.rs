@@ -34,13 +34,8 @@ async fn import(root: &Path, home: &Path, project: &Path, extra: &[&str]) -> Val
 }
 
 fn urls_of(v: &Value, client: &str) -> Vec<String> {
-    let mut u: Vec<String> = v["found"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["client"] == client)
-        .map(|f| f["url"].as_str().unwrap().to_string())
-        .collect();
+    let mut u: Vec<String> =
+        v["found"].as_array().unwrap().iter().filter(|f| f["client"] == client).map(|f| f["url"].as_str().unwrap().to_string()).collect();
     u.sort();
     u
 }
@@ -51,7 +46,10 @@ async fn every_client_config_is_read_and_only_remote_servers_taken() {
     let v = import(&root, &home, &project, &["--dry-run"]).await;
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(urls_of(&v, "claude-desktop"), vec!["https://mcp.linear.app/sse", "https://mcp.notion.com/mcp"]);
-    assert_eq!(urls_of(&v, "claude-code"), vec!["https://api.githubcopilot.com/mcp/", "https://mcp.sentry.dev/mcp", "https://project.example.com/mcp"]);
+    assert_eq!(
+        urls_of(&v, "claude-code"),
+        vec!["https://api.githubcopilot.com/mcp/", "https://mcp.sentry.dev/mcp", "https://project.example.com/mcp"]
+    );
     assert_eq!(urls_of(&v, "cursor"), vec!["https://mcp.cursor-user.example/mcp", "https://mcp.figma.com/mcp"]);
     assert_eq!(urls_of(&v, "vscode"), vec!["https://api.githubcopilot.com/mcp/", "https://workspace.example.com/mcp"]);
     assert_eq!(urls_of(&v, "windsurf"), vec!["https://mcp.deepwiki.com/mcp"]);
@@ -81,18 +79,32 @@ async fn import_adds_each_url_once() {
     assert!(found.iter().filter(|f| f["from_project"] == false).all(|f| f["added_as"].is_string()), "{v}");
     let again = import(&root, &home, &project, &[]).await;
     // The Copilot URL is in Claude Code's config too: present already.
-    let copilot: Vec<&Value> = again["found"].as_array().unwrap().iter().filter(|f| f["url"] == "https://api.githubcopilot.com/mcp/").collect();
+    let copilot: Vec<&Value> =
+        again["found"].as_array().unwrap().iter().filter(|f| f["url"] == "https://api.githubcopilot.com/mcp/").collect();
     assert!(copilot.iter().all(|f| f["added_as"].is_null() && f["already_present_as"].is_string()), "{again}");
     // Each offered server is added when the user names it.
-    let offered: Vec<String> =
-        again["found"].as_array().unwrap().iter().filter(|f| f["offered"] == true).map(|f| f["name"].as_str().unwrap().to_string()).collect();
+    let offered: Vec<String> = again["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["offered"] == true)
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
     assert!(!offered.is_empty(), "{again}");
     let mut args = Vec::new();
     for name in &offered {
         args.extend(["--project-server", name.as_str()]);
     }
     let chosen = import(&root, &home, &project, &args).await;
-    assert!(chosen["found"].as_array().unwrap().iter().filter(|f| f["from_project"] == true).all(|f| !f["added_as"].is_null() || f["already_present_as"].is_string()), "{chosen}");
+    assert!(
+        chosen["found"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["from_project"] == true)
+            .all(|f| !f["added_as"].is_null() || f["already_present_as"].is_string()),
+        "{chosen}"
+    );
     let list = std::fs::read_to_string(root.join("config/servers.json")).unwrap();
     let list: Value = serde_json::from_str(&list).unwrap();
     let n = list["servers"].as_array().unwrap().len();

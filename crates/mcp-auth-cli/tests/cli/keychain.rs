@@ -47,7 +47,10 @@ async fn with_no_session_bus_the_error_says_how_to_start_a_keychain() {
 async fn a_locked_keychain_with_no_desktop_says_how_to_unlock_it() {
     let f = Fixture::start().await;
     let (printed, dir) = login_without_keychain(&f, &["env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", "dbus-run-session", "--"]).await;
-    assert!(printed.contains("no desktop to ask you to unlock it") || printed.contains("no keychain (Secret Service) is running"), "{printed}");
+    assert!(
+        printed.contains("no desktop to ask you to unlock it") || printed.contains("no keychain (Secret Service) is running"),
+        "{printed}"
+    );
     assert!(printed.contains("gnome-keyring-daemon --unlock"), "{printed}");
     no_token_in_files(&dir, &f);
     std::fs::remove_dir_all(dir).ok();

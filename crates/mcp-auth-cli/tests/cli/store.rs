@@ -19,9 +19,8 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn json_of(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
-        panic!("not JSON: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-    })
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
 }
 
 async fn login(dir: &Path, f: &Fixture) -> Value {
@@ -48,10 +47,12 @@ fn secrets_seen(f: &Fixture) -> Vec<String> {
 }
 
 fn issued_tokens(f: &Fixture) -> Vec<String> {
-    (1..200).flat_map(|n| {
-        let port = f.base.rsplit(':').next().unwrap().to_string();
-        [format!("at-{port}-{n}"), format!("rt-{port}-{n}")]
-    }).collect()
+    (1..200)
+        .flat_map(|n| {
+            let port = f.base.rsplit(':').next().unwrap().to_string();
+            [format!("at-{port}-{n}"), format!("rt-{port}-{n}")]
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,7 +225,8 @@ async fn row33_a_hand_corrupted_list_is_kept_aside_and_the_app_starts() {
     let v = json_of(&o);
     assert!(v["warning"].as_str().unwrap().contains("set aside"), "{v}");
     assert_eq!(v["servers"], json!([]));
-    let backups: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
+    let backups: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
     assert_eq!(backups.len(), 1);
     assert!(std::fs::read_to_string(backups[0].path()).unwrap().contains("oops"));
     assert!(cli(&dir, &["servers", "add", "https://h.example/mcp"]).await.status.success());

@@ -8,12 +8,7 @@ pub const IMPORT_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fi
 
 /// `mcp-auth ARGS` with its config dir in `dir` (and the test's keychain).
 pub async fn cli(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
-        .args(args)
-        .env("MCP_AUTH_CONFIG_DIR", dir)
-        .output()
-        .await
-        .unwrap()
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth")).args(args).env("MCP_AUTH_CONFIG_DIR", dir).output().await.unwrap()
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {

@@ -109,10 +109,7 @@ pub fn user_config_paths(client: SourceClient, home: &Path) -> Vec<PathBuf> {
         SourceClient::ClaudeDesktop => vec![app_support("Claude").join("claude_desktop_config.json")],
         SourceClient::ClaudeCode => vec![home.join(".claude.json")],
         SourceClient::Cursor => vec![home.join(".cursor/mcp.json")],
-        SourceClient::Vscode => vec![
-            app_support("Code").join("User/mcp.json"),
-            app_support("Code - Insiders").join("User/mcp.json"),
-        ],
+        SourceClient::Vscode => vec![app_support("Code").join("User/mcp.json"), app_support("Code - Insiders").join("User/mcp.json")],
         SourceClient::Windsurf => vec![home.join(".codeium/windsurf/mcp_config.json")],
     }
 }

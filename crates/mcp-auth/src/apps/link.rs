@@ -43,12 +43,10 @@ impl AppConfig {
             Some(dir) => project_config_paths(client, dir),
             None => user_config_paths(client, home),
         };
-        let path = candidates
-            .iter()
-            .find(|p| p.exists())
-            .or(candidates.first())
-            .cloned()
-            .ok_or_else(|| Error::InvalidInput(format!("{} has no project file; connect it without --project", client.display_name())))?;
+        let path =
+            candidates.iter().find(|p| p.exists()).or(candidates.first()).cloned().ok_or_else(|| {
+                Error::InvalidInput(format!("{} has no project file; connect it without --project", client.display_name()))
+            })?;
         let servers_key = if client == SourceClient::Vscode { "servers" } else { "mcpServers" };
         Ok(AppConfig { client, path, servers_key })
     }
@@ -120,7 +118,8 @@ impl AppConfig {
             let url = found.map(|f| f.url);
             let args: Vec<&str> = value.get("args").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
             let command = value.get("command").and_then(Value::as_str).unwrap_or("");
-            let bridged = (command.ends_with("mcp-auth") && args.first() == Some(&"bridge")).then(|| args.get(1).map(|s| s.to_string())).flatten();
+            let bridged =
+                (command.ends_with("mcp-auth") && args.first() == Some(&"bridge")).then(|| args.get(1).map(|s| s.to_string())).flatten();
             let helper = value.get("headersHelper").and_then(Value::as_str).filter(|h| h.contains("mcp-auth") && h.contains(" headers "));
             let helped = helper.map(|h| h.rsplit(" headers ").next().unwrap_or("").trim_matches('\'').replace("'\\''", "'"));
             out.push(AppEntry { entry: key.clone(), url, through_mcp_auth: bridged.or(helped), holds_saved_key });
@@ -187,14 +186,17 @@ impl Connections {
 
     pub fn all(&self) -> Result<Vec<Connection>> {
         match std::fs::read(&self.file) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::InvalidInput(format!("{} is damaged: {e}", self.file.display()))),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| Error::InvalidInput(format!("{} is damaged: {e}", self.file.display())))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(source) => Err(Error::Io { context: format!("could not read {}", self.file.display()), source }),
         }
     }
 
     fn save(&self, all: &[Connection]) -> Result<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| Error::Io { context: format!("could not create {}", self.dir.display()), source })?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|source| Error::Io { context: format!("could not create {}", self.dir.display()), source })?;
         let text = serde_json::to_string_pretty(all).expect("connections serialize");
         write_atomically(&self.file, text.as_bytes())
     }
@@ -220,19 +222,23 @@ impl Connections {
         move_credentials: bool,
         keep_token: &mut dyn FnMut(Secret) -> Result<()>,
     ) -> Result<ConnectReport> {
-        let text = read_config(&config.path)
-            .map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?
-            .unwrap_or_default();
+        let text =
+            read_config(&config.path).map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?.unwrap_or_default();
         let (text, servers) = servers_object(&text, config)?;
         // The app's own entry for this server is the one with its URL; an entry
         // that cannot be read is refused rather than passed over.
         let mut existing = None;
         for m in &servers.members {
             let value: Value = serde_json::from_str(&strip_jsonc(&text[m.value_start..m.value_end])).map_err(|e| {
-                Error::InvalidInput(format!("{}: the entry {:?} cannot be read ({e}); the file is left untouched", config.path.display(), m.key))
+                Error::InvalidInput(format!(
+                    "{}: the entry {:?} cannot be read ({e}); the file is left untouched",
+                    config.path.display(),
+                    m.key
+                ))
             })?;
             let found = server_of(config.client, &config.path, &m.key, &value);
-            let same_url = found.as_ref().is_some_and(|f| crate::net::address::canonical_resource(&f.url).ok().as_deref() == Some(&server.url));
+            let same_url =
+                found.as_ref().is_some_and(|f| crate::net::address::canonical_resource(&f.url).ok().as_deref() == Some(&server.url));
             if same_url && existing.is_none() {
                 existing = Some((m.clone(), value, found));
             }
@@ -285,9 +291,8 @@ impl Connections {
     /// `mcp-auth serve`, through which the app's agent connects the user to
     /// servers. An entry of that name already there is kept to be put back.
     pub fn connect_platform(&self, config: &AppConfig, launcher: &Launcher) -> Result<ConnectReport> {
-        let text = read_config(&config.path)
-            .map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?
-            .unwrap_or_default();
+        let text =
+            read_config(&config.path).map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?.unwrap_or_default();
         let (text, servers) = servers_object(&text, config)?;
         let program = launcher.program.to_string_lossy().into_owned();
         let value = match config.client {
@@ -348,11 +353,15 @@ impl Connections {
 
     /// Put back what `connection` replaced: the old entry, or no entry.
     pub fn disconnect(&self, connection: &Connection) -> Result<()> {
-        let client = SourceClient::parse(&connection.app).ok_or_else(|| Error::InvalidInput(format!("unknown app {:?}", connection.app)))?;
-        let config = AppConfig { client, path: connection.path.clone(), servers_key: if client == SourceClient::Vscode { "servers" } else { "mcpServers" } };
-        let text = read_config(&config.path)
-            .map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?
-            .unwrap_or_default();
+        let client =
+            SourceClient::parse(&connection.app).ok_or_else(|| Error::InvalidInput(format!("unknown app {:?}", connection.app)))?;
+        let config = AppConfig {
+            client,
+            path: connection.path.clone(),
+            servers_key: if client == SourceClient::Vscode { "servers" } else { "mcpServers" },
+        };
+        let text =
+            read_config(&config.path).map_err(|e| Error::InvalidInput(format!("{} {e}", config.path.display())))?.unwrap_or_default();
         let (text, servers) = servers_object(&text, &config)?;
         match servers.member(&connection.entry) {
             Some(member) => {
@@ -416,9 +425,8 @@ impl Connections {
 /// The text (with an empty servers object added if it had none) and the
 /// span of its servers object.
 fn servers_object(text: &str, config: &AppConfig) -> Result<(String, ObjectSpan)> {
-    let unreadable = |e: jsonc::Unreadable| {
-        Error::InvalidInput(format!("{} cannot be read ({e}); it is left untouched", config.path.display()))
-    };
+    let unreadable =
+        |e: jsonc::Unreadable| Error::InvalidInput(format!("{} cannot be read ({e}); it is left untouched", config.path.display()));
     let text = match jsonc::root(text).map_err(unreadable)? {
         None => format!("{{\n  \"{}\": {{}}\n}}\n", config.servers_key),
         Some(root) if root.member(config.servers_key).is_none() => jsonc::insert_member(text, &root, config.servers_key, "{}"),
@@ -426,9 +434,9 @@ fn servers_object(text: &str, config: &AppConfig) -> Result<(String, ObjectSpan)
     };
     let root = jsonc::root(&text).map_err(unreadable)?.expect("an object");
     let member = root.member(config.servers_key).expect("present");
-    let servers = jsonc::object_at(&text, member)
-        .map_err(unreadable)?
-        .ok_or_else(|| Error::InvalidInput(format!("{}: \"{}\" is not an object; it is left untouched", config.path.display(), config.servers_key)))?;
+    let servers = jsonc::object_at(&text, member).map_err(unreadable)?.ok_or_else(|| {
+        Error::InvalidInput(format!("{}: \"{}\" is not an object; it is left untouched", config.path.display(), config.servers_key))
+    })?;
     Ok((text, servers))
 }
 
@@ -518,7 +526,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = target.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io { context: format!("could not create {}", dir.display()), source })?;
-    let tmp = dir.join(format!(".{}.mcp-auth-{}", target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(), crate::oauth::authorize::new_state()));
+    let tmp = dir.join(format!(
+        ".{}.mcp-auth-{}",
+        target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        crate::oauth::authorize::new_state()
+    ));
     let io = |source| Error::Io { context: format!("could not write {}", target.display()), source };
     let mut file = std::fs::File::create(&tmp).map_err(io)?;
     // The target's permissions; a new file is the user's alone.

@@ -38,11 +38,11 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{mpsc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::mcp::connect::Reauthorizations;
 use crate::mcp::param_headers::ParamHeaders;
 use crate::mcp::revision;
-use crate::mcp::sse::{SseEvent, SseParser};
-use crate::mcp::connect::Reauthorizations;
 use crate::mcp::signin_flow::SignInFlow;
+use crate::mcp::sse::{SseEvent, SseParser};
 use crate::net::browser::Opener;
 use crate::net::http::{www_authenticate, Body, HttpClient};
 use crate::net::loopback::CancelSignal;
@@ -423,19 +423,16 @@ impl<V: Vault + 'static> Upstream<V> {
             return Ok(());
         }
         eprintln!("mcp-auth bridge: {} asks for authorization (HTTP {status})", self.name);
-        flow.answer_challenge(status, challenge, budget, self.opener.as_ref(), self.cancel.clone())
-            .await
-            .map(|_| ())
-            .map_err(|e| match e {
-                Error::StepUpDeclined { .. }
-                | Error::Cancelled
-                | Error::SignInTimedOut { .. }
-                | Error::StepUpLimit { .. }
-                | Error::NotSignedInInApp { .. } => {
-                    format!("{e}. {}", self.sign_in_hint())
-                }
-                other => other.to_string(),
-            })
+        flow.answer_challenge(status, challenge, budget, self.opener.as_ref(), self.cancel.clone()).await.map(|_| ()).map_err(|e| match e {
+            Error::StepUpDeclined { .. }
+            | Error::Cancelled
+            | Error::SignInTimedOut { .. }
+            | Error::StepUpLimit { .. }
+            | Error::NotSignedInInApp { .. } => {
+                format!("{e}. {}", self.sign_in_hint())
+            }
+            other => other.to_string(),
+        })
     }
 
     /// POST one message (`parsed` is the same message, read for its headers).
@@ -454,8 +451,7 @@ impl<V: Vault + 'static> Upstream<V> {
                 }
             }
         }
-        self.request_with(Method::POST, &self.url, "application/json, text/event-stream", token, None, own, Body::RawJson(message))
-            .await
+        self.request_with(Method::POST, &self.url, "application/json, text/event-stream", token, None, own, Body::RawJson(message)).await
     }
 
     /// One request to the server with the headers every request of the bridge
@@ -542,11 +538,20 @@ impl<V: Vault + 'static> Upstream<V> {
                 return Ok(());
             }
         }
-        Err(Error::Mcp { url: self.url.clone(), message: "the server's event stream ended before its answer, and could not be resumed".into() })
+        Err(Error::Mcp {
+            url: self.url.clone(),
+            message: "the server's event stream ended before its answer, and could not be resumed".into(),
+        })
     }
 
     /// One event stream to the client; `true` once the answer to `id` passed.
-    async fn relay_stream(&self, mut response: reqwest::Response, parser: &mut SseParser, is_initialize: bool, id: Option<&Value>) -> Result<bool> {
+    async fn relay_stream(
+        &self,
+        mut response: reqwest::Response,
+        parser: &mut SseParser,
+        is_initialize: bool,
+        id: Option<&Value>,
+    ) -> Result<bool> {
         let mut buffer = Vec::new();
         let limit = self.http.limits().max_body;
         let mut answered = false;
@@ -643,7 +648,11 @@ impl<V: Vault + 'static> Upstream<V> {
                 let endpoint = base.join(found.trim()).map_err(|_| format!("{} named an endpoint that is not a URL", self.name))?;
                 // The access token goes to the endpoint: the server's own origin only.
                 if endpoint.origin() != base.origin() {
-                    return Err(format!("{} named an endpoint on another origin ({}); refused", self.name, endpoint.origin().ascii_serialization()));
+                    return Err(format!(
+                        "{} named an endpoint on another origin ({}); refused",
+                        self.name,
+                        endpoint.origin().ascii_serialization()
+                    ));
                 }
                 eprintln!("mcp-auth bridge: {} speaks the 2024-11-05 HTTP+SSE transport", self.name);
                 let up = self.clone();
@@ -656,7 +665,13 @@ impl<V: Vault + 'static> Upstream<V> {
 
     /// The rest of the 2024-11-05 event stream: the server's answers,
     /// requests and notifications, each to the client.
-    async fn forward_legacy_stream(&self, early: Vec<SseEvent>, mut response: reqwest::Response, mut parser: SseParser, mut buffer: Vec<u8>) {
+    async fn forward_legacy_stream(
+        &self,
+        early: Vec<SseEvent>,
+        mut response: reqwest::Response,
+        mut parser: SseParser,
+        mut buffer: Vec<u8>,
+    ) {
         let limit = self.http.limits().max_body;
         let mut events = early;
         loop {
@@ -738,7 +753,8 @@ impl<V: Vault + 'static> Upstream<V> {
         let mut failures = 0u32;
         while failures < MAX_STREAM_RETRIES {
             let Ok(token) = self.token().await else { return };
-            let opened = self.request(Method::GET, &self.url, "text/event-stream", token.as_deref(), last_event_id.as_deref(), Body::None).await;
+            let opened =
+                self.request(Method::GET, &self.url, "text/event-stream", token.as_deref(), last_event_id.as_deref(), Body::None).await;
             let mut response = match opened {
                 Ok(r) => r,
                 Err(_) => {

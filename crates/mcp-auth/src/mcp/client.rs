@@ -16,13 +16,12 @@
 use std::error::Error as StdError;
 
 use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
-    Implementation, PaginatedRequestParams, ProtocolVersion,
+    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction, Implementation,
+    PaginatedRequestParams, ProtocolVersion,
 };
 use rmcp::service::{ClientInitializeError, RequestContext, RoleClient, RunningService, ServiceError};
 use rmcp::transport::streamable_http_client::{
-    AuthRequiredError, InsufficientScopeError, StreamableHttpClientTransport, StreamableHttpClientTransportConfig,
-    StreamableHttpError,
+    AuthRequiredError, InsufficientScopeError, StreamableHttpClientTransport, StreamableHttpClientTransportConfig, StreamableHttpError,
 };
 use rmcp::{ClientHandler, ClientServiceExt, ErrorData};
 use serde::Serialize;
@@ -112,14 +111,10 @@ impl McpSession {
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             legacy_version: Some(ProtocolVersion::V_2025_11_25),
         };
-        let service = EngineClient
-            .serve_with_lifecycle(transport, lifecycle)
-            .await
-            .map_err(|e| failure(url, http, &refused, &e))?;
+        let service = EngineClient.serve_with_lifecycle(transport, lifecycle).await.map_err(|e| failure(url, http, &refused, &e))?;
         let info = service.peer_info();
         let server_name = info.as_ref().and_then(|i| i.server_info.as_ref()).map(|s| s.name.clone());
-        let protocol_version =
-            info.as_ref().map(|i| i.protocol_version.to_string()).unwrap_or_else(|| PROTOCOL_VERSION.into());
+        let protocol_version = info.as_ref().map(|i| i.protocol_version.to_string()).unwrap_or_else(|| PROTOCOL_VERSION.into());
         Ok(McpSession { url: url.to_string(), http: http.clone(), refused, service, server_name, protocol_version })
     }
 
@@ -191,12 +186,8 @@ fn failure(url: &str, http: &HttpClient, refused: &Refusals, e: &(dyn StdError +
                     return Error::BodyTooLarge { url: url.to_string(), limit: http.limits().max_body }
                 }
                 // rmcp's text for a 401/403 that came without a challenge.
-                StreamableHttpError::UnexpectedServerResponse(text) if text.starts_with("HTTP 401") => {
-                    return unauthorized(url, 401, None)
-                }
-                StreamableHttpError::UnexpectedServerResponse(text) if text.starts_with("HTTP 403") => {
-                    return unauthorized(url, 403, None)
-                }
+                StreamableHttpError::UnexpectedServerResponse(text) if text.starts_with("HTTP 401") => return unauthorized(url, 401, None),
+                StreamableHttpError::UnexpectedServerResponse(text) if text.starts_with("HTTP 403") => return unauthorized(url, 403, None),
                 _ => {}
             }
         }

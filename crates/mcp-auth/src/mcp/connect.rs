@@ -21,17 +21,17 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::{Error, Result};
+use crate::mcp::client::{McpSession, Tool};
+use crate::net::address::canonical_resource;
+use crate::net::browser::Opener;
+use crate::net::loopback::CancelSignal;
 use crate::oauth::challenge::BearerChallenge;
 use crate::oauth::device::DevicePrompt;
 use crate::oauth::discovery::{discover_with, probe, Discovery, Probe};
-use crate::error::{Error, Result};
 use crate::oauth::grant::Grant;
-use crate::mcp::client::{McpSession, Tool};
-use crate::oauth::signin::{Authorizer, PendingSignIn};
-use crate::net::browser::Opener;
-use crate::net::loopback::CancelSignal;
-use crate::net::address::canonical_resource;
 use crate::oauth::scope;
+use crate::oauth::signin::{Authorizer, PendingSignIn};
 
 /// What a server asks for when it wants more access (`403 insufficient_scope`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,24 +120,10 @@ pub(crate) enum Renewal {
 #[serde(tag = "status", rename_all = "snake_case", rename_all_fields = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "ConnectView"))]
 pub enum ConnectStatus {
-    Success {
-        server_name: String,
-        tools: Vec<ToolView>,
-    },
-    RequiresOauthConfig {
-        server_name: String,
-        auth_type: &'static str,
-        oauth_discovery: OauthDiscovery,
-    },
-    RequiresAuth {
-        server_name: String,
-        auth_type: &'static str,
-        auth_url: String,
-    },
-    Error {
-        server_name: String,
-        error: String,
-    },
+    Success { server_name: String, tools: Vec<ToolView> },
+    RequiresOauthConfig { server_name: String, auth_type: &'static str, oauth_discovery: OauthDiscovery },
+    RequiresAuth { server_name: String, auth_type: &'static str, auth_url: String },
+    Error { server_name: String, error: String },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -184,10 +170,7 @@ impl OauthDiscovery {
             .unwrap_or_default();
         scopes.truncate(256);
         // A confidential client is needed when the AS does not accept `none`.
-        let needs_client_secret = meta
-            .token_endpoint_auth_methods_supported
-            .as_ref()
-            .is_some_and(|m| !m.iter().any(|m| m == "none"));
+        let needs_client_secret = meta.token_endpoint_auth_methods_supported.as_ref().is_some_and(|m| !m.iter().any(|m| m == "none"));
         OauthDiscovery {
             authorization_endpoint: meta.authorization_endpoint.clone(),
             token_endpoint: meta.token_endpoint.clone(),
@@ -293,10 +276,7 @@ impl ServerSession {
     }
 
     fn server_name(&self) -> String {
-        url::Url::parse(&self.url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| self.url.clone())
+        url::Url::parse(&self.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| self.url.clone())
     }
 
     /// Without opening anything: where does this server stand?
@@ -501,7 +481,12 @@ impl ServerSession {
     /// The first half of [`answer_challenge`](Self::answer_challenge): refresh
     /// once if that can answer the refusal, else say which sign-in it takes
     /// (counted in `budget`), for the caller to do now or hand to the app.
-    pub(crate) async fn renew(&mut self, status: u16, challenge: Option<BearerChallenge>, budget: &mut Reauthorizations) -> Result<Renewal> {
+    pub(crate) async fn renew(
+        &mut self,
+        status: u16,
+        challenge: Option<BearerChallenge>,
+        budget: &mut Reauthorizations,
+    ) -> Result<Renewal> {
         let http = self.authorizer.http().clone();
         let held = self.grant.as_ref().map(|g| scope::union(&g.scopes, &g.requested_scopes));
         let wider = held.as_ref().is_some_and(|held| {
@@ -550,13 +535,7 @@ impl ServerSession {
         let server_name = session.server_name.clone().unwrap_or_else(|| self.server_name());
         let protocol_version = session.protocol_version.clone();
         session.close().await;
-        Ok(OperationResult {
-            server_name,
-            protocol_version,
-            tools: listed.iter().map(ToolView::from).collect(),
-            listed,
-            result,
-        })
+        Ok(OperationResult { server_name, protocol_version, tools: listed.iter().map(ToolView::from).collect(), listed, result })
     }
 }
 

@@ -46,9 +46,7 @@ impl ParamHeaders {
 
     /// The `Mcp-Param-*` headers of a 2026-07-28 `tools/call`.
     pub fn headers_for(&self, message: &Value) -> Vec<(String, String)> {
-        if message.get("method").and_then(Value::as_str) != Some("tools/call")
-            || own_revision(message).is_none_or(|r| r < STATELESS)
-        {
+        if message.get("method").and_then(Value::as_str) != Some("tools/call") || own_revision(message).is_none_or(|r| r < STATELESS) {
             return Vec::new();
         }
         let Some(tool) = message.pointer("/params/name").and_then(Value::as_str) else { return Vec::new() };
@@ -76,8 +74,7 @@ fn marks(schema: Option<&Value>) -> Option<Vec<(String, String)>> {
     for (argument, property) in properties.into_iter().flatten() {
         let Some(mark) = property.get("x-mcp-header") else { continue };
         let header = mark.as_str()?;
-        let is_token = !header.is_empty()
-            && header.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let is_token = !header.is_empty() && header.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
         let primitive = matches!(property.get("type").and_then(Value::as_str), Some("string" | "number" | "integer" | "boolean"));
         if !is_token || !primitive || found.iter().any(|(_, h)| h.eq_ignore_ascii_case(header)) || found.len() >= MAX_MARKS {
             return None;

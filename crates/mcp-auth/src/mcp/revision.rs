@@ -55,10 +55,8 @@ pub fn message_headers(message: &Value) -> Vec<(String, String)> {
 /// A header value as SEP-2243 writes one: as it is when it is visible ASCII
 /// with no space at either end, otherwise `=?base64?…?=`.
 pub fn header_value(text: &str) -> String {
-    let plain = text.bytes().all(|b| (0x20..0x7f).contains(&b))
-        && !text.starts_with(' ')
-        && !text.ends_with(' ')
-        && !text.starts_with("=?base64?");
+    let plain =
+        text.bytes().all(|b| (0x20..0x7f).contains(&b)) && !text.starts_with(' ') && !text.ends_with(' ') && !text.starts_with("=?base64?");
     if plain {
         text.to_string()
     } else {
@@ -84,10 +82,7 @@ pub fn discover_request() -> Value {
 /// The revisions a server says it speaks: a `server/discover` result's
 /// `supportedVersions`, or an unsupported-version error's `data.supported`.
 pub fn supported_by(reply: &Value) -> Vec<String> {
-    let list = reply
-        .pointer("/result/supportedVersions")
-        .or_else(|| reply.pointer("/error/data/supported"))
-        .and_then(Value::as_array);
+    let list = reply.pointer("/result/supportedVersions").or_else(|| reply.pointer("/error/data/supported")).and_then(Value::as_array);
     list.into_iter().flatten().filter_map(Value::as_str).take(16).map(|v| v.chars().take(32).collect()).collect()
 }
 

@@ -22,14 +22,14 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::mcp::connect::{
-    ConnectStatus, DevicePromptHook, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized,
-    Renewal, ServerSession, StepUpConsent, ToolView,
+    ConnectStatus, DevicePromptHook, OauthDiscovery, Operation, OperationResult, ProgressHook, Reauthorizations, Reauthorized, Renewal,
+    ServerSession, StepUpConsent, ToolView,
 };
 use crate::net::app_socket::{AppAnswer, AppSocket};
-use crate::oauth::challenge::BearerChallenge;
 use crate::net::browser::Opener;
 use crate::net::http::HttpClient;
 use crate::net::loopback::CancelSignal;
+use crate::oauth::challenge::BearerChallenge;
 use crate::oauth::grant::Clock;
 use crate::oauth::signin::{LinkRedirect, PendingSignIn};
 use crate::vault::secret::Secret;
@@ -173,9 +173,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
             (ConnectStatus::Success { server_name, tools }, _) => Prepared::Open { server_name, tools },
             (ConnectStatus::RequiresOauthConfig { oauth_discovery, .. }, _) => Prepared::NeedsClientConfig(oauth_discovery),
             (ConnectStatus::Error { error, .. }, _) => return Err(Error::InvalidInput(error)),
-            (ConnectStatus::RequiresAuth { .. }, None) => {
-                return Err(Error::InvalidInput("no sign-in was prepared".into()))
-            }
+            (ConnectStatus::RequiresAuth { .. }, None) => return Err(Error::InvalidInput("no sign-in was prepared".into())),
         })
     }
 

@@ -205,42 +205,24 @@ pub(crate) fn check_url_text(raw: &str) -> Result<()> {
         return Err(Error::unsafe_url(raw, "empty URL"));
     }
     if raw.len() > MAX_URL_LEN {
-        return Err(Error::unsafe_url(
-            truncate_for_message(raw),
-            format!("longer than {MAX_URL_LEN} characters"),
-        ));
+        return Err(Error::unsafe_url(truncate_for_message(raw), format!("longer than {MAX_URL_LEN} characters")));
     }
     if raw.starts_with('-') {
         return Err(Error::unsafe_url(raw, "starts with '-'"));
     }
     if let Some(c) = raw.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::unsafe_url(
-            raw.escape_debug().to_string(),
-            format!("contains the character {:?}", c),
-        ));
+        return Err(Error::unsafe_url(raw.escape_debug().to_string(), format!("contains the character {:?}", c)));
     }
     Ok(())
 }
 
 pub(crate) fn check_parsed(url: &Url, raw: &str) -> Result<()> {
-    let host = url
-        .host()
-        .ok_or_else(|| Error::unsafe_url(raw, "no host"))?;
+    let host = url.host().ok_or_else(|| Error::unsafe_url(raw, "no host"))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback_host(&host) => {}
-        "http" => {
-            return Err(Error::unsafe_url(
-                raw,
-                "plain http is only allowed for this computer (localhost); use https",
-            ))
-        }
-        other => {
-            return Err(Error::unsafe_url(
-                raw,
-                format!("the scheme {other:?} is not allowed; only https"),
-            ))
-        }
+        "http" => return Err(Error::unsafe_url(raw, "plain http is only allowed for this computer (localhost); use https")),
+        other => return Err(Error::unsafe_url(raw, format!("the scheme {other:?} is not allowed; only https"))),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::unsafe_url(raw, "credentials inside a URL are not allowed"));
@@ -252,10 +234,7 @@ pub(crate) fn check_parsed(url: &Url, raw: &str) -> Result<()> {
     };
     if let Some(ip) = ip {
         if is_forbidden_ip(ip) {
-            return Err(Error::unsafe_url(
-                raw,
-                "link-local and cloud-metadata addresses are never contacted",
-            ));
+            return Err(Error::unsafe_url(raw, "link-local and cloud-metadata addresses are never contacted"));
         }
     }
     Ok(())
@@ -266,19 +245,12 @@ pub(crate) fn check_parsed(url: &Url, raw: &str) -> Result<()> {
 /// trailing slash added, path case kept, default port kept as written).
 pub fn canonical_resource(raw: &str) -> Result<String> {
     let url = check_endpoint(raw)?;
-    let (scheme, rest) = raw
-        .split_once("://")
-        .ok_or_else(|| Error::unsafe_url(raw, "not an absolute URL"))?;
+    let (scheme, rest) = raw.split_once("://").ok_or_else(|| Error::unsafe_url(raw, "not an absolute URL"))?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     let tail = tail.split('#').next().unwrap_or("");
     debug_assert!(url.host().is_some());
-    Ok(format!(
-        "{}://{}{}",
-        scheme.to_ascii_lowercase(),
-        authority.to_ascii_lowercase(),
-        tail
-    ))
+    Ok(format!("{}://{}{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase(), tail))
 }
 
 /// `scheme://host[:port]` of a URL, as the url crate serializes it.
@@ -304,13 +276,7 @@ mod tests {
 
     #[test]
     fn https_and_loopback_http_pass() {
-        for ok in [
-            "https://example.com/mcp",
-            "http://127.0.0.1:8080/mcp",
-            "http://localhost/x",
-            "http://[::1]:9/x",
-            "http://127.5.6.7/",
-        ] {
+        for ok in ["https://example.com/mcp", "http://127.0.0.1:8080/mcp", "http://localhost/x", "http://[::1]:9/x", "http://127.5.6.7/"] {
             check_endpoint(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
     }
@@ -374,13 +340,7 @@ mod tests {
     #[test]
     fn canonical_resource_keeps_bytes() {
         assert_eq!(canonical_resource("https://h").unwrap(), "https://h");
-        assert_eq!(
-            canonical_resource("HTTPS://Example.COM:443/MCP?x=1#frag").unwrap(),
-            "https://example.com:443/MCP?x=1"
-        );
-        assert_eq!(
-            canonical_resource("http://127.0.0.1:3000/mcp/").unwrap(),
-            "http://127.0.0.1:3000/mcp/"
-        );
+        assert_eq!(canonical_resource("HTTPS://Example.COM:443/MCP?x=1#frag").unwrap(), "https://example.com:443/MCP?x=1");
+        assert_eq!(canonical_resource("http://127.0.0.1:3000/mcp/").unwrap(), "http://127.0.0.1:3000/mcp/");
     }
 }

@@ -358,9 +358,13 @@ mod tests {
         let asks = AppPrompts::new();
         let shown = Arc::new(AtomicUsize::new(0));
         let counter = shown.clone();
-        asks.listen(&socket, |kind, name| kind == PromptKind::SignIn && name == "crm", move |_, _| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
+        asks.listen(
+            &socket,
+            |kind, name| kind == PromptKind::SignIn && name == "crm",
+            move |_, _| {
+                counter.fetch_add(1, Ordering::SeqCst);
+            },
+        )
         .await
         .unwrap();
         use std::os::unix::fs::PermissionsExt;

@@ -18,8 +18,8 @@ use std::process::{Command, Stdio};
 use reqwest::Method;
 use url::Url;
 
-use crate::net::address::{check_parsed, check_url_text};
 use crate::error::{Error, Result};
+use crate::net::address::{check_parsed, check_url_text};
 use crate::net::http::{Body, HttpClient};
 
 /// A URL that passed the browser checks.
@@ -59,10 +59,7 @@ impl SystemBrowser {
         } else if cfg!(windows) {
             vec![("rundll32", vec!["url.dll,FileProtocolHandler".into(), url.to_string()])]
         } else {
-            vec![
-                ("xdg-open", vec![url.to_string()]),
-                ("gio", vec!["open".into(), url.to_string()]),
-            ]
+            vec![("xdg-open", vec![url.to_string()]), ("gio", vec!["open".into(), url.to_string()])]
         }
     }
 }
@@ -77,24 +74,21 @@ impl Opener for SystemBrowser {
         Box::pin(async move {
             let mut last = String::from("no launcher is available");
             for (program, args) in Self::launchers(url.as_str()) {
-                let mut child = match Command::new(program)
-                    .args(&args)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                {
-                    Ok(child) => child,
-                    Err(e) => {
-                        last = format!("{program}: {e}");
-                        continue;
-                    }
-                };
+                let mut child =
+                    match Command::new(program).args(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
+                        Ok(child) => child,
+                        Err(e) => {
+                            last = format!("{program}: {e}");
+                            continue;
+                        }
+                    };
                 let deadline = tokio::time::Instant::now() + LAUNCHER_VERDICT;
                 let exited = loop {
                     match child.try_wait() {
                         Ok(Some(status)) => break Some(status),
-                        Ok(None) if tokio::time::Instant::now() < deadline => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+                        Ok(None) if tokio::time::Instant::now() < deadline => {
+                            tokio::time::sleep(std::time::Duration::from_millis(25)).await
+                        }
                         _ => break None,
                     }
                 };
@@ -162,19 +156,14 @@ impl Opener for HttpBrowser {
             let mut current = url.as_str().to_string();
             for _ in 0..self.max_hops {
                 let next = BrowserUrl::parse(&current)?;
-                let fetched = self
-                    .http
-                    .send(Method::GET, next.as_str(), &[("accept", "text/html,*/*")], Body::None)
-                    .await?;
+                let fetched = self.http.send(Method::GET, next.as_str(), &[("accept", "text/html,*/*")], Body::None).await?;
                 if !fetched.status.is_redirection() {
                     if fetched.status.is_success() {
                         // Reached a page that is not a redirect: either our own
                         // listener's page (done) or a page that needs a person.
                         return Ok(());
                     }
-                    return Err(Error::Browser {
-                        reason: format!("{} answered HTTP {}", fetched.url, fetched.status.as_u16()),
-                    });
+                    return Err(Error::Browser { reason: format!("{} answered HTTP {}", fetched.url, fetched.status.as_u16()) });
                 }
                 let location = fetched
                     .headers
@@ -187,11 +176,7 @@ impl Opener for HttpBrowser {
                         return Ok(());
                     }
                 }
-                current = fetched
-                    .url
-                    .join(location)
-                    .map_err(|_| Error::unsafe_url(location, "invalid redirect target"))?
-                    .to_string();
+                current = fetched.url.join(location).map_err(|_| Error::unsafe_url(location, "invalid redirect target"))?.to_string();
             }
             Err(Error::Browser { reason: "too many redirects".into() })
         })
@@ -242,7 +227,9 @@ impl Opener for PasteBack {
                 .find(|(k, _)| k == "redirect_uri")
                 .and_then(|(_, v)| url::Url::parse(&v).ok())
                 .filter(|r| r.scheme() == "http" && matches!(r.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
-                .ok_or_else(|| Error::Browser { reason: "this sign-in does not come back to a loopback address, so nothing can be pasted".into() })?;
+                .ok_or_else(|| Error::Browser {
+                    reason: "this sign-in does not come back to a loopback address, so nothing can be pasted".into(),
+                })?;
             (self.show)(&format!(
                 "Open this link in a browser (on any device) and sign in:\n{}\nThe browser then fails to load a page at {}; copy that page's whole address and paste it here:",
                 url.as_str(),

@@ -21,8 +21,8 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, WW
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::net::address::{check_endpoint, is_forbidden_ip, AddressClass, Reach};
 use crate::error::{Error, Result};
+use crate::net::address::{check_endpoint, is_forbidden_ip, AddressClass, Reach};
 
 /// Hops a metadata GET may follow.
 pub const MAX_REDIRECTS: usize = 3;
@@ -39,11 +39,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            request_timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            max_body: 1024 * 1024,
-        }
+        Limits { request_timeout: Duration::from_secs(30), connect_timeout: Duration::from_secs(10), max_body: 1024 * 1024 }
     }
 }
 
@@ -72,7 +68,11 @@ impl Fetched {
             url: self.url.to_string(),
             content_type: {
                 let ct = self.content_type();
-                if ct.is_empty() { "no content type".into() } else { ct }
+                if ct.is_empty() {
+                    "no content type".into()
+                } else {
+                    ct
+                }
             },
             detail: e.to_string(),
         })
@@ -189,10 +189,7 @@ impl HttpClient {
             .pool_max_idle_per_host(4)
             .https_only(false)
             .build()
-            .map_err(|e| Error::Network {
-                url: String::new(),
-                source: e,
-            })?;
+            .map_err(|e| Error::Network { url: String::new(), source: e })?;
         Ok(HttpClient { inner, limits, scope })
     }
 
@@ -221,17 +218,12 @@ impl HttpClient {
     pub async fn get_metadata(&self, url: &str) -> Result<Fetched> {
         let mut current = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
-            let fetched = self
-                .send(Method::GET, &current, &[(ACCEPT.as_str(), "application/json")], Body::None)
-                .await?;
+            let fetched = self.send(Method::GET, &current, &[(ACCEPT.as_str(), "application/json")], Body::None).await?;
             if fetched.status.is_redirection() {
                 let Some(location) = header_str(&fetched.headers, LOCATION.as_str()) else {
                     return Ok(fetched);
                 };
-                let next = fetched
-                    .url
-                    .join(&location)
-                    .map_err(|_| Error::unsafe_url(location.clone(), "invalid redirect target"))?;
+                let next = fetched.url.join(&location).map_err(|_| Error::unsafe_url(location.clone(), "invalid redirect target"))?;
                 current = next.to_string();
                 continue;
             }
@@ -241,13 +233,7 @@ impl HttpClient {
     }
 
     /// Send one request without following redirects and read the body within the cap.
-    pub async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Body<'_>,
-    ) -> Result<Fetched> {
+    pub async fn send(&self, method: Method, url: &str, headers: &[(&str, &str)], body: Body<'_>) -> Result<Fetched> {
         let response = self.start(method, url, headers, body).await?;
         self.read(response).await
     }
@@ -278,33 +264,20 @@ impl HttpClient {
     }
 
     /// Send a request and return the response unread (for streamed bodies).
-    pub async fn start(
-        &self,
-        method: Method,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Body<'_>,
-    ) -> Result<reqwest::Response> {
+    pub async fn start(&self, method: Method, url: &str, headers: &[(&str, &str)], body: Body<'_>) -> Result<reqwest::Response> {
         let parsed = self.admit(url).await?;
         let mut request = self.inner.request(method, parsed);
         for (name, value) in headers {
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| Error::InvalidInput(format!("header {name} has an invalid value")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| Error::InvalidInput(format!("header {name} has an invalid value")))?;
             request = request.header(*name, value);
         }
         request = match body {
             Body::None => request,
             Body::Form(pairs) => {
-                let encoded = url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs.iter())
-                    .finish();
-                request
-                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(encoded)
+                let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter()).finish();
+                request.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(encoded)
             }
-            Body::Json(value) => request
-                .header(CONTENT_TYPE, "application/json")
-                .body(serde_json::to_vec(value).unwrap_or_default()),
+            Body::Json(value) => request.header(CONTENT_TYPE, "application/json").body(serde_json::to_vec(value).unwrap_or_default()),
             Body::RawJson(bytes) => request.header(CONTENT_TYPE, "application/json").body(bytes.to_vec()),
         };
         request.send().await.map_err(|e| self.map_error(url, e))
@@ -320,11 +293,7 @@ impl HttpClient {
             return Err(Error::BodyTooLarge { url: url.to_string(), limit });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.map_error(url.as_str(), e))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(url.as_str(), e))? {
             if body.len() + chunk.len() > limit {
                 return Err(Error::BodyTooLarge { url: url.to_string(), limit });
             }
@@ -335,10 +304,7 @@ impl HttpClient {
 
     pub(crate) fn map_error(&self, url: &str, e: reqwest::Error) -> Error {
         if e.is_timeout() {
-            return Error::Timeout {
-                url: url.to_string(),
-                seconds: self.limits.request_timeout.as_secs().max(1),
-            };
+            return Error::Timeout { url: url.to_string(), seconds: self.limits.request_timeout.as_secs().max(1) };
         }
         let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
         while let Some(s) = source {
@@ -350,10 +316,7 @@ impl HttpClient {
             }
             source = s.source();
         }
-        Error::Network {
-            url: url.to_string(),
-            source: e.without_url(),
-        }
+        Error::Network { url: url.to_string(), source: e.without_url() }
     }
 }
 
@@ -409,12 +372,9 @@ impl Resolve for GuardedResolver {
         let host = name.as_str().to_string();
         let scope = self.scope.clone();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await
-                .map_err(|e| Box::new(e) as Box<dyn StdError + Send + Sync>)?
-                .collect();
-            let allowed: Vec<SocketAddr> =
-                found.into_iter().filter(|a| !is_forbidden_ip(a.ip())).collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await.map_err(|e| Box::new(e) as Box<dyn StdError + Send + Sync>)?.collect();
+            let allowed: Vec<SocketAddr> = found.into_iter().filter(|a| !is_forbidden_ip(a.ip())).collect();
             if allowed.is_empty() {
                 return Err(Box::new(ForbiddenAddress) as Box<dyn StdError + Send + Sync>);
             }

@@ -163,11 +163,8 @@ impl LoopbackListener {
         })?;
         let port = primary.local_addr().map_err(|e| Error::Io { context: "listener address".into(), source: e })?.port();
         // `localhost` may resolve to ::1 first in some browsers: listen there too.
-        let secondary = if target.host == LoopbackHost::Localhost {
-            TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await.ok()
-        } else {
-            None
-        };
+        let secondary =
+            if target.host == LoopbackHost::Localhost { TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await.ok() } else { None };
         Ok(LoopbackListener { primary, secondary, port, target: target.clone() })
     }
 
@@ -343,7 +340,10 @@ impl Reply {
              Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n\
              Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n\
              Connection: close\r\n\r\n{}",
-            self.status, reason, body.len(), body
+            self.status,
+            reason,
+            body.len(),
+            body
         )
         .into_bytes()
     }
@@ -351,12 +351,7 @@ impl Reply {
 
 /// Decide what to do with one request: the reply, and `Some(outcome)` when the
 /// flow ends with it.
-pub fn judge(
-    head: &RequestHead,
-    path: &str,
-    allowed_hosts: &[String],
-    expect: &Expectation,
-) -> (Reply, Option<Result<Secret>>) {
+pub fn judge(head: &RequestHead, path: &str, allowed_hosts: &[String], expect: &Expectation) -> (Reply, Option<Result<Secret>>) {
     let not_found = Reply::new(404, "Not found", "There is nothing here.");
     if !head.host.as_ref().is_some_and(|h| allowed_hosts.iter().any(|a| a == h)) {
         return (Reply::new(400, "Bad request", "This address only accepts the sign-in redirect."), None);
@@ -415,7 +410,10 @@ pub fn judge_query(query: &str, expect: &Expectation) -> (Reply, Option<Result<S
                 description: params.get("error_description").map(|d| d.chars().take(500).collect()),
             }
         };
-        return (Reply::new(200, "Sign-in not completed", "The sign-in was cancelled or refused. You can close this tab."), Some(Err(outcome)));
+        return (
+            Reply::new(200, "Sign-in not completed", "The sign-in was cancelled or refused. You can close this tab."),
+            Some(Err(outcome)),
+        );
     }
     match params.remove("code").filter(|c| !c.is_empty()) {
         Some(code) => (
@@ -481,7 +479,12 @@ mod tests {
         let (_, o) = judge(&req("/callback?code=C&state=S"), "/callback", &hosts(), &expect(true));
         assert!(matches!(o, Some(Err(Error::IssuerParameterMismatch { found: None, .. }))));
         for iss in ["https%3A%2F%2Fas.example%2F", "https%3A%2F%2FAS.example", "https%3A%2F%2Fevil"] {
-            let (_, o) = judge(&req(&format!("/callback?code=C&state=S&iss={iss}&error=x&error_description=lies")), "/callback", &hosts(), &expect(false));
+            let (_, o) = judge(
+                &req(&format!("/callback?code=C&state=S&iss={iss}&error=x&error_description=lies")),
+                "/callback",
+                &hosts(),
+                &expect(false),
+            );
             match o {
                 Some(Err(e @ Error::IssuerParameterMismatch { .. })) => assert!(!e.to_string().contains("lies")),
                 other => panic!("{iss}: {other:?}"),

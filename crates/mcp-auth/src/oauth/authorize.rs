@@ -11,8 +11,8 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::net::address::check_endpoint;
 use crate::error::{Error, Result};
+use crate::net::address::check_endpoint;
 use crate::vault::secret::Secret;
 
 /// Random bytes behind a verifier or a state: 32 bytes, 43 base64url characters.
@@ -123,10 +123,7 @@ mod tests {
 
     #[test]
     fn rfc7636_appendix_b_vector() {
-        assert_eq!(
-            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
+        assert_eq!(s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
     #[test]

@@ -26,10 +26,7 @@ pub struct Challenge {
 
 impl Challenge {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -45,20 +42,12 @@ pub struct BearerChallenge {
 impl BearerChallenge {
     /// The first `Bearer` challenge among all header values, if any.
     pub fn from_headers<S: AsRef<str>>(values: &[S]) -> Option<Self> {
-        values
-            .iter()
-            .flat_map(|v| parse(v.as_ref()))
-            .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
-            .map(|c| BearerChallenge {
-                resource_metadata: c
-                    .param("resource_metadata")
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-                scope: c.param("scope").map(str::to_owned).filter(|s| !s.trim().is_empty()),
-                error: c.param("error").map(str::to_owned),
-                error_description: c.param("error_description").map(str::to_owned),
-            })
+        values.iter().flat_map(|v| parse(v.as_ref())).find(|c| c.scheme.eq_ignore_ascii_case("bearer")).map(|c| BearerChallenge {
+            resource_metadata: c.param("resource_metadata").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+            scope: c.param("scope").map(str::to_owned).filter(|s| !s.trim().is_empty()),
+            error: c.param("error").map(str::to_owned),
+            error_description: c.param("error_description").map(str::to_owned),
+        })
     }
 
     pub fn is_insufficient_scope(&self) -> bool {
@@ -198,11 +187,7 @@ impl Parser<'_> {
             }
             self.i += 1;
             self.skip_ws();
-            let value = if self.peek() == Some(b'"') {
-                self.quoted()
-            } else {
-                self.token()
-            };
+            let value = if self.peek() == Some(b'"') { self.quoted() } else { self.token() };
             match value {
                 Some(v) => {
                     let name = name.to_ascii_lowercase();
@@ -246,18 +231,14 @@ mod tests {
             r#"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="files:read files:write""#,
         ])
         .unwrap();
-        assert_eq!(
-            c.resource_metadata.as_deref(),
-            Some("https://mcp.example.com/.well-known/oauth-protected-resource/mcp")
-        );
+        assert_eq!(c.resource_metadata.as_deref(), Some("https://mcp.example.com/.well-known/oauth-protected-resource/mcp"));
         assert_eq!(c.scope.as_deref(), Some("files:read files:write"));
     }
 
     #[test]
     fn several_challenges_any_order_escapes_and_tokens() {
-        let all = parse(
-            r#"Basic realm="a, b", Bearer error=insufficient_scope, scope="x \"y\" z",  resource_metadata="u", Negotiate abc123=="#,
-        );
+        let all =
+            parse(r#"Basic realm="a, b", Bearer error=insufficient_scope, scope="x \"y\" z",  resource_metadata="u", Negotiate abc123=="#);
         assert_eq!(all.len(), 3, "{all:?}");
         assert_eq!(all[0].param("realm"), Some("a, b"));
         assert_eq!(all[1].param("error"), Some("insufficient_scope"));

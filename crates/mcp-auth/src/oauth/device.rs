@@ -64,10 +64,13 @@ pub(crate) fn parse_device_response(url: &str, v: &Value) -> Result<DeviceAuthor
         return Err(bad("the user code is not short printable text"));
     }
     // Some servers wrote `verification_url` (an early draft's name).
-    let page = field(v, "verification_uri").or_else(|| field(v, "verification_url")).ok_or_else(|| bad("the device authorization gave no verification_uri"))?;
+    let page = field(v, "verification_uri")
+        .or_else(|| field(v, "verification_url"))
+        .ok_or_else(|| bad("the device authorization gave no verification_uri"))?;
     let page = BrowserUrl::parse(page)?.as_str().to_string();
     let complete = field(v, "verification_uri_complete").and_then(|u| BrowserUrl::parse(u).ok()).map(|u| u.as_str().to_string());
-    let expires_in = v.get("expires_in").and_then(Value::as_u64).filter(|s| *s > 0).ok_or_else(|| bad("the device authorization gave no expires_in"))?;
+    let expires_in =
+        v.get("expires_in").and_then(Value::as_u64).filter(|s| *s > 0).ok_or_else(|| bad("the device authorization gave no expires_in"))?;
     let interval = v.get("interval").and_then(Value::as_u64).unwrap_or(DEFAULT_INTERVAL).clamp(1, MAX_INTERVAL);
     Ok(DeviceAuthorization {
         prompt: DevicePrompt { user_code: user_code.to_string(), verification_uri: page, verification_uri_complete: complete, expires_in },
@@ -93,8 +96,11 @@ pub(crate) async fn authorize_device(
     if !fetched.status.is_success() {
         return Err(token_error(&fetched));
     }
-    let v: Value = serde_json::from_slice(&fetched.body)
-        .map_err(|e| Error::InvalidJson { url: endpoint.to_string(), content_type: fetched.content_type(), detail: e.to_string() })?;
+    let v: Value = serde_json::from_slice(&fetched.body).map_err(|e| Error::InvalidJson {
+        url: endpoint.to_string(),
+        content_type: fetched.content_type(),
+        detail: e.to_string(),
+    })?;
     parse_device_response(endpoint, &v)
 }
 
@@ -170,8 +176,14 @@ mod tests {
         assert_eq!((ok.prompt.user_code.as_str(), ok.interval), ("WDJB-MJHT", DEFAULT_INTERVAL));
         let bad = |v: Value| parse_device_response("https://as.example/device", &v).is_err();
         assert!(bad(json!({"user_code": "A", "verification_uri": "https://as.example/d", "expires_in": 9})), "no device_code");
-        assert!(bad(json!({"device_code": "d", "user_code": "A\u{1b}[2J", "verification_uri": "https://as.example/d", "expires_in": 9})), "control characters");
-        assert!(bad(json!({"device_code": "d", "user_code": "A", "verification_uri": "javascript:alert(1)", "expires_in": 9})), "not a page");
+        assert!(
+            bad(json!({"device_code": "d", "user_code": "A\u{1b}[2J", "verification_uri": "https://as.example/d", "expires_in": 9})),
+            "control characters"
+        );
+        assert!(
+            bad(json!({"device_code": "d", "user_code": "A", "verification_uri": "javascript:alert(1)", "expires_in": 9})),
+            "not a page"
+        );
         assert!(bad(json!({"device_code": "d", "user_code": "A", "verification_uri": "https://as.example/d"})), "no expires_in");
         let slow = parse_device_response(
             "https://as.example/device",

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::net::address::{canonical_resource, check_endpoint, origin_of};
-use crate::oauth::challenge::BearerChallenge;
 use crate::error::{Error, Result};
-use crate::net::http::{Body, Fetched, HttpClient};
 use crate::mcp::{client, revision};
+use crate::net::address::{canonical_resource, check_endpoint, origin_of};
+use crate::net::http::{Body, Fetched, HttpClient};
+use crate::oauth::challenge::BearerChallenge;
 
 /// What an unauthenticated `initialize` POST told us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +58,7 @@ pub(crate) fn classify(fetched: &Fetched) -> Probe {
         return Probe::Open;
     }
     if status == 401 || status == 403 {
-        return Probe::Challenged {
-            status,
-            challenge: BearerChallenge::from_headers(&fetched.www_authenticate()),
-        };
+        return Probe::Challenged { status, challenge: BearerChallenge::from_headers(&fetched.www_authenticate()) };
     }
     Probe::Other { status }
 }
@@ -128,22 +125,16 @@ impl AuthServerMetadata {
         if !self.from_document {
             return true;
         }
-        self.code_challenge_methods_supported
-            .as_ref()
-            .is_some_and(|m| m.iter().any(|m| m == "S256"))
+        self.code_challenge_methods_supported.as_ref().is_some_and(|m| m.iter().any(|m| m == "S256"))
     }
 
     /// The refresh-token grant is allowed (listed, or the list is absent).
     pub fn allows_refresh(&self) -> bool {
-        self.grant_types_supported
-            .as_ref()
-            .is_none_or(|g| g.iter().any(|g| g == "refresh_token"))
+        self.grant_types_supported.as_ref().is_none_or(|g| g.iter().any(|g| g == "refresh_token"))
     }
 
     pub fn lists_scope(&self, scope: &str) -> bool {
-        self.scopes_supported
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|s| s == scope))
+        self.scopes_supported.as_ref().is_some_and(|s| s.iter().any(|s| s == scope))
     }
 }
 
@@ -175,11 +166,7 @@ pub async fn discover(http: &HttpClient, mcp_url: &str) -> Result<Option<Discove
 }
 
 /// Discovery after a challenge was already received (also used for step-up).
-pub async fn discover_with(
-    http: &HttpClient,
-    mcp_url: &str,
-    challenge: Option<BearerChallenge>,
-) -> Result<Discovery> {
+pub async fn discover_with(http: &HttpClient, mcp_url: &str, challenge: Option<BearerChallenge>) -> Result<Discovery> {
     let canonical = canonical_resource(mcp_url)?;
     let mcp = check_endpoint(&canonical)?;
     let header_url = challenge.as_ref().and_then(|c| c.resource_metadata.clone());
@@ -187,12 +174,10 @@ pub async fn discover_with(
 
     let (auth_server, metadata_url, protected_resource, prm_url, resource) = match found {
         Some((prm_url, prm)) => {
-            let issuer = prm.authorization_servers.first().cloned().ok_or_else(|| {
-                Error::metadata(&prm_url, "it names no authorization server")
-            })?;
-            let (meta, meta_url) = fetch_auth_server(http, &issuer, false)
-                .await?
-                .ok_or_else(|| Error::NoAuthorizationServer { url: issuer.clone() })?;
+            let issuer =
+                prm.authorization_servers.first().cloned().ok_or_else(|| Error::metadata(&prm_url, "it names no authorization server"))?;
+            let (meta, meta_url) =
+                fetch_auth_server(http, &issuer, false).await?.ok_or_else(|| Error::NoAuthorizationServer { url: issuer.clone() })?;
             let resource = prm.resource.clone();
             (meta, Some(meta_url), Some(prm), Some(prm_url), resource)
         }
@@ -296,9 +281,7 @@ async fn fetch_protected_resource(
 
 /// Parse a PRM document (public for the fuzz targets).
 pub fn parse_protected_resource(url: &str, doc: &Value) -> Result<ProtectedResource> {
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| Error::metadata(url, "not a JSON object"))?;
+    let obj = doc.as_object().ok_or_else(|| Error::metadata(url, "not a JSON object"))?;
     let resource = obj
         .get("resource")
         .and_then(Value::as_str)
@@ -323,20 +306,14 @@ fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
 /// origin, and the same path or a path prefix of it.
 /// RFC 9728 resource check (public for the fuzz targets).
 pub fn check_resource(url: &str, mcp: &Url, canonical: &str, resource: &str) -> Result<()> {
-    let mismatch = || Error::ResourceMismatch {
-        url: url.to_string(),
-        expected: canonical.to_string(),
-        found: resource.to_string(),
-    };
+    let mismatch = || Error::ResourceMismatch { url: url.to_string(), expected: canonical.to_string(), found: resource.to_string() };
     let parsed = Url::parse(resource).map_err(|_| mismatch())?;
     if parsed.fragment().is_some() || origin_of(&parsed) != origin_of(mcp) {
         return Err(mismatch());
     }
     let want = mcp.path().trim_end_matches('/');
     let have = parsed.path().trim_end_matches('/');
-    let prefix_ok = have.is_empty()
-        || want == have
-        || (want.starts_with(have) && want.as_bytes().get(have.len()) == Some(&b'/'));
+    let prefix_ok = have.is_empty() || want == have || (want.starts_with(have) && want.as_bytes().get(have.len()) == Some(&b'/'));
     if !prefix_ok {
         return Err(mismatch());
     }
@@ -348,10 +325,7 @@ pub fn auth_server_candidates(issuer: &Url) -> Vec<String> {
     let origin = origin_of(issuer);
     let path = issuer.path().trim_end_matches('/');
     if path.is_empty() {
-        vec![
-            format!("{origin}/.well-known/oauth-authorization-server"),
-            format!("{origin}/.well-known/openid-configuration"),
-        ]
+        vec![format!("{origin}/.well-known/oauth-authorization-server"), format!("{origin}/.well-known/openid-configuration")]
     } else {
         vec![
             format!("{origin}/.well-known/oauth-authorization-server{path}"),
@@ -372,11 +346,7 @@ pub(crate) fn check_issuer(issuer: &str) -> Result<Url> {
 
 /// Fetch and validate AS metadata. `legacy` is the 2025-03-26 fallback, where the
 /// issuer was not named by anyone and a trailing `/` difference is tolerated.
-async fn fetch_auth_server(
-    http: &HttpClient,
-    issuer: &str,
-    legacy: bool,
-) -> Result<Option<(AuthServerMetadata, String)>> {
+async fn fetch_auth_server(http: &HttpClient, issuer: &str, legacy: bool) -> Result<Option<(AuthServerMetadata, String)>> {
     let issuer_url = check_issuer(issuer)?;
     let mut first_error: Option<Error> = None;
     for candidate in auth_server_candidates(&issuer_url) {
@@ -390,9 +360,7 @@ async fn fetch_auth_server(
         if fetched.status != StatusCode::OK {
             continue;
         }
-        let result = fetched
-            .json::<Value>()
-            .and_then(|doc| parse_auth_server(&candidate, &doc, issuer, legacy));
+        let result = fetched.json::<Value>().and_then(|doc| parse_auth_server(&candidate, &doc, issuer, legacy));
         match result {
             Ok(meta) => return Ok(Some((meta, candidate))),
             Err(e) => {
@@ -408,12 +376,7 @@ async fn fetch_auth_server(
 }
 
 /// Parse and check AS metadata (public for the fuzz targets).
-pub fn parse_auth_server(
-    url: &str,
-    doc: &Value,
-    expected_issuer: &str,
-    legacy: bool,
-) -> Result<AuthServerMetadata> {
+pub fn parse_auth_server(url: &str, doc: &Value, expected_issuer: &str, legacy: bool) -> Result<AuthServerMetadata> {
     if !doc.is_object() {
         return Err(Error::metadata(url, "not a JSON object"));
     }
@@ -428,15 +391,10 @@ pub fn parse_auth_server(
     };
     let same = found == expected_issuer || (legacy && same_origin());
     if !same {
-        return Err(Error::IssuerMismatch {
-            url: url.to_string(),
-            expected: expected_issuer.to_string(),
-            found: found.to_string(),
-        });
+        return Err(Error::IssuerMismatch { url: url.to_string(), expected: expected_issuer.to_string(), found: found.to_string() });
     }
     check_issuer(found)?;
-    let mut meta: AuthServerMetadata = serde_json::from_value(doc.clone())
-        .map_err(|e| Error::metadata(url, e.to_string()))?;
+    let mut meta: AuthServerMetadata = serde_json::from_value(doc.clone()).map_err(|e| Error::metadata(url, e.to_string()))?;
     meta.from_document = true;
     meta.openid_provider = url.contains("/.well-known/openid-configuration")
         || doc.get("id_token_signing_alg_values_supported").is_some()
@@ -468,10 +426,7 @@ mod tests {
             ]
         );
         let root = Url::parse("https://h.example").unwrap();
-        assert_eq!(
-            protected_resource_candidates(&root, None),
-            vec!["https://h.example/.well-known/oauth-protected-resource"]
-        );
+        assert_eq!(protected_resource_candidates(&root, None), vec!["https://h.example/.well-known/oauth-protected-resource"]);
     }
 
     #[test]
@@ -479,10 +434,7 @@ mod tests {
         let plain = Url::parse("https://as.example/").unwrap();
         assert_eq!(
             auth_server_candidates(&plain),
-            vec![
-                "https://as.example/.well-known/oauth-authorization-server",
-                "https://as.example/.well-known/openid-configuration",
-            ]
+            vec!["https://as.example/.well-known/oauth-authorization-server", "https://as.example/.well-known/openid-configuration",]
         );
         let with_path = Url::parse("https://as.example/tenant/1").unwrap();
         assert_eq!(
@@ -499,10 +451,19 @@ mod tests {
     fn resource_must_match_origin_and_path_prefix() {
         let mcp = Url::parse("https://h.example/api/mcp").unwrap();
         let c = "https://h.example/api/mcp";
-        for ok in ["https://h.example", "https://h.example/", "https://h.example/api", "https://h.example/api/mcp", "https://h.example/api/mcp/"] {
+        for ok in
+            ["https://h.example", "https://h.example/", "https://h.example/api", "https://h.example/api/mcp", "https://h.example/api/mcp/"]
+        {
             check_resource("u", &mcp, c, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
-        for bad in ["https://evil.example/api/mcp", "http://h.example/api/mcp", "https://h.example:444/api/mcp", "https://h.example/ap", "https://h.example/other", "not a url"] {
+        for bad in [
+            "https://evil.example/api/mcp",
+            "http://h.example/api/mcp",
+            "https://h.example:444/api/mcp",
+            "https://h.example/ap",
+            "https://h.example/other",
+            "not a url",
+        ] {
             assert!(check_resource("u", &mcp, c, bad).is_err(), "{bad}");
         }
     }

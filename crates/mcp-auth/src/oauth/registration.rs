@@ -10,10 +10,10 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::net::address::check_endpoint;
-use crate::oauth::discovery::AuthServerMetadata;
 use crate::error::{Error, Result};
+use crate::net::address::check_endpoint;
 use crate::net::http::{Body, HttpClient};
+use crate::oauth::discovery::AuthServerMetadata;
 use crate::vault::secret::Secret;
 
 /// How the client id was obtained (shown to the user in the review screen).
@@ -105,9 +105,7 @@ impl RegisteredClient {
     pub fn metadata_document(meta: &AuthServerMetadata, url: &str) -> Result<Self> {
         let parsed = check_endpoint(url)?;
         if parsed.scheme() != "https" || parsed.path() == "/" || parsed.fragment().is_some() {
-            return Err(Error::InvalidInput(format!(
-                "a client metadata document URL must be https with a path: {url}"
-            )));
+            return Err(Error::InvalidInput(format!("a client metadata document URL must be https with a path: {url}")));
         }
         Ok(RegisteredClient {
             issuer: meta.issuer.clone(),
@@ -135,21 +133,11 @@ pub struct RegistrationRequest<'a> {
 }
 
 /// Dynamic Client Registration (RFC 7591) at the AS's `registration_endpoint`.
-pub async fn register(
-    http: &HttpClient,
-    meta: &AuthServerMetadata,
-    req: &RegistrationRequest<'_>,
-) -> Result<RegisteredClient> {
-    let endpoint = meta
-        .registration_endpoint
-        .as_deref()
-        .ok_or_else(|| Error::NeedsClientConfig { url: meta.issuer.clone() })?;
+pub async fn register(http: &HttpClient, meta: &AuthServerMetadata, req: &RegistrationRequest<'_>) -> Result<RegisteredClient> {
+    let endpoint = meta.registration_endpoint.as_deref().ok_or_else(|| Error::NeedsClientConfig { url: meta.issuer.clone() })?;
     // A native app cannot keep a secret: ask to be a public client when allowed
     // (an absent list is taken as allowing it, as most MCP servers do).
-    let public_allowed = meta
-        .token_endpoint_auth_methods_supported
-        .as_ref()
-        .is_none_or(|l| l.iter().any(|m| m == "none"));
+    let public_allowed = meta.token_endpoint_auth_methods_supported.as_ref().is_none_or(|l| l.iter().any(|m| m == "none"));
     // When a confidential client is required, ask for client_secret_post if it is
     // offered: it is what the MCP Python SDK's servers handle reliably (their
     // revocation endpoint wants the secret in the body), and the registration
@@ -181,9 +169,7 @@ pub async fn register(
     if let Some(scope) = req.scope.filter(|s| !s.is_empty()) {
         body["scope"] = json!(scope);
     }
-    let fetched = http
-        .send(Method::POST, endpoint, &[("accept", "application/json")], Body::Json(&body))
-        .await?;
+    let fetched = http.send(Method::POST, endpoint, &[("accept", "application/json")], Body::Json(&body)).await?;
     if fetched.status.is_redirection() {
         return Err(Error::Redirected { url: endpoint.to_string(), what: "registration" });
     }
@@ -224,20 +210,14 @@ pub(crate) fn parse_registration(
     if !redirect_uris.is_empty() && !redirect_uris.iter().any(|u| u == redirect_uri) {
         return Err(fail("the server registered other redirect URIs than the one asked for"));
     }
-    let secret = v
-        .get("client_secret")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(Secret::new);
+    let secret = v.get("client_secret").and_then(Value::as_str).filter(|s| !s.is_empty()).map(Secret::new);
     let expires_at = v.get("client_secret_expires_at").and_then(Value::as_u64);
-    let method = v
-        .get("token_endpoint_auth_method")
-        .and_then(Value::as_str)
-        .and_then(AuthMethod::parse)
-        .unwrap_or(match (&secret, requested_method) {
+    let method = v.get("token_endpoint_auth_method").and_then(Value::as_str).and_then(AuthMethod::parse).unwrap_or(
+        match (&secret, requested_method) {
             (Some(_), AuthMethod::None) => AuthMethod::choose(meta, true),
             _ => requested_method,
-        });
+        },
+    );
     // A server that hands out a secret while asking for `none` gets no secret sent.
     let method = match (method, &secret) {
         (AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost, None) => AuthMethod::None,
@@ -277,11 +257,31 @@ mod tests {
     #[test]
     fn registration_answer_checks() {
         let m = meta(Some(&["none"]));
-        let ok = parse_registration("e", &json!({"client_id": "c", "redirect_uris": ["http://127.0.0.1:1/cb"]}), &m, "http://127.0.0.1:1/cb", AuthMethod::None).unwrap();
+        let ok = parse_registration(
+            "e",
+            &json!({"client_id": "c", "redirect_uris": ["http://127.0.0.1:1/cb"]}),
+            &m,
+            "http://127.0.0.1:1/cb",
+            AuthMethod::None,
+        )
+        .unwrap();
         assert_eq!(ok.client_id, "c");
-        let other = parse_registration("e", &json!({"client_id": "c", "redirect_uris": ["https://evil/cb"]}), &m, "http://127.0.0.1:1/cb", AuthMethod::None);
+        let other = parse_registration(
+            "e",
+            &json!({"client_id": "c", "redirect_uris": ["https://evil/cb"]}),
+            &m,
+            "http://127.0.0.1:1/cb",
+            AuthMethod::None,
+        );
         assert!(other.is_err());
-        let secret = parse_registration("e", &json!({"client_id": "c", "client_secret": "s", "client_secret_expires_at": 100}), &m, "u", AuthMethod::None).unwrap();
+        let secret = parse_registration(
+            "e",
+            &json!({"client_id": "c", "client_secret": "s", "client_secret_expires_at": 100}),
+            &m,
+            "u",
+            AuthMethod::None,
+        )
+        .unwrap();
         assert!(secret.secret_expired(100) && !secret.secret_expired(99));
         assert_eq!(secret.token_endpoint_auth_method, AuthMethod::None);
         assert!(parse_registration("e", &json!({"client_secret": "s"}), &m, "u", AuthMethod::None).is_err());

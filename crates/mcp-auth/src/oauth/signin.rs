@@ -10,18 +10,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::oauth::authorize::{new_state, AuthorizationRequest, PendingFlow, Pkce};
-use crate::net::browser::{BrowserUrl, Opener};
-use crate::oauth::discovery::Discovery;
 use crate::error::{Error, Result};
-use crate::oauth::grant::{Clock, Grant};
+use crate::net::browser::{BrowserUrl, Opener};
 use crate::net::http::HttpClient;
 use crate::net::loopback::{judge_query, CancelSignal, Expectation, LoopbackListener, RedirectTarget};
+use crate::oauth::authorize::{new_state, AuthorizationRequest, PendingFlow, Pkce};
+use crate::oauth::device::{self, DevicePrompt};
+use crate::oauth::discovery::Discovery;
+use crate::oauth::grant::{Clock, Grant};
 use crate::oauth::registration::{register, RegisteredClient, RegistrationRequest};
 use crate::oauth::scope;
-use crate::vault::secret::Secret;
-use crate::oauth::device::{self, DevicePrompt};
 use crate::oauth::token::{TokenEndpoint, TokenResponse};
+use crate::vault::secret::Secret;
 
 /// How long a sign-in waits for the browser by default.
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -175,16 +175,8 @@ impl Authorizer {
 
         // A client entered by the user is bound to the issuer it was entered
         // for by the caller; registrations are looked up by issuer only.
-        let entered = self
-            .config
-            .client_id
-            .as_ref()
-            .map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
-        let known = self
-            .clients
-            .get(&meta.issuer)
-            .filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now()))
-            .cloned();
+        let entered = self.config.client_id.as_ref().map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
+        let known = self.clients.get(&meta.issuer).filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now())).cloned();
 
         let link = self.link_redirect.take();
         // Reuse the port a registered client was registered with.
@@ -263,13 +255,19 @@ impl Authorizer {
             (Some(c), _) => c,
             (None, Some(c)) if fits(&c) => c,
             _ => {
-                let c = if let (true, Some(url)) = (meta.client_id_metadata_document_supported, self.config.client_metadata_url.as_deref()) {
+                let c = if let (true, Some(url)) = (meta.client_id_metadata_document_supported, self.config.client_metadata_url.as_deref())
+                {
                     RegisteredClient::metadata_document(meta, url)?
                 } else if meta.registration_endpoint.is_some() {
                     // A device sign-in registers with the redirect it would use
                     // on this computer: it is never followed.
                     let redirect = redirect_uri.map(str::to_string).unwrap_or_else(|| DEVICE_REGISTRATION_REDIRECT.to_string());
-                    register(&self.http, meta, &RegistrationRequest { client_name: &self.client_name, redirect_uri: &redirect, scope: requested }).await?
+                    register(
+                        &self.http,
+                        meta,
+                        &RegistrationRequest { client_name: &self.client_name, redirect_uri: &redirect, scope: requested },
+                    )
+                    .await?
                 } else {
                     return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() });
                 };
@@ -301,11 +299,7 @@ impl Authorizer {
         if self.config.client_secret.is_some() && self.config.client_secret_issuer.is_none() {
             self.config.client_secret_issuer = Some(meta.issuer.clone());
         }
-        let entered = self
-            .config
-            .client_id
-            .as_ref()
-            .map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
+        let entered = self.config.client_id.as_ref().map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
         let known = self.clients.get(&meta.issuer).filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now())).cloned();
         let reuse = known.is_some() && entered.is_none();
         let mut client = self.identify(discovery, entered, known, None, requested.as_deref()).await?;
@@ -328,12 +322,15 @@ impl Authorizer {
         let authorization = asked?;
         show(&authorization.prompt);
         let token = TokenEndpoint { url: &meta.token_endpoint, client: &client };
-        let response = device::wait_for_approval(&self.http, &token, &authorization, &discovery.resource, self.clock.as_ref(), timeout, cancel)
-            .await
-            .map_err(|e| match e {
-                Error::TokenEndpoint { error, .. } if error == "invalid_scope" => Error::InvalidScope { scope: requested.clone().unwrap_or_default() },
-                other => other,
-            })?;
+        let response =
+            device::wait_for_approval(&self.http, &token, &authorization, &discovery.resource, self.clock.as_ref(), timeout, cancel)
+                .await
+                .map_err(|e| match e {
+                    Error::TokenEndpoint { error, .. } if error == "invalid_scope" => {
+                        Error::InvalidScope { scope: requested.clone().unwrap_or_default() }
+                    }
+                    other => other,
+                })?;
         Ok(self.grant_of(response, &discovery.resource, &meta.issuer, &client, requested.as_deref()))
     }
 
@@ -356,13 +353,7 @@ impl Authorizer {
     }
 
     /// Open the URL, wait for the redirect, exchange the code.
-    pub async fn complete(
-        &self,
-        pending: PendingSignIn,
-        opener: &dyn Opener,
-        timeout: Duration,
-        cancel: CancelSignal,
-    ) -> Result<Grant> {
+    pub async fn complete(&self, pending: PendingSignIn, opener: &dyn Opener, timeout: Duration, cancel: CancelSignal) -> Result<Grant> {
         let PendingSignIn { flow, browser_url, catcher, client, token_endpoint } = pending;
         let expect = Expectation { state: flow.state.clone(), issuer: flow.issuer.clone(), iss_required: flow.iss_required };
         let wait = async {
@@ -411,9 +402,7 @@ impl Authorizer {
             Some(c) => c.clone(),
             None => RegisteredClient::entered(meta, &grant.client_id, self.config.secret_for(&grant.issuer)),
         };
-        TokenEndpoint { url: &meta.token_endpoint, client: &client }
-            .refresh(&self.http, grant, self.clock.as_ref())
-            .await
+        TokenEndpoint { url: &meta.token_endpoint, client: &client }.refresh(&self.http, grant, self.clock.as_ref()).await
     }
 }
 

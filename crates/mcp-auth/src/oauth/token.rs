@@ -15,8 +15,8 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::oauth::grant::{expiry_from, Clock, Grant};
 use crate::net::http::{Body, Fetched, HttpClient};
+use crate::oauth::grant::{expiry_from, Clock, Grant};
 use crate::oauth::registration::{AuthMethod, RegisteredClient};
 use crate::oauth::scope;
 use crate::vault::secret::Secret;
@@ -66,15 +66,9 @@ impl TokenEndpoint<'_> {
 
     /// Refresh. A new refresh token replaces the old; none returned keeps the old.
     pub async fn refresh(&self, http: &HttpClient, grant: &Grant, clock: &dyn Clock) -> Result<Grant> {
-        let refresh = grant
-            .refresh_token
-            .as_ref()
-            .ok_or(Error::InvalidGrant { description: Some("no refresh token is stored".into()) })?;
-        let form: Vec<(&str, &str)> = vec![
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh.expose()),
-            ("resource", grant.resource.as_str()),
-        ];
+        let refresh = grant.refresh_token.as_ref().ok_or(Error::InvalidGrant { description: Some("no refresh token is stored".into()) })?;
+        let form: Vec<(&str, &str)> =
+            vec![("grant_type", "refresh_token"), ("refresh_token", refresh.expose()), ("resource", grant.resource.as_str())];
         let fetched = self.post(http, form).await?;
         let now = clock.now();
         let response = parse_token_response(&fetched, now)?;
@@ -102,7 +96,9 @@ impl TokenEndpoint<'_> {
         // An OAuth error (`unsupported_token_type`…) is the server's word; any
         // other failure is the revocation endpoint's status, not "the token endpoint".
         match token_error(&fetched) {
-            e @ (Error::InvalidGrant { .. } | Error::TokenEndpoint { .. } | Error::ClientRejected { .. }) if is_oauth_error(&fetched) => Err(e),
+            e @ (Error::InvalidGrant { .. } | Error::TokenEndpoint { .. } | Error::ClientRejected { .. }) if is_oauth_error(&fetched) => {
+                Err(e)
+            }
             _ => Err(Error::HttpStatus {
                 url: self.url.to_string(),
                 status: fetched.status.as_u16(),
@@ -153,11 +149,8 @@ pub(crate) fn token_error(fetched: &Fetched) -> Error {
     let status = fetched.status.as_u16();
     let parsed: Option<Value> = serde_json::from_slice(&fetched.body).ok();
     let code = parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str).map(|s| s.chars().take(100).collect::<String>());
-    let description = parsed
-        .as_ref()
-        .and_then(|v| v.get("error_description"))
-        .and_then(Value::as_str)
-        .map(|s| s.chars().take(300).collect::<String>());
+    let description =
+        parsed.as_ref().and_then(|v| v.get("error_description")).and_then(Value::as_str).map(|s| s.chars().take(300).collect::<String>());
     match code.as_deref() {
         Some("invalid_grant") => Error::InvalidGrant { description },
         Some(c @ ("invalid_client" | "unauthorized_client")) => Error::ClientRejected { error: c.to_string(), description },
@@ -166,7 +159,11 @@ pub(crate) fn token_error(fetched: &Fetched) -> Error {
             status: Some(status),
             error: format!("an unreadable answer ({})", {
                 let ct = fetched.content_type();
-                if ct.is_empty() { "no content type".to_string() } else { ct }
+                if ct.is_empty() {
+                    "no content type".to_string()
+                } else {
+                    ct
+                }
             }),
             description: None,
         },
@@ -192,15 +189,9 @@ pub fn parse_token_json(v: &Value, now: u64) -> Result<TokenResponse> {
     if v.get("error").is_some() {
         return Err(refuse("the answer is an error"));
     }
-    let access_token = v
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| refuse("the answer has no access_token"))?;
-    let token_type = v
-        .get("token_type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| refuse("the answer has no token_type"))?;
+    let access_token =
+        v.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| refuse("the answer has no access_token"))?;
+    let token_type = v.get("token_type").and_then(Value::as_str).ok_or_else(|| refuse("the answer has no token_type"))?;
     if !token_type.eq_ignore_ascii_case("bearer") {
         return Err(refuse("the token type is not Bearer"));
     }
@@ -208,11 +199,7 @@ pub fn parse_token_json(v: &Value, now: u64) -> Result<TokenResponse> {
     Ok(TokenResponse {
         access_token: Secret::new(access_token),
         token_type: "Bearer".into(),
-        refresh_token: v
-            .get("refresh_token")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(Secret::new),
+        refresh_token: v.get("refresh_token").and_then(Value::as_str).filter(|s| !s.is_empty()).map(Secret::new),
         expires_at,
         expires_in: expires_at.map(|t| t.saturating_sub(now)),
         scope: v.get("scope").and_then(Value::as_str).map(str::to_owned),

@@ -37,7 +37,10 @@ pub struct ActivityEvent {
 }
 
 /// Programs that only pass a request on: the one that asked is above them.
-const GO_BETWEENS: &[&str] = &["sh", "bash", "dash", "zsh", "fish", "ksh", "env", "npx", "npm", "pnpm", "yarn", "bunx", "uvx", "uv", "pipx", "sudo", "timeout", "mcp-auth"];
+const GO_BETWEENS: &[&str] = &[
+    "sh", "bash", "dash", "zsh", "fish", "ksh", "env", "npx", "npm", "pnpm", "yarn", "bunx", "uvx", "uv", "pipx", "sudo", "timeout",
+    "mcp-auth",
+];
 
 /// The program that asked: the first ancestor of this process that is not a
 /// shell or a package runner (`npx`, `uvx`…), by its name, where the OS tells
@@ -60,7 +63,9 @@ pub fn calling_program() -> String {
             let script = std::fs::read(format!("/proc/{pid}/cmdline")).ok().and_then(|c| {
                 let arg = c.split(|b| *b == 0).nth(1)?;
                 let arg = String::from_utf8_lossy(arg).into_owned();
-                std::path::Path::new(&arg).file_name().map(|n| n.to_string_lossy().trim_end_matches("-cli.js").trim_end_matches(".js").to_string())
+                std::path::Path::new(&arg)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().trim_end_matches("-cli.js").trim_end_matches(".js").to_string())
             });
             match script {
                 Some(s) if GO_BETWEENS.contains(&s.as_str()) => Some(s),

@@ -102,9 +102,10 @@ impl<S: EntryStore> Vault for ChunkedVault<S> {
         };
         let mut joined = zeroize::Zeroizing::new(String::new());
         for i in 0..count {
-            let part = self.store.read(&key.chunk(&generation, i))?.ok_or_else(|| Error::Keychain {
-                reason: format!("part {i} of a stored value is missing; sign in again to replace it"),
-            })?;
+            let part = self
+                .store
+                .read(&key.chunk(&generation, i))?
+                .ok_or_else(|| Error::Keychain { reason: format!("part {i} of a stored value is missing; sign in again to replace it") })?;
             joined.push_str(part.expose());
         }
         Ok(Some(Secret::new(joined.as_str())))

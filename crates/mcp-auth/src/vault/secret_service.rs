@@ -84,9 +84,7 @@ impl SessionStore {
                 return item.set_secret(value.as_bytes(), "text/plain");
             }
             let label = format!("MCP Auth Manager: {name}");
-            default_collection(ss)?
-                .create_item(&label, attributes(service, name), value.as_bytes(), true, "text/plain")
-                .map(|_| ())
+            default_collection(ss)?.create_item(&label, attributes(service, name), value.as_bytes(), true, "text/plain").map(|_| ())
         })
     }
 

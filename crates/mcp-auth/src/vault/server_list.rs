@@ -203,14 +203,7 @@ impl ServerList {
     /// A name not yet used and not like another server, from a wish (usually
     /// the host).
     pub fn unique_name(&self, wish: &str, own_url: &str) -> String {
-        let base: String = wish
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(64)
-            .collect::<String>()
-            .trim()
-            .replace("://", "-")
-            .to_string();
+        let base: String = wish.chars().filter(|c| !c.is_control()).take(64).collect::<String>().trim().replace("://", "-").to_string();
         let base = if base.is_empty() { "server".to_string() } else { base };
         std::iter::once(base.clone())
             .chain((2..).map(|n| format!("{base}-{n}")))
@@ -351,7 +344,11 @@ mod tests {
     fn row43_names_that_look_like_another_server_are_refused() {
         let mut list = ServerList::default();
         list.servers.push(ServerEntry { name: "real".into(), url: "https://real.example/mcp".into(), ..Default::default() });
-        list.servers.push(ServerEntry { name: "https://real.example/mcp".into(), url: "https://evil.example/mcp".into(), ..Default::default() });
+        list.servers.push(ServerEntry {
+            name: "https://real.example/mcp".into(),
+            url: "https://evil.example/mcp".into(),
+            ..Default::default()
+        });
         // A URL finds the server with that URL, never a server named like it.
         assert_eq!(list.find("https://real.example/mcp").unwrap().name, "real");
         let evil = "https://evil.example/mcp";
@@ -387,7 +384,11 @@ mod tests {
                 std::thread::spawn(move || {
                     for j in 0..10 {
                         file.update(|l| {
-                            l.servers.push(ServerEntry { name: format!("s{i}-{j}"), url: format!("https://h{i}.example/{j}"), ..Default::default() });
+                            l.servers.push(ServerEntry {
+                                name: format!("s{i}-{j}"),
+                                url: format!("https://h{i}.example/{j}"),
+                                ..Default::default()
+                            });
                             Ok(())
                         })
                         .unwrap();

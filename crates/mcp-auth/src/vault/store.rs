@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::oauth::discovery::Discovery;
 use crate::error::{Error, Result};
+use crate::oauth::discovery::Discovery;
 use crate::oauth::grant::{Clock, Grant};
-use crate::vault::records;
 use crate::oauth::registration::{ClientSource, RegisteredClient};
+use crate::vault::records;
 use crate::vault::server_list::{ClientEntry, DiscoverySummary, LoadNotice, RefreshOutcome, ServerEntry, ServerList, ServerListFile};
 use crate::vault::{Vault, VaultKey};
 
@@ -64,10 +64,9 @@ impl<V: Vault> Store<V> {
         self.update(|list| {
             if let Some(existing) = list.find(&canonical) {
                 return match name {
-                    Some(n) if n != existing.name => Err(Error::InvalidInput(format!(
-                        "{canonical} is already in the list as {:?}",
-                        existing.name
-                    ))),
+                    Some(n) if n != existing.name => {
+                        Err(Error::InvalidInput(format!("{canonical} is already in the list as {:?}", existing.name)))
+                    }
                     _ => Ok(existing.clone()),
                 };
             }
@@ -167,10 +166,7 @@ impl<V: Vault> Store<V> {
     }
 
     pub fn load_client(&self, issuer: &str, client_id: &str) -> Result<Option<RegisteredClient>> {
-        self.vault
-            .get(&VaultKey::client(issuer, client_id))?
-            .map(|s| records::client_from_secret(&s))
-            .transpose()
+        self.vault.get(&VaultKey::client(issuer, client_id))?.map(|s| records::client_from_secret(&s)).transpose()
     }
 
     /// Keep a client secret the user entered for `client_id` at `issuer` (the
@@ -227,8 +223,7 @@ impl<V: Vault> Store<V> {
         if let Some(issuer) = issuer {
             let others_use_issuer = list.servers.iter().any(|s| {
                 s.name != server.name
-                    && (s.grant.as_ref().is_some_and(|g| g.issuer == issuer)
-                        || s.discovery.as_ref().is_some_and(|d| d.issuer == issuer))
+                    && (s.grant.as_ref().is_some_and(|g| g.issuer == issuer) || s.discovery.as_ref().is_some_and(|d| d.issuer == issuer))
             });
             let doomed: Vec<ClientEntry> = list
                 .clients

@@ -62,10 +62,7 @@ async fn server_lock<V: Vault>(store: &Store<V>, server: &ServerEntry, suffix: &
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::InvalidInput(format!(
-                    "another program has been {doing} for {} s; try again",
-                    wait.as_secs()
-                )))
+                return Err(Error::InvalidInput(format!("another program has been {doing} for {} s; try again", wait.as_secs())))
             }
             Err(std::fs::TryLockError::Error(source)) => {
                 return Err(Error::Io { context: format!("could not lock the server for {doing}"), source })
@@ -236,8 +233,8 @@ async fn refresh_from_vault<V: Vault>(
     let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
     let run = |server: ServerEntry, grant: Grant| async move {
         let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
-        let refreshable = grant.refresh_token.is_some()
-            && server.discovery.as_ref().is_some_and(|d| d.refresh_allowed && d.issuer == grant.issuer);
+        let refreshable =
+            grant.refresh_token.is_some() && server.discovery.as_ref().is_some_and(|d| d.refresh_allowed && d.issuer == grant.issuer);
         let Some(discovery) = server.discovery.as_ref().filter(|_| refreshable) else {
             return if still_valid && !force { Ok(grant) } else { Err(Error::NotSignedIn { server: server.name.clone() }) };
         };
@@ -262,11 +259,7 @@ pub struct RevokeReport {
 async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> {
     let server = store.resolve(name)?;
     let grant = store.load_grant(&server)?.ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
-    let endpoint = server
-        .discovery
-        .as_ref()
-        .filter(|d| d.issuer == grant.issuer)
-        .and_then(|d| d.revocation_endpoint.clone());
+    let endpoint = server.discovery.as_ref().filter(|d| d.issuer == grant.issuer).and_then(|d| d.revocation_endpoint.clone());
     let (server_confirmed, server_message) = match endpoint {
         None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
         Some(url) => {
@@ -290,7 +283,9 @@ async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> 
                     // token revoked, the sign-in is over at the server; the access
                     // token lapses at its expiry.
                     Err(Error::TokenEndpoint { error, .. }) if error == "unsupported_token_type" && refresh_revoked => {
-                        message.get_or_insert("the server does not revoke access tokens; the last one stays valid until it expires".to_string());
+                        message.get_or_insert(
+                            "the server does not revoke access tokens; the last one stays valid until it expires".to_string(),
+                        );
                     }
                     Err(e) => {
                         confirmed = false;

@@ -9,14 +9,14 @@
 
 use std::sync::Arc;
 
-use crate::mcp::connect::ServerSession;
 use crate::error::Result;
-use crate::oauth::grant::Clock;
+use crate::mcp::connect::ServerSession;
 use crate::net::http::HttpClient;
+use crate::oauth::grant::Clock;
 use crate::oauth::registration::{AuthMethod, ClientSource, RegisteredClient};
+use crate::oauth::signin::{Authorizer, ClientConfig};
 use crate::vault::secret::Secret;
 use crate::vault::server_list::ServerEntry;
-use crate::oauth::signin::{Authorizer, ClientConfig};
 use crate::vault::store::Store;
 use crate::vault::Vault;
 
@@ -38,7 +38,13 @@ impl<V: Vault> Store<V> {
     /// The session's HTTP client works for this server (its address decides
     /// what the server may send the engine to), and a stored server's grant is
     /// refreshed through the vault, under the one cross-process lock.
-    pub fn open_session(self: &Arc<Self>, entry: &ServerEntry, given: &Overrides, http: HttpClient, clock: Arc<dyn Clock>) -> Result<ServerSession>
+    pub fn open_session(
+        self: &Arc<Self>,
+        entry: &ServerEntry,
+        given: &Overrides,
+        http: HttpClient,
+        clock: Arc<dyn Clock>,
+    ) -> Result<ServerSession>
     where
         V: 'static,
     {
@@ -95,9 +101,7 @@ impl<V: Vault> Store<V> {
             self.save_client(&RegisteredClient {
                 issuer: grant.issuer.clone(),
                 client_id: grant.client_id.clone(),
-                token_endpoint_auth_method: meta
-                    .map(|m| AuthMethod::choose(m, true))
-                    .unwrap_or(AuthMethod::ClientSecretBasic),
+                token_endpoint_auth_method: meta.map(|m| AuthMethod::choose(m, true)).unwrap_or(AuthMethod::ClientSecretBasic),
                 client_secret: Some(secret),
                 client_secret_expires_at: None,
                 redirect_uris: Vec::new(),

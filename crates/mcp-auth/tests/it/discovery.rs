@@ -16,10 +16,7 @@ async fn follows_the_challenge_to_prm_then_as_metadata() {
     assert_eq!(d.resource, f.mcp_url());
     assert_eq!(d.auth_server.issuer, f.base);
     assert_eq!(d.protected_resource_url.as_deref(), Some(format!("{}/.well-known/oauth-protected-resource/mcp", f.base).as_str()));
-    assert_eq!(
-        f.paths(),
-        vec!["/mcp", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"]
-    );
+    assert_eq!(f.paths(), vec!["/mcp", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"]);
 }
 
 #[tokio::test]
@@ -277,7 +274,8 @@ async fn read_request(s: &mut tokio::net::TcpStream) {
 
 #[tokio::test]
 async fn row10_html_instead_of_json_names_the_url() {
-    let html = Canned { status: 200, headers: vec![("content-type", "text/html".into())], body: "<html><body>Sign in</body></html>".into() };
+    let html =
+        Canned { status: 200, headers: vec![("content-type", "text/html".into())], body: "<html><body>Sign in</body></html>".into() };
     let f = Fixture::start().await;
     f.set(|b| b.prm_reply = Some(html.clone()));
     let err = discover(&http(), &f.mcp_url()).await.unwrap_err();

@@ -183,9 +183,7 @@ impl Behaviour {
                 "authorization_servers": [base],
                 "scopes_supported": ["mcp:tools"],
             })),
-            challenge: format!(
-                "Bearer error=\"invalid_token\", resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\""
-            ),
+            challenge: format!("Bearer error=\"invalid_token\", resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\""),
             as_meta: Some(default_as_meta(base)),
             authorize: AuthorizeMode::Approve,
             iss_in_redirect: None,
@@ -415,14 +413,17 @@ async fn device(State(s): State<Shared>, method: Method, uri: Uri, headers: Head
     let code = b.id("dc");
     let scopes: Vec<String> = form.get("scope").map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default();
     b.device_codes.insert(code.clone(), (scopes, 0));
-    json_response(200, json!({
-        "device_code": code,
-        "user_code": "WDJB-MJHT",
-        "verification_uri": format!("{}/activate", s.base),
-        "verification_uri_complete": format!("{}/activate?user_code=WDJB-MJHT", s.base),
-        "expires_in": 60,
-        "interval": b.device_interval,
-    }))
+    json_response(
+        200,
+        json!({
+            "device_code": code,
+            "user_code": "WDJB-MJHT",
+            "verification_uri": format!("{}/activate", s.base),
+            "verification_uri_complete": format!("{}/activate?user_code=WDJB-MJHT", s.base),
+            "expires_in": 60,
+            "interval": b.device_interval,
+        }),
+    )
 }
 
 async fn register(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -433,12 +434,15 @@ async fn register(State(s): State<Shared>, method: Method, uri: Uri, headers: He
     }
     let req: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
     let id = b.id("client");
-    json_response(201, json!({
-        "client_id": id,
-        "redirect_uris": req["redirect_uris"],
-        "token_endpoint_auth_method": req["token_endpoint_auth_method"],
-        "grant_types": req["grant_types"],
-    }))
+    json_response(
+        201,
+        json!({
+            "client_id": id,
+            "redirect_uris": req["redirect_uris"],
+            "token_endpoint_auth_method": req["token_endpoint_auth_method"],
+            "grant_types": req["grant_types"],
+        }),
+    )
 }
 
 async fn revoke(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -460,11 +464,7 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
     }
     let msg: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let rpc_method = msg["method"].as_str().unwrap_or("").to_string();
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
     let granted = token.as_ref().and_then(|t| b.tokens.get(t)).cloned();
     if !b.open && granted.is_none() {
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", b.challenge.clone())], "{\"error\":\"invalid_token\"}").into_response();
@@ -478,9 +478,7 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
         );
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)], "{}").into_response();
     }
-    if rpc_method == "tools/call"
-        && (b.always_insufficient || !b.call_requires.iter().all(|r| granted.contains(r)))
-    {
+    if rpc_method == "tools/call" && (b.always_insufficient || !b.call_requires.iter().all(|r| granted.contains(r))) {
         let scope = if b.always_insufficient { "mcp:admin".to_string() } else { b.call_requires.join(" ") };
         let challenge = format!(
             "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
@@ -492,7 +490,9 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
         return StatusCode::ACCEPTED.into_response();
     }
     let result = match rpc_method.as_str() {
-        "initialize" => json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "fixture-mcp", "version": "1"}}),
+        "initialize" => {
+            json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "fixture-mcp", "version": "1"}})
+        }
         "tools/list" => json!({"tools": [
             {"name": "echo", "description": "Echoes its input", "inputSchema": {"type": "object"}},
             {"name": "<script>alert(1)</script>", "description": "<img src=x onerror=alert(1)>", "inputSchema": {"type": "object"}}

@@ -7,10 +7,10 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use mcp_auth::{seam, AddressClass};
 use mcp_auth::keychain_vault_for;
 use mcp_auth::Overrides;
 use mcp_auth::{cancel_pair, ClientConfig, ErrorKind, Store, SystemClock};
+use mcp_auth::{seam, AddressClass};
 use serde_json::json;
 
 use crate::fixture::{Canned, Fixture};

@@ -15,11 +15,7 @@ const SECRET: &str = "LEAKCANARY-secret-of-issuer-a";
 
 /// What a token endpoint was sent that could carry a client secret.
 fn secrets_sent(f: &Fixture) -> Vec<String> {
-    f.seen("/token")
-        .iter()
-        .flat_map(|t| [t.authorization.clone(), t.form.get("client_secret").cloned()])
-        .flatten()
-        .collect()
+    f.seen("/token").iter().flat_map(|t| [t.authorization.clone(), t.form.get("client_secret").cloned()]).flatten().collect()
 }
 
 fn expired(mut g: Grant) -> Grant {
@@ -69,11 +65,7 @@ async fn row39_a_secret_given_for_a_run_is_not_stored_for_a_new_issuer() {
     store.keep_session(&entry, &s, None, &given).unwrap();
     assert_eq!(secrets_sent(&b), Vec::<String>::new(), "the sign-in at B sent A's secret");
     let (list, _) = store.list().unwrap();
-    assert!(
-        !list.clients.iter().any(|c| c.issuer == b.base && c.has_secret),
-        "A's secret was stored for B: {:?}",
-        list.clients
-    );
+    assert!(!list.clients.iter().any(|c| c.issuer == b.base && c.has_secret), "A's secret was stored for B: {:?}", list.clients);
     assert!(store.load_client(&b.base, "entered-client").unwrap().is_none_or(|c| c.client_secret.is_none()));
     // The `token` face refreshes the stored grant: still nothing sent.
     store.refresh_grant("moved", &SystemClock).await.unwrap();

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use mcp_auth::OpenFuture;
 use mcp_auth::{
-    cancel_pair, discover, Authorizer, BrowserUrl, ClientConfig, ConnectStatus, Error, ErrorKind, FixedClock, Opener,
-    Operation, SystemClock,
+    cancel_pair, discover, Authorizer, BrowserUrl, ClientConfig, ConnectStatus, Error, ErrorKind, FixedClock, Opener, Operation,
+    SystemClock,
 };
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -71,7 +71,10 @@ async fn sse_replies_and_session_ids_are_handled() {
     let f = Fixture::start().await;
     f.set(|b| b.sse = true);
     let mut s = session(&f.mcp_url(), ClientConfig::default());
-    let r = s.perform(&Operation::CallTool { name: "echo".into(), arguments: json!({"x": 1}) }, &SpyBrowser::following(), cancel_pair().1).await.unwrap();
+    let r = s
+        .perform(&Operation::CallTool { name: "echo".into(), arguments: json!({"x": 1}) }, &SpyBrowser::following(), cancel_pair().1)
+        .await
+        .unwrap();
     assert!(r.result.unwrap().to_string().contains("called with"));
     let mcp = f.seen("/mcp");
     assert!(mcp.iter().rev().take(2).all(|m| m.authorization.is_some()));
@@ -163,7 +166,10 @@ async fn row11_a_new_authorization_server_gets_a_fresh_registration() {
     a.invalidate_tokens();
     let _ = s.perform(&Operation::ListTools, &SpyBrowser::following(), cancel_pair().1).await;
     assert_eq!(b.seen("/register").len(), 1, "B must get its own registration");
-    let sent_to_b: Vec<String> = b.seen("/authorize").iter().map(|r| r.query["client_id"].clone())
+    let sent_to_b: Vec<String> = b
+        .seen("/authorize")
+        .iter()
+        .map(|r| r.query["client_id"].clone())
         .chain(b.seen("/token").iter().filter_map(|r| r.form.get("client_id").cloned()))
         .collect();
     assert!(!sent_to_b.is_empty());
@@ -175,8 +181,7 @@ async fn row12_registration_answers_are_checked_and_secret_expiry_honoured() {
     let f = Fixture::start().await;
     f.set(|b| b.register_reply = Some(Canned::json(201, json!({"client_id": "c", "redirect_uris": ["https://evil.example/cb"]}))));
     let spy = SpyBrowser::following();
-    let err = session(&f.mcp_url(), ClientConfig::default())
-        .perform(&Operation::ListTools, &spy, cancel_pair().1).await.unwrap_err();
+    let err = session(&f.mcp_url(), ClientConfig::default()).perform(&Operation::ListTools, &spy, cancel_pair().1).await.unwrap_err();
     assert!(matches!(err, Error::Registration { .. }), "{err}");
     assert!(spy.opened().is_empty());
 
@@ -184,10 +189,13 @@ async fn row12_registration_answers_are_checked_and_secret_expiry_honoured() {
     for (expires_at, registrations) in [(1u64, 2usize), (0, 1)] {
         let f = Fixture::start().await;
         f.set(|b| {
-            b.register_reply = Some(Canned::json(201, json!({
-                "client_id": format!("conf-{expires_at}"), "client_secret": "dcr-secret",
-                "client_secret_expires_at": expires_at, "token_endpoint_auth_method": "client_secret_basic",
-            })))
+            b.register_reply = Some(Canned::json(
+                201,
+                json!({
+                    "client_id": format!("conf-{expires_at}"), "client_secret": "dcr-secret",
+                    "client_secret_expires_at": expires_at, "token_endpoint_auth_method": "client_secret_basic",
+                }),
+            ))
         });
         let mut s = session(&f.mcp_url(), ClientConfig::default());
         s.perform(&Operation::ListTools, &SpyBrowser::following(), cancel_pair().1).await.unwrap();
@@ -258,7 +266,13 @@ async fn row14_15_19_forged_stray_and_replayed_callbacks() {
     let statuses = browser.statuses.lock().unwrap().clone();
     assert_eq!(
         statuses,
-        vec![("wrong state", Some(400)), ("missing state", Some(400)), ("favicon", Some(404)), ("foreign host", Some(400)), ("post", Some(405))]
+        vec![
+            ("wrong state", Some(400)),
+            ("missing state", Some(400)),
+            ("favicon", Some(404)),
+            ("foreign host", Some(400)),
+            ("post", Some(405))
+        ]
     );
     // The same callback again after the flow: nobody is listening any more.
     let real = browser.real.lock().unwrap().clone().unwrap();
@@ -339,7 +353,9 @@ async fn row20_a_busy_fixed_port_fails_at_once_naming_it() {
     let spy = SpyBrowser::following();
     let started = Instant::now();
     let err = session(&f.mcp_url(), ClientConfig { port: Some(port), ..ClientConfig::default() })
-        .sign_in(&spy, cancel_pair().1).await.unwrap_err();
+        .sign_in(&spy, cancel_pair().1)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::PortBusy { port: p, .. } if p == port), "{err}");
     assert!(err.to_string().contains(&port.to_string()));
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -348,7 +364,9 @@ async fn row20_a_busy_fixed_port_fails_at_once_naming_it() {
     // Free, the same fixed port is used as asked (user-chosen redirect URI too).
     let uri = format!("http://localhost:{port}/oauth/cb");
     session(&f.mcp_url(), ClientConfig { redirect_uri: Some(uri.clone()), ..ClientConfig::default() })
-        .sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap();
+        .sign_in(&SpyBrowser::following(), cancel_pair().1)
+        .await
+        .unwrap();
     assert_eq!(f.seen("/authorize").last().unwrap().query["redirect_uri"], uri);
 }
 

@@ -124,6 +124,8 @@ async fn scope_from_the_challenge_wins_and_offline_access_only_when_listed() {
     // The user's override, even an empty one, is respected.
     let f = Fixture::start().await;
     session(&f.mcp_url(), ClientConfig { scope: Some(String::new()), ..ClientConfig::default() })
-        .sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap();
+        .sign_in(&SpyBrowser::following(), cancel_pair().1)
+        .await
+        .unwrap();
     assert!(!f.seen("/authorize")[0].query.contains_key("scope"));
 }

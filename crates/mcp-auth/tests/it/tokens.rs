@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use mcp_auth::REFRESH_MARGIN;
 use mcp_auth::TokenEndpoint;
+use mcp_auth::REFRESH_MARGIN;
 use mcp_auth::{cancel_pair, Authorizer, ClientConfig, Error, ErrorKind, FixedClock, Operation, ServerSession, SystemClock};
 use serde_json::json;
 
@@ -27,8 +27,7 @@ async fn row24_token_answers_without_token_or_type_are_refused() {
     ] {
         let f = Fixture::start().await;
         f.set(|b| b.token_reply = Some(Canned::json(200, body.clone())));
-        let err = session(&f.mcp_url(), ClientConfig::default())
-            .sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap_err();
+        let err = session(&f.mcp_url(), ClientConfig::default()).sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap_err();
         assert!(matches!(err, Error::TokenEndpoint { .. }), "{body}: {err}");
     }
     // Odd expires_in: unknown → no expiry believed; negative → already expired.
@@ -51,7 +50,10 @@ async fn row25_redirects_html_5xx_and_invalid_grant_from_the_token_endpoint() {
     assert!(f.seen("/stolen").is_empty(), "the redirect was followed");
 
     let f = Fixture::start().await;
-    f.set(|b| b.token_reply = Some(Canned { status: 502, headers: vec![("content-type", "text/html".into())], body: "<h1>Bad gateway</h1>".into() }));
+    f.set(|b| {
+        b.token_reply =
+            Some(Canned { status: 502, headers: vec![("content-type", "text/html".into())], body: "<h1>Bad gateway</h1>".into() })
+    });
     let err = session(&f.mcp_url(), ClientConfig::default()).sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(text.contains("502") && text.contains("text/html"), "{text}");

@@ -55,9 +55,7 @@ pub(super) async fn agree_to_add(app: &AppSocket, peer: Option<&Peer<RoleServer>
         requested_schema: schema,
     };
     match peer.create_elicitation_with_timeout(params, Some(ANSWER_WAIT)).await {
-        Ok(r) if matches!(r.action, ElicitationAction::Accept) && r.content.as_ref().is_some_and(|c| c["add"] == true) => {
-            Agreement::Agreed
-        }
+        Ok(r) if matches!(r.action, ElicitationAction::Accept) && r.content.as_ref().is_some_and(|c| c["add"] == true) => Agreement::Agreed,
         Ok(_) => Agreement::Refused,
         Err(_) => Agreement::Unasked,
     }

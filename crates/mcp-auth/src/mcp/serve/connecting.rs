@@ -196,11 +196,7 @@ pub(super) async fn connect<V: Vault + 'static>(platform: &Platform<V>, args: Co
     let prepared = flow.prepare().await;
     // No metadata anywhere: only the 2025-03-26 default endpoints were left to
     // try, so how to sign in is not known.
-    let undiscovered = flow
-        .session()
-        .discovery
-        .as_ref()
-        .is_some_and(|d| d.protected_resource.is_none() && !d.auth_server.from_document);
+    let undiscovered = flow.session().discovery.as_ref().is_some_and(|d| d.protected_resource.is_none() && !d.auth_server.from_document);
     if let (Some(secret), Ok(entry)) = (&args.client_secret, platform.store.resolve(&name)) {
         // Bound to the authorization server discovery found, for this client id.
         if let (Some(issuer), Some(client_id)) = (entry.discovery.as_ref().map(|d| d.issuer.clone()), entry.client_id.clone()) {
