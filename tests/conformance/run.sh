@@ -3,7 +3,8 @@
 # scenarios), the `draft` suite (resource-mismatch, offline-access-*), and the two
 # 2025-03-26 back-compat scenarios one by one; then, from the newer suite
 # (0.2.0-alpha.12, `conformance-next` in tools/), every auth scenario the
-# 2026-07-28 revision requires and the two back-compat ones, the MCP client scenarios of
+# 2026-07-28 revision requires and the two back-compat ones, the four grant
+# extensions (client credentials, enterprise, workload), the MCP client scenarios of
 # the 2026-07-28 revision through `mcp-auth tools`/`call` (mcp-client.sh), and
 # the two that also exist in 2025 revisions at those revisions (initialize and
 # sessions), and the header scenarios through `mcp-auth bridge` (bridge-client.sh).
@@ -49,6 +50,12 @@ for s in $required_auth; do
 done
 for s in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback; do
   echo "$s (2025-03-26, newer suite):"; run --scenario "$s" --spec-version 2025-03-26
+done
+# The auth extensions (io.modelcontextprotocol/auth/*) that grant without a
+# person: client credentials (secret and private_key_jwt), enterprise-managed
+# (SEP-990) and workload identity (SEP-1933).
+for s in auth/client-credentials-basic auth/client-credentials-jwt auth/enterprise-managed-authorization auth/wif-jwt-bearer; do
+  echo "$s (extension):"; run --scenario "$s"
 done
 
 client="$PWD/tests/conformance/mcp-client.sh"

@@ -38,6 +38,10 @@ pub enum Command {
         /// Seconds to wait for the browser to come back.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
+        /// A client secret for the grant comes from OAUTH_CLIENT_SECRET only
+        /// (stdin carries the protocol).
+        #[command(flatten)]
+        grant: GrantArgs,
     },
     /// An MCP server over stdio through which an AI agent connects the user to
     /// MCP servers (connect_to_mcp_server, clear_mcp_auth, list_mcp_servers),
@@ -186,12 +190,20 @@ pub enum AppsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum SecretCommand {
-    /// Store a client secret (read without echo, or from stdin).
+    /// Store a client secret (read without echo, or from stdin), or with
+    /// --private-key-file the client's private key (then the file is no
+    /// longer needed).
     Set {
         server: String,
         /// The client id the secret belongs to (default: the server's).
         #[arg(long)]
         client_id: Option<String>,
+        /// Import this private key (PEM) for `private_key_jwt` instead of a secret.
+        #[arg(long, value_name = "PEM")]
+        private_key_file: Option<std::path::PathBuf>,
+        /// The algorithm the key signs with (default: the key's own).
+        #[arg(long, value_name = "ALG")]
+        signing_alg: Option<String>,
     },
 }
 
@@ -268,6 +280,53 @@ pub struct ClientArgs {
     /// A Client ID Metadata Document URL, used as the client id where supported.
     #[arg(long)]
     pub client_metadata_url: Option<String>,
+    #[command(flatten)]
+    pub grant: GrantArgs,
+}
+
+/// How the grant is obtained when no person signs in in a browser. Kept as the
+/// server's settings once it works, and used again at each renewal.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GrantArgs {
+    /// authorization-code (a person signs in; the default), client-credentials
+    /// (the client itself), enterprise (an ID token from your company's
+    /// identity provider, SEP-990) or workload (a workload identity token,
+    /// SEP-1933).
+    #[arg(long, value_enum)]
+    pub grant: Option<GrantChoice>,
+    /// The client's private key (PEM) for `private_key_jwt` instead of a
+    /// secret; kept in the keychain, after which the file is not needed.
+    #[arg(long, value_name = "PEM")]
+    pub private_key_file: Option<std::path::PathBuf>,
+    /// The algorithm the private key signs with (default: the key's own:
+    /// ES256/ES384 for EC keys, RS256 for RSA, EdDSA for Ed25519).
+    #[arg(long, value_name = "ALG")]
+    pub signing_alg: Option<String>,
+    /// enterprise: the identity provider's issuer.
+    #[arg(long, value_name = "URL")]
+    pub idp_issuer: Option<String>,
+    /// enterprise: the identity provider's token endpoint (RFC 8693 exchange).
+    #[arg(long, value_name = "URL")]
+    pub idp_token_endpoint: Option<String>,
+    /// enterprise: this app's client id at the identity provider.
+    #[arg(long, value_name = "ID")]
+    pub idp_client_id: Option<String>,
+    /// enterprise: a file holding your ID token from the identity provider,
+    /// read again at each renewal.
+    #[arg(long, value_name = "PATH")]
+    pub id_token_file: Option<std::path::PathBuf>,
+    /// workload: a file holding the workload identity token (a JWT), read
+    /// again at each renewal.
+    #[arg(long, value_name = "PATH")]
+    pub workload_token_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GrantChoice {
+    AuthorizationCode,
+    ClientCredentials,
+    Enterprise,
+    Workload,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

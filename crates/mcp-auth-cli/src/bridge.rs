@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mcp_auth::{cancel_pair, run_bridge, AppSocket, HttpClient, Limits, Overrides, SignInFlow, Store, SystemClock};
 
-use super::args::BrowserChoice;
+use super::args::{BrowserChoice, GrantArgs};
 use super::output::leave;
 use super::session::stdio_opener;
 
@@ -17,11 +17,18 @@ use super::session::stdio_opener;
 const BRIDGE_LIMITS: Limits =
     Limits { request_timeout: Duration::from_secs(60 * 60), connect_timeout: Duration::from_secs(10), max_body: 16 * 1024 * 1024 };
 
-pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64) -> ExitCode {
+pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64, grant: &GrantArgs) -> ExitCode {
     let result = async {
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(BRIDGE_LIMITS)?;
-        let mut flow = SignInFlow::open(&store, server, Overrides::default(), true, http.clone(), Arc::new(SystemClock))?;
+        let (kind, private_key) = super::grant::grant_of(grant)?;
+        // A secret for the grant from the environment only: stdin is the protocol's.
+        let client_secret = match kind.is_some() {
+            true => std::env::var("OAUTH_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).map(mcp_auth::Secret::new),
+            false => None,
+        };
+        let given = Overrides { grant: kind, private_key, client_secret, ..Overrides::default() };
+        let mut flow = SignInFlow::open(&store, server, given, true, http.clone(), Arc::new(SystemClock))?;
         flow.set_sign_in_timeout(Duration::from_secs(timeout.max(1)));
         // With the app running, it shows the sign-in (one prompt for every
         // bridge of the server); without, this bridge opens the browser.

@@ -8,6 +8,7 @@
 mod apps;
 mod args;
 mod bridge;
+mod grant;
 mod manage;
 mod oneshot;
 mod output;
@@ -48,7 +49,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         AuthUrl(a) => oneshot::auth_url(&a),
         Exchange(a) => oneshot::exchange(&a).await,
         Connect { server, client } => session::connect(&server, &client).await,
-        Bridge { server, browser, timeout } => bridge::bridge(&server, browser, timeout).await,
+        Bridge { server, browser, timeout, grant } => bridge::bridge(&server, browser, timeout, &grant).await,
         Serve { browser, timeout } => serve::serve(browser, timeout).await,
         Activity { server } => manage::activity(server.as_deref()),
         Login { server, flow } => session::login(&server, &flow).await,
@@ -80,7 +81,9 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Refresh { server } => manage::refresh(&server).await,
         Revoke { server } => manage::revoke(&server).await,
         Clear { server } => manage::clear(&server),
-        Secret(args::SecretCommand::Set { server, client_id }) => manage::secret_set(&server, client_id.as_deref()).await,
+        Secret(args::SecretCommand::Set { server, client_id, private_key_file, signing_alg }) => {
+            manage::secret_set(&server, client_id.as_deref(), private_key_file.as_deref(), signing_alg.as_deref()).await
+        }
         Import(a) => manage::import(&a),
     }
 }

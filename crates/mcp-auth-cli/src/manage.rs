@@ -266,7 +266,12 @@ fn read_secret() -> Result<Secret, Error> {
     Ok(secret)
 }
 
-pub async fn secret_set(server: &str, client_id: Option<&str>) -> ExitCode {
+pub async fn secret_set(
+    server: &str,
+    client_id: Option<&str>,
+    private_key_file: Option<&std::path::Path>,
+    signing_alg: Option<&str>,
+) -> ExitCode {
     let result = async {
         let store = open()?;
         let entry = store.resolve(server)?;
@@ -287,10 +292,20 @@ pub async fn secret_set(server: &str, client_id: Option<&str>) -> ExitCode {
                 summary
             }
         };
-        let secret = read_secret()?;
-        store.save_entered_secret(&discovery.issuer, &client_id, secret)?;
+        let kind = match private_key_file {
+            Some(path) => {
+                let alg = signing_alg.map(mcp_auth::SigningAlg::parse).transpose()?;
+                store.save_entered_key(&discovery.issuer, &client_id, mcp_auth::ClientKey::from_file(path, alg)?)?;
+                "private_key"
+            }
+            None if signing_alg.is_some() => return Err(Error::InvalidInput("--signing-alg goes with --private-key-file".into())),
+            None => {
+                store.save_entered_secret(&discovery.issuer, &client_id, read_secret()?)?;
+                "client_secret"
+            }
+        };
         store.edit(&entry.name, |e| e.client_id = Some(client_id.clone()))?;
-        Ok::<_, Error>(json!({"status": "stored", "server": entry.name, "client_id": client_id, "issuer": discovery.issuer}))
+        Ok::<_, Error>(json!({"status": "stored", "server": entry.name, "client_id": client_id, "issuer": discovery.issuer, "kind": kind}))
     }
     .await;
     match result {

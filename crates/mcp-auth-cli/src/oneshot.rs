@@ -168,6 +168,7 @@ pub async fn exchange(a: &ExchangeArgs) -> ExitCode {
             token_endpoint_auth_method: method,
             redirect_uris: vec![a.redirect_uri.clone()],
             source: ClientSource::Entered,
+            private_key: None,
         };
         let resource = a.resource.as_deref().map(mcp_auth::canonical_resource).transpose()?;
         let endpoint = TokenEndpoint { url: &a.token_endpoint, client: &client };

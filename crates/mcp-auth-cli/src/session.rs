@@ -26,6 +26,7 @@ fn host_of(server: &str) -> String {
 /// settings (a new URL is added to the list when asked).
 fn open_flow(server: &str, c: &ClientArgs, port: Option<u16>, add_if_new: bool) -> Result<SignInFlow<KeychainVault>, Error> {
     let store = Arc::new(Store::open()?);
+    let (grant, private_key) = super::grant::grant_of(&c.grant)?;
     let given = Overrides {
         client_id: c.client_id.clone(),
         client_secret: client_secret(c.client_secret_stdin)?,
@@ -33,6 +34,8 @@ fn open_flow(server: &str, c: &ClientArgs, port: Option<u16>, add_if_new: bool) 
         port,
         scope: c.scope.clone(),
         client_metadata_url: c.client_metadata_url.clone(),
+        grant,
+        private_key,
     };
     SignInFlow::open(&store, server, given, add_if_new, HttpClient::new(Limits::default())?, Arc::new(SystemClock))
 }

@@ -34,8 +34,11 @@ pub use oauth::authorize::{new_state, AuthorizationRequest, Pkce};
 pub use oauth::challenge::BearerChallenge;
 pub use oauth::device::DevicePrompt;
 pub use oauth::discovery::{discover, discover_with, probe, AuthServerMetadata, Discovery, Probe, ProtectedResource};
+pub use oauth::enterprise::IdentityProvider;
 pub use oauth::grant::{Clock, FixedClock, Grant, GrantSummary, SystemClock, REFRESH_MARGIN};
-pub use oauth::registration::{register, AuthMethod, ClientSource, RegisteredClient, RegistrationRequest};
+pub use oauth::grant_kind::{read_token_file, GrantKind};
+pub use oauth::jwt::{SigningAlg, SigningKey};
+pub use oauth::registration::{register, AuthMethod, ClientKey, ClientSource, RegisteredClient, RegistrationRequest};
 pub use oauth::signin::{Authorizer, ClientConfig, LinkRedirect, PendingSignIn, DEFAULT_SIGN_IN_TIMEOUT};
 pub use oauth::token::{TokenEndpoint, TokenResponse};
 

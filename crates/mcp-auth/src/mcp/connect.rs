@@ -341,6 +341,7 @@ impl ServerSession {
         self.step(ConnectStep::ReadingMetadata);
         let discovery = discover_with(&http, &self.url, challenge).await?;
         self.discovery = Some(discovery.clone());
+        self.authorizer.settle_grant(&discovery.auth_server);
         if !self.authorizer.can_identify(&discovery) {
             return Ok((
                 ConnectStatus::RequiresOauthConfig {
@@ -352,6 +353,13 @@ impl ServerSession {
             ));
         }
         let scopes = self.authorizer.config.initial_scopes(&discovery);
+        if self.authorizer.config.grant.is_unattended() {
+            // No person to wait for: obtain the grant, then verify it.
+            self.grant = Some(self.authorizer.obtain_unattended(&discovery, &scopes).await?);
+            self.step(ConnectStep::Verifying);
+            let r = self.attempt(&Operation::ListTools).await?;
+            return Ok((ConnectStatus::Success { server_name: r.server_name, tools: r.tools }, None));
+        }
         self.step(ConnectStep::Registering);
         let pending = self.authorizer.begin(&discovery, &scopes).await?;
         Ok((
@@ -393,7 +401,9 @@ impl ServerSession {
             }
             None => self.authorizer.config.initial_scopes(&discovery),
         };
+        self.authorizer.settle_grant(&discovery.auth_server);
         let grant = match self.device.clone() {
+            _ if self.authorizer.config.grant.is_unattended() => self.authorizer.obtain_unattended(&discovery, &scopes).await?,
             Some(show) => self.authorizer.sign_in_on_device(&discovery, &scopes, show.as_ref(), self.sign_in_timeout, cancel).await?,
             None => {
                 let pending = self.authorizer.begin(&discovery, &scopes).await?;

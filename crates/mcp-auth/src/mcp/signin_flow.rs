@@ -249,7 +249,9 @@ impl<V: Vault + 'static> SignInFlow<V> {
         self.session.grant = None;
         let discovered = self.session.discover_for_sign_in().await;
         self.keep_discovery()?;
-        let Some(discovery) = discovered? else { return self.perform(op, opener, cancel).await };
+        let Some(discovery) = discovered? else {
+            return self.perform(op, opener, cancel).await;
+        };
         let signed_in = self.session.authorize(discovery, None, opener, cancel.clone()).await;
         self.keep_discovery()?;
         self.keep().await?;
@@ -263,8 +265,11 @@ impl<V: Vault + 'static> SignInFlow<V> {
     /// sign-in.
     pub async fn refresh_if_due(&mut self) -> Result<()> {
         let clock = self.session.authorizer.clock();
-        let Some(held) = self.session.grant.as_ref().filter(|g| g.needs_refresh(clock)) else { return Ok(()) };
-        if self.entry.name.is_empty() || held.refresh_token.is_none() {
+        let Some(held) = self.session.grant.as_ref().filter(|g| g.needs_refresh(clock)) else {
+            return Ok(());
+        };
+        let renewable = held.refresh_token.is_some() || self.session.authorizer.config.grant.is_unattended();
+        if self.entry.name.is_empty() || !renewable {
             return Ok(());
         }
         match self.store.refresh_held(&self.entry.name, held, clock).await {
@@ -311,7 +316,9 @@ impl<V: Vault + 'static> SignInFlow<V> {
                 return Err(e);
             }
         };
-        if let (Some(app), None) = (self.app.clone(), &step_up_from) {
+        // A grant no person attends is obtained here again, never asked of the app.
+        let unattended = self.session.authorizer.config.grant.is_unattended();
+        if let (Some(app), None, false) = (self.app.clone(), &step_up_from, unattended) {
             // The app signs in under the same lock: let go of it meanwhile.
             drop(lock);
             match app.ask_sign_in(&self.entry.name, wait).await {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::net::address::check_endpoint;
 use crate::net::http::{Body, HttpClient};
 use crate::oauth::discovery::AuthServerMetadata;
+use crate::oauth::jwt::{read_private_key_file, SigningAlg};
 use crate::vault::secret::Secret;
 
 /// How the client id was obtained (shown to the user in the review screen).
@@ -36,6 +37,23 @@ pub struct RegisteredClient {
     pub token_endpoint_auth_method: AuthMethod,
     pub redirect_uris: Vec<String>,
     pub source: ClientSource,
+    /// The private key this client proves itself with (`private_key_jwt`,
+    /// RFC 7523), instead of a secret.
+    pub private_key: Option<ClientKey>,
+}
+
+/// A client's private key, as PEM, and the algorithm chosen for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKey {
+    pub pem: Secret,
+    pub alg: Option<SigningAlg>,
+}
+
+impl ClientKey {
+    /// Read and check a PEM key file (see [`read_private_key_file`]).
+    pub fn from_file(path: &std::path::Path, alg: Option<SigningAlg>) -> Result<Self> {
+        Ok(ClientKey { pem: read_private_key_file(path, alg)?, alg })
+    }
 }
 
 /// How the client authenticates at the token endpoint.
@@ -44,6 +62,8 @@ pub struct RegisteredClient {
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// A signed JWT assertion (RFC 7523 §2.2) made with the client's key.
+    PrivateKeyJwt,
     None,
 }
 
@@ -52,6 +72,7 @@ impl AuthMethod {
         match self {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
             AuthMethod::None => "none",
         }
     }
@@ -60,6 +81,7 @@ impl AuthMethod {
         match s {
             "client_secret_basic" => Some(AuthMethod::ClientSecretBasic),
             "client_secret_post" => Some(AuthMethod::ClientSecretPost),
+            "private_key_jwt" => Some(AuthMethod::PrivateKeyJwt),
             "none" => Some(AuthMethod::None),
             _ => None,
         }
@@ -98,6 +120,17 @@ impl RegisteredClient {
             token_endpoint_auth_method: method,
             redirect_uris: Vec::new(),
             source: ClientSource::Entered,
+            private_key: None,
+        }
+    }
+
+    /// A client id the user gave with its private key: it authenticates with
+    /// `private_key_jwt`, whatever else the server lists.
+    pub fn entered_with_key(meta: &AuthServerMetadata, client_id: &str, key: ClientKey) -> Self {
+        RegisteredClient {
+            token_endpoint_auth_method: AuthMethod::PrivateKeyJwt,
+            private_key: Some(key),
+            ..Self::entered(meta, client_id, None)
         }
     }
 
@@ -115,6 +148,7 @@ impl RegisteredClient {
             token_endpoint_auth_method: AuthMethod::None,
             redirect_uris: Vec::new(),
             source: ClientSource::MetadataDocument,
+            private_key: None,
         })
     }
 
@@ -231,6 +265,7 @@ pub(crate) fn parse_registration(
         token_endpoint_auth_method: method,
         redirect_uris: if redirect_uris.is_empty() { vec![redirect_uri.to_string()] } else { redirect_uris },
         source: ClientSource::Registered,
+        private_key: None,
     })
 }
 

@@ -16,8 +16,11 @@ use crate::net::http::HttpClient;
 use crate::net::loopback::{judge_query, CancelSignal, Expectation, LoopbackListener, RedirectTarget};
 use crate::oauth::authorize::{new_state, AuthorizationRequest, PendingFlow, Pkce};
 use crate::oauth::device::{self, DevicePrompt};
+use crate::oauth::discovery::AuthServerMetadata;
 use crate::oauth::discovery::Discovery;
 use crate::oauth::grant::{Clock, Grant};
+use crate::oauth::grant_kind::{obtain_unattended, GrantKind, UnattendedRequest};
+use crate::oauth::registration::ClientKey;
 use crate::oauth::registration::{register, RegisteredClient, RegistrationRequest};
 use crate::oauth::scope;
 use crate::oauth::token::{TokenEndpoint, TokenResponse};
@@ -51,12 +54,30 @@ pub struct ClientConfig {
     /// Never send `prompt=consent` (the server's setting): for organizations
     /// whose users may not consent themselves.
     pub no_consent_prompt: bool,
+    /// How the grant is obtained (a person in a browser unless set).
+    pub grant: GrantKind,
+    /// The client's private key (`private_key_jwt`), bound like the secret to
+    /// `client_secret_issuer`.
+    pub private_key: Option<ClientKey>,
+    /// `grant` was chosen (by a flag or the server's settings), not defaulted.
+    pub grant_chosen: bool,
 }
 
 impl ClientConfig {
     /// The client secret, only if it was given for `issuer`.
     pub fn secret_for(&self, issuer: &str) -> Option<Secret> {
         self.client_secret.clone().filter(|_| self.client_secret_issuer.as_deref() == Some(issuer))
+    }
+
+    /// The client the person gave for `meta`'s issuer, with its key or secret
+    /// (each only if given for that issuer).
+    pub fn entered_client(&self, meta: &AuthServerMetadata) -> Option<RegisteredClient> {
+        let id = self.client_id.as_ref()?;
+        let key = self.private_key.clone().filter(|_| self.client_secret_issuer.as_deref() == Some(meta.issuer.as_str()));
+        Some(match key {
+            Some(key) => RegisteredClient::entered_with_key(meta, id, key),
+            None => RegisteredClient::entered(meta, id, self.secret_for(&meta.issuer)),
+        })
     }
 
     pub fn redirect_target(&self) -> Result<RedirectTarget> {
@@ -151,9 +172,37 @@ impl Authorizer {
         self.clients.get(issuer)
     }
 
+    /// A secret or key given for this run, to a server never discovered
+    /// before, belongs to the first issuer discovered (hostile row 39).
+    fn bind_given_credentials(&mut self, issuer: &str) {
+        let given = self.config.client_secret.is_some() || self.config.private_key.is_some();
+        if given && self.config.client_secret_issuer.is_none() {
+            self.config.client_secret_issuer = Some(issuer.to_string());
+        }
+    }
+
+    /// With no grant chosen, an authorization server that offers the client
+    /// credentials grant and not the authorization code grant cannot sign a
+    /// person in: a client the person gave credentials for uses the one grant
+    /// that can work there (and the server's settings keep it).
+    pub fn settle_grant(&mut self, meta: &AuthServerMetadata) {
+        let config = &self.config;
+        let offers = |g: &str| meta.grant_types_supported.as_ref().is_some_and(|l| l.iter().any(|t| t == g));
+        let credentials = config.client_id.is_some() && (config.client_secret.is_some() || config.private_key.is_some());
+        if !config.grant_chosen && credentials && offers("client_credentials") && !offers("authorization_code") {
+            self.config.grant = GrantKind::ClientCredentials;
+        }
+    }
+
     /// Can a sign-in start without asking the user for a client id?
     pub fn can_identify(&self, discovery: &Discovery) -> bool {
         let meta = &discovery.auth_server;
+        if self.config.grant.needs_client_id() {
+            return self.config.client_id.is_some();
+        }
+        if self.config.grant.is_unattended() {
+            return true;
+        }
         self.config.client_id.is_some()
             || self.clients.contains_key(&meta.issuer)
             || (meta.client_id_metadata_document_supported && self.config.client_metadata_url.is_some())
@@ -167,15 +216,13 @@ impl Authorizer {
             return Err(Error::PkceUnsupported { issuer: meta.issuer.clone() });
         }
         let requested = scope::join(scopes);
-        if self.config.client_secret.is_some() && self.config.client_secret_issuer.is_none() {
-            self.config.client_secret_issuer = Some(meta.issuer.clone());
-        }
+        self.bind_given_credentials(&meta.issuer);
         let mut target = self.config.redirect_target()?;
         let user_fixed_port = target.port.is_some();
 
         // A client entered by the user is bound to the issuer it was entered
         // for by the caller; registrations are looked up by issuer only.
-        let entered = self.config.client_id.as_ref().map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
+        let entered = self.config.entered_client(meta);
         let known = self.clients.get(&meta.issuer).filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now())).cloned();
 
         let link = self.link_redirect.take();
@@ -296,10 +343,8 @@ impl Authorizer {
         let meta = &discovery.auth_server;
         let endpoint = meta.device_authorization_endpoint.clone().ok_or_else(|| Error::NoDeviceGrant { issuer: meta.issuer.clone() })?;
         let requested = scope::join(scopes);
-        if self.config.client_secret.is_some() && self.config.client_secret_issuer.is_none() {
-            self.config.client_secret_issuer = Some(meta.issuer.clone());
-        }
-        let entered = self.config.client_id.as_ref().map(|id| RegisteredClient::entered(meta, id, self.config.secret_for(&meta.issuer)));
+        self.bind_given_credentials(&meta.issuer);
+        let entered = self.config.entered_client(meta);
         let known = self.clients.get(&meta.issuer).filter(|c| c.issuer == meta.issuer && !c.secret_expired(self.clock.now())).cloned();
         let reuse = known.is_some() && entered.is_none();
         let mut client = self.identify(discovery, entered, known, None, requested.as_deref()).await?;
@@ -331,6 +376,29 @@ impl Authorizer {
                     }
                     other => other,
                 })?;
+        Ok(self.grant_of(response, &discovery.resource, &meta.issuer, &client, requested.as_deref()))
+    }
+
+    /// Obtain a grant with no person (client credentials, enterprise-managed,
+    /// workload identity: the configured [`GrantKind`]). The client is the one
+    /// the person gave, or none: a workload token can stand alone.
+    pub async fn obtain_unattended(&mut self, discovery: &Discovery, scopes: &[String]) -> Result<Grant> {
+        let meta = &discovery.auth_server;
+        let requested = scope::join(scopes);
+        self.bind_given_credentials(&meta.issuer);
+        let client = match self.config.entered_client(meta) {
+            Some(c) => c,
+            None if self.config.grant.needs_client_id() => return Err(Error::NeedsClientConfig { url: discovery.mcp_url.clone() }),
+            // RFC 7523 §3.1: a JWT bearer grant needs no client authentication.
+            None => RegisteredClient::entered(meta, "", None),
+        };
+        let request = UnattendedRequest {
+            token_endpoint: TokenEndpoint { url: &meta.token_endpoint, client: &client },
+            issuer: &meta.issuer,
+            resource: &discovery.resource,
+            scope: requested.as_deref(),
+        };
+        let response = obtain_unattended(&self.http, &self.config.grant, &request, self.clock.as_ref()).await?;
         Ok(self.grant_of(response, &discovery.resource, &meta.issuer, &client, requested.as_deref()))
     }
 
@@ -400,7 +468,10 @@ impl Authorizer {
         // issuer's secret stays home (hostile row 39).
         let client = match self.client_for(&grant.issuer).filter(|c| c.client_id == grant.client_id) {
             Some(c) => c.clone(),
-            None => RegisteredClient::entered(meta, &grant.client_id, self.config.secret_for(&grant.issuer)),
+            None => match self.config.entered_client(meta).filter(|c| c.client_id == grant.client_id) {
+                Some(c) => c,
+                None => RegisteredClient::entered(meta, &grant.client_id, self.config.secret_for(&grant.issuer)),
+            },
         };
         TokenEndpoint { url: &meta.token_endpoint, client: &client }.refresh(&self.http, grant, self.clock.as_ref()).await
     }
@@ -420,8 +491,12 @@ async fn wait_for_link(mut link: LinkRedirect, expect: &Expectation, timeout: Du
                 None => return Err(Error::Cancelled),
             },
         };
-        let Some(rest) = url.strip_prefix(link.uri.as_str()) else { continue };
-        let Some(query) = rest.strip_prefix('?') else { continue };
+        let Some(rest) = url.strip_prefix(link.uri.as_str()) else {
+            continue;
+        };
+        let Some(query) = rest.strip_prefix('?') else {
+            continue;
+        };
         let query = query.split('#').next().unwrap_or("");
         if let (_, Some(outcome)) = judge_query(query, expect) {
             return outcome;

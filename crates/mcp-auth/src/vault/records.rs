@@ -10,7 +10,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
 use crate::oauth::grant::Grant;
-use crate::oauth::registration::{AuthMethod, ClientSource, RegisteredClient};
+use crate::oauth::jwt::SigningAlg;
+use crate::oauth::registration::{AuthMethod, ClientKey, ClientSource, RegisteredClient};
 use crate::vault::secret::Secret;
 
 const VERSION: u32 = 1;
@@ -44,6 +45,12 @@ struct ClientRecord {
     redirect_uris: Vec<String>,
     #[zeroize(skip)]
     source: ClientSource,
+    /// The client's private key (PEM), for `private_key_jwt`; absent in
+    /// records of before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    private_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_alg: Option<String>,
 }
 
 fn damaged(what: &str) -> Error {
@@ -95,6 +102,8 @@ pub fn client_to_secret(c: &RegisteredClient) -> Secret {
         token_endpoint_auth_method: c.token_endpoint_auth_method,
         redirect_uris: c.redirect_uris.clone(),
         source: c.source,
+        private_key: c.private_key.as_ref().map(|k| k.pem.expose().to_string()),
+        signing_alg: c.private_key.as_ref().and_then(|k| k.alg).map(|a| a.as_str().to_string()),
     };
     Secret::new(serde_json::to_string(&record).expect("a client record always serializes"))
 }
@@ -109,6 +118,13 @@ pub fn client_from_secret(s: &Secret) -> Result<RegisteredClient> {
         token_endpoint_auth_method: r.token_endpoint_auth_method,
         redirect_uris: r.redirect_uris.clone(),
         source: r.source,
+        private_key: match &r.private_key {
+            Some(pem) => Some(ClientKey {
+                pem: Secret::new(pem.clone()),
+                alg: r.signing_alg.as_deref().map(SigningAlg::parse).transpose().map_err(|_| damaged("client key"))?,
+            }),
+            None => None,
+        },
     })
 }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::oauth::grant::GrantSummary;
+use crate::oauth::grant_kind::GrantKind;
 use crate::oauth::registration::ClientSource;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -85,6 +86,9 @@ pub struct ServerEntry {
     /// (`prompt=consent`); otherwise it is asked where a refresh token needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_prompt: Option<bool>,
+    /// How the grant is obtained and renewed; absent: a person signs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_kind: Option<GrantKind>,
     #[serde(default)]
     pub discovery: Option<DiscoverySummary>,
     /// The current sign-in, without its tokens (they are in the keychain).

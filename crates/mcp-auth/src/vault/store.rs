@@ -99,7 +99,9 @@ impl<V: Vault> Store<V> {
     }
 
     pub fn load_grant(&self, server: &ServerEntry) -> Result<Option<Grant>> {
-        let Some(key) = Self::grant_key(server) else { return Ok(None) };
+        let Some(key) = Self::grant_key(server) else {
+            return Ok(None);
+        };
         self.vault.get(&key)?.map(|s| records::grant_from_secret(&s)).transpose()
     }
 
@@ -180,6 +182,22 @@ impl<V: Vault> Store<V> {
             token_endpoint_auth_method: crate::oauth::registration::AuthMethod::ClientSecretBasic,
             redirect_uris: Vec::new(),
             source: ClientSource::Entered,
+            private_key: None,
+        })
+    }
+
+    /// Keep a private key the user gave for `client_id` at `issuer`, for
+    /// `private_key_jwt` (bound to the issuer like a secret).
+    pub fn save_entered_key(&self, issuer: &str, client_id: &str, key: crate::oauth::registration::ClientKey) -> Result<()> {
+        self.save_client(&RegisteredClient {
+            issuer: issuer.to_string(),
+            client_id: client_id.to_string(),
+            client_secret: None,
+            client_secret_expires_at: None,
+            token_endpoint_auth_method: crate::oauth::registration::AuthMethod::PrivateKeyJwt,
+            redirect_uris: Vec::new(),
+            source: ClientSource::Entered,
+            private_key: Some(key),
         })
     }
 

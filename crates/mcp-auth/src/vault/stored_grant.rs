@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::mcp::connect::{GrantFuture, GrantShelf, SharedRefreshFuture};
 use crate::net::http::{HttpClient, Limits};
 use crate::oauth::grant::{Clock, Grant};
+use crate::oauth::grant_kind::{obtain_unattended, GrantKind, UnattendedRequest};
 use crate::oauth::registration::{AuthMethod, ClientSource, RegisteredClient};
 use crate::oauth::token::TokenEndpoint;
 use crate::vault::secret::Secret;
@@ -118,7 +119,8 @@ where
     }
     // Nothing to refresh with: still usable, or a new sign-in is needed. Not a
     // refused refresh: nothing is forgotten.
-    if target.refresh_token.is_none() {
+    let unattended = server.grant_kind.as_ref().is_some_and(GrantKind::is_unattended);
+    if target.refresh_token.is_none() && !unattended {
         let usable = !force && target.expires_at.is_none_or(|t| clock.now() < t);
         return Ok(usable.then_some(target));
     }
@@ -186,6 +188,7 @@ fn client_of<V: Vault>(store: &Store<V>, grant: &Grant) -> Result<RegisteredClie
         token_endpoint_auth_method: AuthMethod::None,
         redirect_uris: Vec::new(),
         source: ClientSource::Entered,
+        private_key: None,
     }))
 }
 
@@ -232,6 +235,9 @@ async fn refresh_from_vault<V: Vault>(
 ) -> Result<Grant> {
     let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
     let run = |server: ServerEntry, grant: Grant| async move {
+        if let Some(kind) = server.grant_kind.as_ref().filter(|k| k.is_unattended() && grant.refresh_token.is_none()) {
+            return obtain_again(store, &server, kind, grant, clock).await;
+        }
         let still_valid = grant.expires_at.is_none_or(|t| clock.now() < t);
         let refreshable =
             grant.refresh_token.is_some() && server.discovery.as_ref().is_some_and(|d| d.refresh_allowed && d.issuer == grant.issuer);
@@ -243,6 +249,39 @@ async fn refresh_from_vault<V: Vault>(
         TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await
     };
     refresh_stored(store, &server.name, held, force, clock, run).await?.ok_or_else(not_signed_in)
+}
+
+/// Renew a grant no person attends the way it was obtained (client
+/// credentials, enterprise-managed, workload identity), with the client the
+/// keychain holds for it and the files the server's settings name.
+async fn obtain_again<V: Vault>(
+    store: &Store<V>,
+    server: &ServerEntry,
+    kind: &GrantKind,
+    grant: Grant,
+    clock: &dyn Clock,
+) -> Result<Grant> {
+    let discovery =
+        server.discovery.as_ref().filter(|d| d.issuer == grant.issuer).ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
+    let client = client_of(store, &grant)?;
+    let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
+    let scope = crate::oauth::scope::join(&grant.requested_scopes);
+    let request = UnattendedRequest {
+        token_endpoint: TokenEndpoint { url: &discovery.token_endpoint, client: &client },
+        issuer: &grant.issuer,
+        resource: &grant.resource,
+        scope: scope.as_deref(),
+    };
+    let response = obtain_unattended(&http, kind, &request, clock).await?;
+    let mut next = grant;
+    next.access_token = response.access_token;
+    next.refresh_token = response.refresh_token;
+    next.expires_at = response.expires_at;
+    if let Some(s) = response.scope {
+        next.scopes = crate::oauth::scope::split(&s);
+    }
+    next.obtained_at = clock.now();
+    Ok(next)
 }
 
 /// What revoking did.

@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::mcp::connect::ServerSession;
 use crate::net::http::HttpClient;
 use crate::oauth::grant::Clock;
-use crate::oauth::registration::{AuthMethod, ClientSource, RegisteredClient};
+use crate::oauth::grant_kind::GrantKind;
+use crate::oauth::registration::{AuthMethod, ClientKey, ClientSource, RegisteredClient};
 use crate::oauth::signin::{Authorizer, ClientConfig};
 use crate::vault::secret::Secret;
 use crate::vault::server_list::ServerEntry;
@@ -29,6 +30,11 @@ pub struct Overrides {
     pub port: Option<u16>,
     pub scope: Option<String>,
     pub client_metadata_url: Option<String>,
+    /// How the grant is obtained, kept as the server's setting once it works.
+    pub grant: Option<GrantKind>,
+    /// The client's private key (`--private-key-file`), kept in the keychain
+    /// with the client once it works.
+    pub private_key: Option<ClientKey>,
 }
 
 impl<V: Vault> Store<V> {
@@ -50,13 +56,19 @@ impl<V: Vault> Store<V> {
     {
         let http = http.serving(&entry.url, entry.allow_local_network);
         let client_id = given.client_id.clone().or(entry.client_id.clone());
-        let (client_secret, client_secret_issuer) = match (&given.client_secret, &client_id, &entry.discovery) {
-            // A secret given now belongs to the authorization server this server
-            // is known to use (or, for a server never discovered, to the first
-            // one this run discovers: see `ClientConfig::client_secret_issuer`).
-            (Some(s), _, _) => (Some(s.clone()), entry.discovery.as_ref().map(|d| d.issuer.clone())),
-            (None, Some(id), Some(d)) => (self.load_client(&d.issuer, id)?.and_then(|c| c.client_secret), Some(d.issuer.clone())),
-            _ => (None, None),
+        let stored = match (&client_id, &entry.discovery) {
+            (Some(id), Some(d)) => self.load_client(&d.issuer, id)?,
+            _ => None,
+        };
+        let known_issuer = entry.discovery.as_ref().map(|d| d.issuer.clone());
+        // A secret or key given now belongs to the authorization server this
+        // server is known to use (or, for a server never discovered, to the
+        // first one this run discovers: see `ClientConfig::client_secret_issuer`).
+        let given_now = given.client_secret.is_some() || given.private_key.is_some();
+        let (client_secret, private_key, client_secret_issuer) = match (given_now, stored) {
+            (true, _) => (given.client_secret.clone(), given.private_key.clone(), known_issuer),
+            (false, Some(c)) => (c.client_secret, c.private_key, known_issuer),
+            (false, None) => (None, None, None),
         };
         let config = ClientConfig {
             client_id,
@@ -67,6 +79,9 @@ impl<V: Vault> Store<V> {
             scope: given.scope.clone().or(entry.scope.clone()),
             client_metadata_url: given.client_metadata_url.clone().or(entry.client_metadata_url.clone()),
             no_consent_prompt: entry.consent_prompt == Some(false),
+            grant: given.grant.clone().or(entry.grant_kind.clone()).unwrap_or_default(),
+            grant_chosen: given.grant.is_some() || entry.grant_kind.is_some(),
+            private_key,
         };
         let mut auth = Authorizer::new(http, clock.clone(), config);
         for client in self.automatic_clients()? {
@@ -87,26 +102,17 @@ impl<V: Vault> Store<V> {
         if entry.name.is_empty() {
             return Ok(());
         }
-        let Some(grant) = &session.grant else { return Ok(()) };
+        let Some(grant) = &session.grant else {
+            return Ok(());
+        };
         if before == Some(&grant.access_token) {
             return Ok(());
         }
         if let Some(client) = session.authorizer.client_for(&grant.issuer).filter(|c| c.client_id == grant.client_id) {
             self.save_client(client)?;
-        } else if let Some(secret) =
-            session.authorizer.config.secret_for(&grant.issuer).filter(|_| grant.client_source == ClientSource::Entered)
-        {
+        } else if let Some(client) = entered_to_keep(session, grant) {
             // Stored only for the issuer it was given for (hostile row 39).
-            let meta = session.discovery.as_ref().map(|d| &d.auth_server);
-            self.save_client(&RegisteredClient {
-                issuer: grant.issuer.clone(),
-                client_id: grant.client_id.clone(),
-                token_endpoint_auth_method: meta.map(|m| AuthMethod::choose(m, true)).unwrap_or(AuthMethod::ClientSecretBasic),
-                client_secret: Some(secret),
-                client_secret_expires_at: None,
-                redirect_uris: Vec::new(),
-                source: ClientSource::Entered,
-            })?;
+            self.save_client(&client)?;
         }
         self.save_grant(&entry.name, grant, session.discovery.as_ref())?;
         self.edit(&entry.name, |e| {
@@ -125,7 +131,31 @@ impl<V: Vault> Store<V> {
             if let Some(m) = &given.client_metadata_url {
                 e.client_metadata_url = Some(m.clone());
             }
+            // The kind the grant was made with (chosen, or settled from the
+            // server's metadata) is how it is renewed.
+            let kind = &session.authorizer.config.grant;
+            if kind.is_unattended() || given.grant.is_some() {
+                e.grant_kind = Some(kind.clone()).filter(GrantKind::is_unattended);
+            }
         })?;
         Ok(())
     }
+}
+
+/// The client the person gave, with its secret or key, when the grant was
+/// made with it at the issuer it was given for.
+fn entered_to_keep(session: &ServerSession, grant: &crate::oauth::grant::Grant) -> Option<RegisteredClient> {
+    if grant.client_source != ClientSource::Entered || grant.client_id.is_empty() {
+        return None;
+    }
+    let config = &session.authorizer.config;
+    let meta = session.discovery.as_ref().map(|d| &d.auth_server)?;
+    let client = config.entered_client(meta).filter(|c| c.issuer == grant.issuer && c.client_id == grant.client_id)?;
+    (client.client_secret.is_some() || client.private_key.is_some()).then(|| RegisteredClient {
+        token_endpoint_auth_method: match client.private_key {
+            Some(_) => AuthMethod::PrivateKeyJwt,
+            None => AuthMethod::choose(meta, true),
+        },
+        ..client
+    })
 }
