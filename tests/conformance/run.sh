@@ -51,10 +51,12 @@ done
 for s in auth/2025-03-26-oauth-metadata-backcompat auth/2025-03-26-oauth-endpoint-fallback; do
   echo "$s (2025-03-26, newer suite):"; run --scenario "$s" --spec-version 2025-03-26
 done
-# The auth extensions (io.modelcontextprotocol/auth/*) that grant without a
-# person: client credentials (secret and private_key_jwt), enterprise-managed
-# (SEP-990) and workload identity (SEP-1933).
-for s in auth/client-credentials-basic auth/client-credentials-jwt auth/enterprise-managed-authorization auth/wif-jwt-bearer; do
+# The auth extensions (io.modelcontextprotocol/auth/*): the grants without a
+# person (client credentials with a secret and with private_key_jwt,
+# enterprise-managed SEP-990, workload identity SEP-1933) and DPoP-bound
+# tokens (SEP-1932), with and without the servers' nonces.
+for s in auth/client-credentials-basic auth/client-credentials-jwt auth/enterprise-managed-authorization auth/wif-jwt-bearer \
+         auth/dpop auth/dpop-nonce; do
   echo "$s (extension):"; run --scenario "$s"
 done
 

@@ -171,7 +171,7 @@ pub async fn exchange(a: &ExchangeArgs) -> ExitCode {
             private_key: None,
         };
         let resource = a.resource.as_deref().map(mcp_auth::canonical_resource).transpose()?;
-        let endpoint = TokenEndpoint { url: &a.token_endpoint, client: &client };
+        let endpoint = TokenEndpoint { url: &a.token_endpoint, client: &client, dpop: None };
         endpoint
             .exchange(
                 &http,

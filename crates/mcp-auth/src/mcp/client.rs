@@ -102,11 +102,12 @@ pub struct McpSession {
 impl McpSession {
     /// `server/discover`, or `initialize` + `notifications/initialized` with a
     /// 2025 server.
-    pub async fn connect(http: &HttpClient, url: &str, token: Option<&Secret>) -> Result<Self> {
+    /// `dpop`: the key `token` is bound to (RFC 9449), if it is.
+    pub async fn connect(http: &HttpClient, url: &str, token: Option<&Secret>, dpop: Option<&Secret>) -> Result<Self> {
         let mut config = StreamableHttpClientTransportConfig::with_uri(url);
         config.allow_stateless = true;
         let refused = Refusals::default();
-        let transport = StreamableHttpClientTransport::with_client(BearerHttp::new(http, token, &refused), config);
+        let transport = StreamableHttpClientTransport::with_client(BearerHttp::new(http, token, dpop, &refused), config);
         let lifecycle = rmcp::service::ClientLifecycleMode::Auto {
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             legacy_version: Some(ProtocolVersion::V_2025_11_25),

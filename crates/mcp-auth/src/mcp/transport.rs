@@ -10,7 +10,13 @@
 //! - sends it on the engine's one reqwest client (its resolver's address
 //!   filter, no redirects, connect and overall timeouts), and
 //! - adds the bearer token itself, from a [`Secret`]: rmcp's configuration
-//!   never holds it, so no rmcp value that is printed or logged can show it.
+//!   never holds it, so no rmcp value that is printed or logged can show it;
+//! - for a DPoP-bound grant (RFC 9449), sends the token in the `DPoP` scheme
+//!   with a fresh proof per request; when the server answers
+//!   `use_dpop_nonce`, rmcp's error does not carry the `DPoP-Nonce` header,
+//!   so one probe (the same URL, an empty JSON object: no JSON-RPC message,
+//!   nothing a server acts on) learns the nonce and the request is sent again
+//!   once with it.
 //!
 //! Body caps are rmcp's own response limits, held to the engine's
 //! (`BearerHttp::capped`), and enforced by the reqwest backend this delegates to.
@@ -28,6 +34,7 @@ use sse_stream::Sse;
 
 use crate::error::Error;
 use crate::net::http::HttpClient;
+use crate::oauth::dpop;
 use crate::vault::secret::Secret;
 
 /// The engine's HTTP client and the token for one server.
@@ -35,6 +42,8 @@ use crate::vault::secret::Secret;
 pub struct BearerHttp {
     http: HttpClient,
     token: Option<Secret>,
+    /// The DPoP key the token is bound to, if it is.
+    dpop: Option<Secret>,
     refused: Refusals,
 }
 
@@ -58,9 +67,15 @@ impl Refusals {
 
 type Failure = StreamableHttpError<reqwest::Error>;
 
+/// The server refused for want of a DPoP nonce.
+fn asks_for_nonce<T>(result: &Result<T, Failure>) -> bool {
+    matches!(result, Err(StreamableHttpError::AuthRequired(e))
+        if dpop::asks_for_nonce(std::slice::from_ref(&e.www_authenticate_header), b""))
+}
+
 impl BearerHttp {
-    pub fn new(http: &HttpClient, token: Option<&Secret>, refused: &Refusals) -> Self {
-        BearerHttp { http: http.clone(), token: token.cloned(), refused: refused.clone() }
+    pub fn new(http: &HttpClient, token: Option<&Secret>, dpop: Option<&Secret>, refused: &Refusals) -> Self {
+        BearerHttp { http: http.clone(), token: token.cloned(), dpop: dpop.cloned(), refused: refused.clone() }
     }
 
     /// The URL passes the engine's checks, or the request is refused before
@@ -89,8 +104,49 @@ impl BearerHttp {
         limits
     }
 
+    /// The token for rmcp's bearer header; `None` when it goes in the DPoP
+    /// scheme instead ([`Self::proven`]).
     fn bearer(&self) -> Option<String> {
-        self.token.as_ref().map(|t| t.expose().to_string())
+        self.token.as_ref().filter(|_| self.dpop.is_none()).map(|t| t.expose().to_string())
+    }
+
+    /// The request's headers, with the DPoP authorization and a fresh proof
+    /// for `method` on `uri` when the grant is bound.
+    fn proven(
+        &self,
+        method: &str,
+        uri: &str,
+        mut headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<HashMap<HeaderName, HeaderValue>, Failure> {
+        let (Some(key), Some(token)) = (&self.dpop, &self.token) else { return Ok(headers) };
+        let proof = dpop::proof(key, method, uri, Some(token)).map_err(|e| self.refused.keep(e))?;
+        let value = |v: String| {
+            HeaderValue::from_str(&v).map_err(|_| self.refused.keep(Error::InvalidInput("a DPoP header could not be made".into())))
+        };
+        let mut authorization = value(dpop::authorization(token, true))?;
+        authorization.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, authorization);
+        headers.insert(HeaderName::from_static("dpop"), value(proof.expose().to_string())?);
+        Ok(headers)
+    }
+
+    /// The server refused for want of a DPoP nonce: learn it with one probe
+    /// (see the module's note). `true` when a new nonce was learnt.
+    async fn learn_nonce(&self, uri: &str, asked: bool) -> bool {
+        let (true, Some(key), Some(token)) = (asked, &self.dpop, &self.token) else { return false };
+        let Ok(proof) = dpop::proof(key, "POST", uri, Some(token)) else { return false };
+        let probe = self
+            .http
+            .reqwest()
+            .post(uri)
+            .header(reqwest::header::AUTHORIZATION, dpop::authorization(token, true))
+            .header("dpop", proof.expose())
+            .header(reqwest::header::ACCEPT, "application/json, text/event-stream")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body("{}")
+            .send()
+            .await;
+        probe.is_ok_and(|r| dpop::remember_nonce(uri, r.headers()))
     }
 }
 
@@ -138,11 +194,18 @@ impl StreamableHttpClient for BearerHttp {
     ) -> Result<StreamableHttpPostResponse, Failure> {
         self.admit(&uri).await?;
         let limits = self.capped(limits);
-        let sent = self
-            .http
-            .reqwest()
-            .post_message_with_response_limits(uri.clone(), message, session_id, self.bearer(), custom_headers, limits)
-            .await;
+        let send = |message: ClientJsonRpcMessage, headers| {
+            let session_id = session_id.clone();
+            let uri = uri.clone();
+            async move {
+                let headers = self.proven("POST", &uri, headers)?;
+                self.http.reqwest().post_message_with_response_limits(uri, message, session_id, self.bearer(), headers, limits).await
+            }
+        };
+        let mut sent = send(message.clone(), custom_headers.clone()).await;
+        if self.learn_nonce(&uri, asks_for_nonce(&sent)).await {
+            sent = send(message, custom_headers).await;
+        }
         self.own(&uri, sent)
     }
 
@@ -154,7 +217,8 @@ impl StreamableHttpClient for BearerHttp {
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), Failure> {
         self.admit(&uri).await?;
-        let sent = self.http.reqwest().delete_session(uri.clone(), session_id, self.bearer(), custom_headers).await;
+        let headers = self.proven("DELETE", &uri, custom_headers)?;
+        let sent = self.http.reqwest().delete_session(uri.clone(), session_id, self.bearer(), headers).await;
         self.own(&uri, sent)
     }
 
@@ -182,11 +246,17 @@ impl StreamableHttpClient for BearerHttp {
         let mut asked = StreamableHttpResponseLimits::default();
         asked.max_sse_event_size = max_sse_event_size;
         let max = self.capped(asked).max_sse_event_size;
-        let sent = self
-            .http
-            .reqwest()
-            .get_stream_with_max_sse_event_size(uri.clone(), session_id, last_event_id, self.bearer(), custom_headers, max)
-            .await;
+        let open = |headers| {
+            let (uri, session_id, last_event_id) = (uri.clone(), session_id.clone(), last_event_id.clone());
+            async move {
+                let headers = self.proven("GET", &uri, headers)?;
+                self.http.reqwest().get_stream_with_max_sse_event_size(uri, session_id, last_event_id, self.bearer(), headers, max).await
+            }
+        };
+        let mut sent = open(custom_headers.clone()).await;
+        if self.learn_nonce(&uri, asks_for_nonce(&sent)).await {
+            sent = open(custom_headers).await;
+        }
         self.own(&uri, sent)
     }
 }

@@ -40,14 +40,19 @@ pub struct BearerChallenge {
 }
 
 impl BearerChallenge {
-    /// The first `Bearer` challenge among all header values, if any.
+    /// The first `Bearer` (or `DPoP`) challenge among all header values, if any.
     pub fn from_headers<S: AsRef<str>>(values: &[S]) -> Option<Self> {
-        values.iter().flat_map(|v| parse(v.as_ref())).find(|c| c.scheme.eq_ignore_ascii_case("bearer")).map(|c| BearerChallenge {
-            resource_metadata: c.param("resource_metadata").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-            scope: c.param("scope").map(str::to_owned).filter(|s| !s.trim().is_empty()),
-            error: c.param("error").map(str::to_owned),
-            error_description: c.param("error_description").map(str::to_owned),
-        })
+        values
+            .iter()
+            .flat_map(|v| parse(v.as_ref()))
+            // A DPoP challenge (RFC 9449 §7.1) names the same parameters.
+            .find(|c| c.scheme.eq_ignore_ascii_case("bearer") || c.scheme.eq_ignore_ascii_case("dpop"))
+            .map(|c| BearerChallenge {
+                resource_metadata: c.param("resource_metadata").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+                scope: c.param("scope").map(str::to_owned).filter(|s| !s.trim().is_empty()),
+                error: c.param("error").map(str::to_owned),
+                error_description: c.param("error_description").map(str::to_owned),
+            })
     }
 
     pub fn is_insufficient_scope(&self) -> bool {

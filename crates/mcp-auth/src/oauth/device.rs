@@ -21,7 +21,7 @@ use crate::net::http::HttpClient;
 use crate::net::loopback::CancelSignal;
 use crate::oauth::grant::Clock;
 use crate::oauth::registration::RegisteredClient;
-use crate::oauth::token::{parse_token_response, token_error, TokenEndpoint, TokenResponse};
+use crate::oauth::token::{token_error, TokenEndpoint, TokenResponse};
 use crate::vault::secret::Secret;
 
 /// The grant type of RFC 8628 §3.4.
@@ -92,7 +92,7 @@ pub(crate) async fn authorize_device(
     if let Some(s) = scope {
         form.push(("scope", s));
     }
-    let fetched = TokenEndpoint { url: endpoint, client }.post(http, form).await?;
+    let fetched = TokenEndpoint { url: endpoint, client, dpop: None }.post(http, form).await?;
     if !fetched.status.is_success() {
         return Err(token_error(&fetched));
     }
@@ -119,7 +119,7 @@ async fn poll_once(token: &TokenEndpoint<'_>, http: &HttpClient, device_code: &S
     let form: Vec<(&str, &str)> = vec![("grant_type", DEVICE_GRANT), ("device_code", device_code.expose()), ("resource", resource)];
     let fetched = token.post(http, form).await?;
     if fetched.status.is_success() {
-        return parse_token_response(&fetched, clock.now()).map(Poll::Granted);
+        return token.read(&fetched, clock.now()).map(Poll::Granted);
     }
     match oauth_error(&fetched.body).as_deref() {
         Some("authorization_pending") => Ok(Poll::Pending),

@@ -93,6 +93,9 @@ pub struct AuthServerMetadata {
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_types_supported: Option<Vec<String>>,
+    /// RFC 9449 §5.1: tokens bound to a key of one of these algorithms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
     #[serde(default)]
     pub client_id_metadata_document_supported: bool,
     #[serde(default)]
@@ -202,7 +205,7 @@ pub async fn discover_with(http: &HttpClient, mcp_url: &str, challenge: Option<B
 }
 
 /// The 2025-03-26 default endpoints on the MCP origin.
-fn default_endpoints(origin: &str) -> AuthServerMetadata {
+pub(crate) fn default_endpoints(origin: &str) -> AuthServerMetadata {
     AuthServerMetadata {
         issuer: origin.to_string(),
         authorization_endpoint: format!("{origin}/authorize"),
@@ -214,6 +217,7 @@ fn default_endpoints(origin: &str) -> AuthServerMetadata {
         code_challenge_methods_supported: None,
         token_endpoint_auth_methods_supported: None,
         grant_types_supported: None,
+        dpop_signing_alg_values_supported: None,
         client_id_metadata_document_supported: false,
         authorization_response_iss_parameter_supported: false,
         openid_provider: false,

@@ -62,6 +62,9 @@ pub struct Grant {
     /// Unix seconds; `None` when the server did not say.
     pub expires_at: Option<u64>,
     pub obtained_at: u64,
+    /// The private key (PEM) the tokens are bound to (DPoP, RFC 9449): every
+    /// request with them carries a proof made with it.
+    pub dpop_key: Option<Secret>,
 }
 
 /// The non-secret view of a grant, safe to print or send to a UI.
@@ -76,6 +79,9 @@ pub struct GrantSummary {
     pub expires_at: Option<u64>,
     pub obtained_at: u64,
     pub has_refresh_token: bool,
+    /// Bound to a key (DPoP): the token alone is useless to another program.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound: bool,
 }
 
 impl Grant {
@@ -103,6 +109,7 @@ impl Grant {
             expires_at: self.expires_at,
             obtained_at: self.obtained_at,
             has_refresh_token: self.refresh_token.is_some(),
+            dpop_bound: self.dpop_key.is_some(),
         }
     }
 }
@@ -142,6 +149,7 @@ mod tests {
             requested_scopes: vec![],
             expires_at,
             obtained_at: 0,
+            dpop_key: None,
         }
     }
 

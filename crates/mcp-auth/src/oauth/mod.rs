@@ -10,6 +10,7 @@ pub mod authorize;
 pub mod challenge;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod enterprise;
 pub mod grant;
 pub mod grant_kind;

@@ -18,6 +18,7 @@ use crate::oauth::authorize::{new_state, AuthorizationRequest, PendingFlow, Pkce
 use crate::oauth::device::{self, DevicePrompt};
 use crate::oauth::discovery::AuthServerMetadata;
 use crate::oauth::discovery::Discovery;
+use crate::oauth::dpop;
 use crate::oauth::grant::{Clock, Grant};
 use crate::oauth::grant_kind::{obtain_unattended, GrantKind, UnattendedRequest};
 use crate::oauth::registration::ClientKey;
@@ -126,6 +127,8 @@ pub struct PendingSignIn {
     catcher: Catcher,
     client: RegisteredClient,
     token_endpoint: String,
+    /// The key the tokens will be bound to, where the server offers DPoP.
+    dpop_key: Option<Secret>,
 }
 
 impl PendingSignIn {
@@ -282,6 +285,7 @@ impl Authorizer {
             catcher,
             client,
             token_endpoint: meta.token_endpoint.clone(),
+            dpop_key: new_dpop_key(meta)?,
         })
     }
 
@@ -366,7 +370,8 @@ impl Authorizer {
         }
         let authorization = asked?;
         show(&authorization.prompt);
-        let token = TokenEndpoint { url: &meta.token_endpoint, client: &client };
+        let dpop_key = new_dpop_key(meta)?;
+        let token = TokenEndpoint { url: &meta.token_endpoint, client: &client, dpop: dpop_key.as_ref() };
         let response =
             device::wait_for_approval(&self.http, &token, &authorization, &discovery.resource, self.clock.as_ref(), timeout, cancel)
                 .await
@@ -392,8 +397,9 @@ impl Authorizer {
             // RFC 7523 §3.1: a JWT bearer grant needs no client authentication.
             None => RegisteredClient::entered(meta, "", None),
         };
+        let dpop_key = new_dpop_key(meta)?;
         let request = UnattendedRequest {
-            token_endpoint: TokenEndpoint { url: &meta.token_endpoint, client: &client },
+            token_endpoint: TokenEndpoint { url: &meta.token_endpoint, client: &client, dpop: dpop_key.as_ref() },
             issuer: &meta.issuer,
             resource: &discovery.resource,
             scope: requested.as_deref(),
@@ -417,12 +423,13 @@ impl Authorizer {
             requested_scopes,
             expires_at: response.expires_at,
             obtained_at: self.clock.now(),
+            dpop_key: response.dpop_key,
         }
     }
 
     /// Open the URL, wait for the redirect, exchange the code.
     pub async fn complete(&self, pending: PendingSignIn, opener: &dyn Opener, timeout: Duration, cancel: CancelSignal) -> Result<Grant> {
-        let PendingSignIn { flow, browser_url, catcher, client, token_endpoint } = pending;
+        let PendingSignIn { flow, browser_url, catcher, client, token_endpoint, dpop_key } = pending;
         let expect = Expectation { state: flow.state.clone(), issuer: flow.issuer.clone(), iss_required: flow.iss_required };
         let wait = async {
             match catcher {
@@ -443,7 +450,7 @@ impl Authorizer {
             Error::InvalidScope { .. } => Error::InvalidScope { scope: scope_asked() },
             other => other,
         })?;
-        let endpoint = TokenEndpoint { url: &token_endpoint, client: &client };
+        let endpoint = TokenEndpoint { url: &token_endpoint, client: &client, dpop: dpop_key.as_ref() };
         let response = endpoint
             .exchange(&self.http, &code, &flow.pkce.verifier, &flow.redirect_uri, Some(&flow.resource), self.clock.as_ref())
             .await
@@ -473,8 +480,16 @@ impl Authorizer {
                 None => RegisteredClient::entered(meta, &grant.client_id, self.config.secret_for(&grant.issuer)),
             },
         };
-        TokenEndpoint { url: &meta.token_endpoint, client: &client }.refresh(&self.http, grant, self.clock.as_ref()).await
+        TokenEndpoint { url: &meta.token_endpoint, client: &client, dpop: grant.dpop_key.as_ref() }
+            .refresh(&self.http, grant, self.clock.as_ref())
+            .await
     }
+}
+
+/// A new key pair for a grant, where the authorization server binds tokens
+/// to keys (DPoP); `None` where it does not.
+fn new_dpop_key(meta: &AuthServerMetadata) -> Result<Option<Secret>> {
+    dpop::offered(meta).then(dpop::new_key).transpose()
 }
 
 /// Wait for the one link that answers this flow; links for other flows (or

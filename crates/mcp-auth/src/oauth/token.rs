@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::net::http::{Body, Fetched, HttpClient};
+use crate::oauth::dpop;
 use crate::oauth::grant::{expiry_from, Clock, Grant};
 use crate::oauth::jwt::{self, SigningKey};
 use crate::oauth::registration::{AuthMethod, RegisteredClient};
@@ -32,6 +33,8 @@ pub struct TokenResponse {
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
     pub id_token_present: bool,
+    /// The DPoP key the token is bound to (`token_type` DPoP), if it is.
+    pub dpop_key: Option<Secret>,
 }
 
 /// Where and as whom to call the token endpoint.
@@ -39,6 +42,9 @@ pub struct TokenResponse {
 pub struct TokenEndpoint<'a> {
     pub url: &'a str,
     pub client: &'a RegisteredClient,
+    /// Ask for tokens bound to this DPoP key (RFC 9449): each request carries
+    /// a proof made with it.
+    pub dpop: Option<&'a Secret>,
 }
 
 impl TokenEndpoint<'_> {
@@ -62,7 +68,7 @@ impl TokenEndpoint<'_> {
             form.push(("resource", r));
         }
         let fetched = self.post(http, form).await?;
-        parse_token_response(&fetched, clock.now())
+        self.read(&fetched, clock.now())
     }
 
     /// The client credentials grant (RFC 6749 §4.4): the client itself, no person.
@@ -78,7 +84,7 @@ impl TokenEndpoint<'_> {
             form.push(("scope", s));
         }
         let fetched = self.post(http, form).await?;
-        parse_token_response(&fetched, clock.now())
+        self.read(&fetched, clock.now())
     }
 
     /// The JWT bearer grant (RFC 7523 §2.1): `assertion` (a workload's token,
@@ -97,7 +103,7 @@ impl TokenEndpoint<'_> {
             form.push(("scope", s));
         }
         let fetched = self.post(http, form).await?;
-        parse_token_response(&fetched, clock.now())
+        self.read(&fetched, clock.now())
     }
 
     /// Refresh. A new refresh token replaces the old; none returned keeps the old.
@@ -107,7 +113,7 @@ impl TokenEndpoint<'_> {
             vec![("grant_type", "refresh_token"), ("refresh_token", refresh.expose()), ("resource", grant.resource.as_str())];
         let fetched = self.post(http, form).await?;
         let now = clock.now();
-        let response = parse_token_response(&fetched, now)?;
+        let response = self.read(&fetched, now)?;
         let mut next = grant.clone();
         next.access_token = response.access_token;
         next.token_type = response.token_type;
@@ -115,6 +121,7 @@ impl TokenEndpoint<'_> {
             next.refresh_token = Some(rt);
         }
         next.expires_at = response.expires_at;
+        next.dpop_key = response.dpop_key;
         if let Some(s) = response.scope {
             next.scopes = scope::split(&s);
         }
@@ -145,7 +152,24 @@ impl TokenEndpoint<'_> {
 
     /// POST a form with this client's authentication (the device authorization
     /// endpoint authenticates clients the same way).
-    pub(crate) async fn post(&self, http: &HttpClient, mut form: Vec<(&str, &str)>) -> Result<Fetched> {
+    pub(crate) async fn post(&self, http: &HttpClient, form: Vec<(&str, &str)>) -> Result<Fetched> {
+        // A server that wants a DPoP nonce says so once (§8): the request is
+        // made again with it, with a new proof and a new client assertion.
+        let first = self.post_once(http, form.clone()).await?;
+        let retry = self.dpop.is_some()
+            && first.status == reqwest::StatusCode::BAD_REQUEST
+            && dpop::remember_nonce(self.url, &first.headers)
+            && dpop::asks_for_nonce(&[], &first.body);
+        if !retry {
+            if self.dpop.is_some() {
+                dpop::remember_nonce(self.url, &first.headers);
+            }
+            return Ok(first);
+        }
+        self.post_once(http, form).await
+    }
+
+    async fn post_once(&self, http: &HttpClient, mut form: Vec<(&str, &str)>) -> Result<Fetched> {
         let client = self.client;
         let mut headers: Vec<(&str, String)> = vec![("accept", "application/json".into())];
         let secret = client.client_secret.as_ref().map(Secret::expose);
@@ -176,12 +200,36 @@ impl TokenEndpoint<'_> {
             form.push(("client_assertion_type", JWT_BEARER_ASSERTION));
             form.push(("client_assertion", a.expose()));
         }
+        let proof = self.dpop.map(|key| dpop::proof(key, "POST", self.url, None)).transpose()?;
+        if let Some(p) = &proof {
+            headers.push(("dpop", p.expose().to_string()));
+        }
         let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let fetched = http.send(Method::POST, self.url, &borrowed, Body::Form(&form)).await?;
         if fetched.status.is_redirection() {
             return Err(Error::Redirected { url: self.url.to_string(), what: "token" });
         }
         Ok(fetched)
+    }
+
+    /// Read a token answer: a `DPoP` token is only taken when this request
+    /// sent a proof (a server binding a token to a key it never saw is
+    /// broken), and then remembers its key; a Bearer answer to a DPoP request
+    /// is an unbound token (the server may decline to bind, §5).
+    pub(crate) fn read(&self, fetched: &Fetched, now: u64) -> Result<TokenResponse> {
+        let mut response = parse_token_response(fetched, now)?;
+        match (response.token_type.as_str(), self.dpop) {
+            ("DPoP", Some(key)) => response.dpop_key = Some(key.clone()),
+            ("DPoP", None) => {
+                return Err(Error::TokenEndpoint {
+                    status: None,
+                    error: "the token is bound to a DPoP key this client never sent".into(),
+                    description: None,
+                })
+            }
+            _ => {}
+        }
+        Ok(response)
     }
 }
 
@@ -252,18 +300,21 @@ pub fn parse_token_json(v: &Value, now: u64) -> Result<TokenResponse> {
     let access_token =
         v.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| refuse("the answer has no access_token"))?;
     let token_type = v.get("token_type").and_then(Value::as_str).ok_or_else(|| refuse("the answer has no token_type"))?;
-    if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(refuse("the token type is not Bearer"));
-    }
+    let token_type = match token_type {
+        t if t.eq_ignore_ascii_case("bearer") => "Bearer",
+        t if t.eq_ignore_ascii_case("dpop") => "DPoP",
+        _ => return Err(refuse("the token type is neither Bearer nor DPoP")),
+    };
     let expires_at = expiry_from(v.get("expires_in"), now);
     Ok(TokenResponse {
         access_token: Secret::new(access_token),
-        token_type: "Bearer".into(),
+        token_type: token_type.into(),
         refresh_token: v.get("refresh_token").and_then(Value::as_str).filter(|s| !s.is_empty()).map(Secret::new),
         expires_at,
         expires_in: expires_at.map(|t| t.saturating_sub(now)),
         scope: v.get("scope").and_then(Value::as_str).map(str::to_owned),
         id_token_present: v.get("id_token").is_some(),
+        dpop_key: None,
     })
 }
 
@@ -286,11 +337,29 @@ mod tests {
             json!({"token_type": "Bearer"}),
             json!({"access_token": "", "token_type": "Bearer"}),
             json!({"access_token": "t"}),
-            json!({"access_token": "t", "token_type": "DPoP"}),
+            json!({"access_token": "t", "token_type": "mac"}),
             json!({"access_token": 5, "token_type": "Bearer"}),
         ] {
             assert!(parse_token_json(&bad, 0).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_dpop_token_is_taken_only_when_a_proof_was_sent() {
+        let client = RegisteredClient::entered(&crate::oauth::discovery::default_endpoints("http://127.0.0.1"), "c", None);
+        let answer = |token_type: &str| Fetched {
+            url: url::Url::parse("http://127.0.0.1/token").unwrap(),
+            status: reqwest::StatusCode::OK,
+            headers: Default::default(),
+            body: json!({"access_token": "t", "token_type": token_type}).to_string().into_bytes(),
+        };
+        let key = Secret::new("k");
+        let unbound = TokenEndpoint { url: "http://127.0.0.1/token", client: &client, dpop: None };
+        let bound = TokenEndpoint { dpop: Some(&key), ..unbound };
+        assert!(unbound.read(&answer("DPoP"), 0).is_err(), "bound to a key never sent");
+        assert_eq!(bound.read(&answer("DPoP"), 0).unwrap().dpop_key, Some(key.clone()));
+        // The server declined to bind: an ordinary bearer token, no key kept.
+        assert!(bound.read(&answer("Bearer"), 0).unwrap().dpop_key.is_none());
     }
 
     #[test]

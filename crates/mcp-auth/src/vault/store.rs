@@ -312,6 +312,7 @@ impl<V: Vault> Store<V> {
             requested_scopes: Vec::new(),
             expires_at: None,
             obtained_at: clock.now(),
+            dpop_key: None,
         };
         self.save_grant(server_name, &grant, None)
     }

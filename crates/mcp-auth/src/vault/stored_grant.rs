@@ -246,7 +246,7 @@ async fn refresh_from_vault<V: Vault>(
         };
         let client = client_of(store, &grant)?;
         let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
-        TokenEndpoint { url: &discovery.token_endpoint, client: &client }.refresh(&http, &grant, clock).await
+        TokenEndpoint { url: &discovery.token_endpoint, client: &client, dpop: grant.dpop_key.as_ref() }.refresh(&http, &grant, clock).await
     };
     refresh_stored(store, &server.name, held, force, clock, run).await?.ok_or_else(not_signed_in)
 }
@@ -267,7 +267,7 @@ async fn obtain_again<V: Vault>(
     let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
     let scope = crate::oauth::scope::join(&grant.requested_scopes);
     let request = UnattendedRequest {
-        token_endpoint: TokenEndpoint { url: &discovery.token_endpoint, client: &client },
+        token_endpoint: TokenEndpoint { url: &discovery.token_endpoint, client: &client, dpop: grant.dpop_key.as_ref() },
         issuer: &grant.issuer,
         resource: &grant.resource,
         scope: scope.as_deref(),
@@ -277,6 +277,7 @@ async fn obtain_again<V: Vault>(
     next.access_token = response.access_token;
     next.refresh_token = response.refresh_token;
     next.expires_at = response.expires_at;
+    next.dpop_key = response.dpop_key;
     if let Some(s) = response.scope {
         next.scopes = crate::oauth::scope::split(&s);
     }
@@ -305,7 +306,7 @@ async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> 
             let client = client_of(store, &grant)?;
             let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?
                 .serving(&server.url, server.allow_local_network);
-            let ep = TokenEndpoint { url: &url, client: &client };
+            let ep = TokenEndpoint { url: &url, client: &client, dpop: None };
             let mut confirmed = true;
             let mut message = None;
             let mut tokens: Vec<(&Secret, &str)> = Vec::new();

@@ -151,7 +151,7 @@ async fn revocation_reaches_the_server_and_the_token_stops_working() {
     let g = s.grant.clone().unwrap();
     let client = s.authorizer.client_for(&f.base).unwrap().clone();
     let endpoint = format!("{}/revoke", f.base);
-    let ep = TokenEndpoint { url: &endpoint, client: &client };
+    let ep = TokenEndpoint { url: &endpoint, client: &client, dpop: None };
     assert!(ep.revoke(&http(), g.refresh_token.as_ref().unwrap(), "refresh_token").await.unwrap());
     assert!(ep.revoke(&http(), &g.access_token, "access_token").await.unwrap());
     let revoked = f.seen("/revoke");
