@@ -7,7 +7,8 @@
 # extensions (client credentials, enterprise, workload), the MCP client scenarios of
 # the 2026-07-28 revision through `mcp-auth tools`/`call` (mcp-client.sh), and
 # the two that also exist in 2025 revisions at those revisions (initialize and
-# sessions), and the header scenarios through `mcp-auth bridge` (bridge-client.sh).
+# sessions), the header scenarios through `mcp-auth bridge` (bridge-client.sh),
+# and the DPoP scenarios through it after a sign-in (bridge-signed-in-client.sh).
 # Every check must be SUCCESS or SKIPPED (a WARNING fails too).
 # Per-scenario checks.json land in target/conformance/.
 set -uo pipefail
@@ -75,5 +76,12 @@ run --scenario json-schema-2020-12-preservation --spec-version 2025-11-25
 client="$PWD/tests/conformance/bridge-client.sh"
 for s in tools_call http-standard-headers http-custom-headers; do
   echo "$s through mcp-auth bridge (2026-07-28):"; run --scenario "$s" --spec-version 2026-07-28
+done
+# The DPoP scenarios again with `mcp-auth bridge` in the middle: signed in
+# once, then the Python SDK's client on stdio; the bridge (a process of its
+# own, with no nonce yet) must prove every request it relays.
+client="$PWD/tests/conformance/bridge-signed-in-client.sh"
+for s in auth/dpop auth/dpop-nonce; do
+  echo "$s through mcp-auth bridge (extension):"; run --scenario "$s"
 done
 exit $status

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use mcp_auth::ServerEntry;
-use mcp_auth::{Clock, Error, HttpClient, Limits, Secret, Store, SystemClock};
+use mcp_auth::{Clock, Error, HttpClient, KeychainVault, Limits, Secret, Store, SystemClock};
 use serde_json::{json, Value};
 
 use super::args::ImportArgs;
@@ -25,6 +25,10 @@ fn view(s: &ServerEntry, now: u64) -> Value {
         "expires_at": g.and_then(|g| g.expires_at),
         "expires_in": g.and_then(|g| g.expires_at).map(|t| t as i64 - now as i64),
         "has_refresh_token": g.map(|g| g.has_refresh_token).unwrap_or(false),
+        // How the grant is obtained and renewed (the `--grant` value), and
+        // whether its token is bound to a key (DPoP) and so never handed out.
+        "grant_kind": s.grant_kind.clone().unwrap_or_default().flag(),
+        "dpop_bound": g.is_some_and(|g| g.dpop_bound),
         "last_refresh": s.last_refresh,
         "imported_from": s.imported_from,
         "allow_local_network": s.allow_local_network,
@@ -163,10 +167,21 @@ fn handed_out(store: &Store<mcp_auth::KeychainVault>, server: &str, what: &str) 
     }
 }
 
+/// A DPoP-bound token is no use to another program (it cannot make the
+/// proofs): `token` and `headers` say so instead of handing it out.
+fn refuse_bound(store: &Store<KeychainVault>, server: &str) -> Result<(), Error> {
+    let entry = store.resolve(server)?;
+    match entry.grant.as_ref().is_some_and(|g| g.dpop_bound) {
+        true => Err(Error::DpopBound { server: entry.name }),
+        false => Ok(()),
+    }
+}
+
 /// The credential-helper face: the token alone on stdout, nothing else.
 pub async fn token(server: &str) -> ExitCode {
     let result = async {
         let store = open()?;
+        refuse_bound(&store, server)?;
         let token = store.fresh_token(server, &SystemClock).await?;
         Ok::<_, Error>((store, token))
     }
@@ -192,6 +207,7 @@ pub async fn token(server: &str) -> ExitCode {
 pub async fn headers(server: &str) -> ExitCode {
     let result = async {
         let store = open()?;
+        refuse_bound(&store, server)?;
         let token = store.fresh_token(server, &SystemClock).await?;
         Ok::<_, Error>((store, token))
     }

@@ -92,6 +92,12 @@ pub enum Error {
     UnknownServer(String),
     #[error("not signed in to {server}; run `mcp-auth login {server}`")]
     NotSignedIn { server: String },
+    #[error(
+        "{server}'s sign-in is bound to a key kept on this computer (DPoP): its token is useless without a fresh proof \
+         for each request, so it is not handed out; let the app start `mcp-auth bridge {server}` instead \
+         (`mcp-auth apps connect APP {server}` sets that up)"
+    )]
+    DpopBound { server: String },
     #[error("invalid input: {0}")]
     InvalidInput(String),
     #[error("{context}: {source}")]
@@ -178,7 +184,7 @@ impl Error {
             InvalidScope { .. } | StepUpLimit { .. } => ErrorKind::Scope,
             StepUpDeclined { .. } => ErrorKind::Cancelled,
             Mcp { .. } => ErrorKind::Server,
-            InvalidRedirectUri { .. } | InvalidInput(_) | UnknownServer(_) => ErrorKind::InvalidInput,
+            InvalidRedirectUri { .. } | InvalidInput(_) | UnknownServer(_) | DpopBound { .. } => ErrorKind::InvalidInput,
         }
     }
 

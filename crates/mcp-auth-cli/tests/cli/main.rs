@@ -9,6 +9,7 @@ mod fixture;
 mod apps;
 mod bridge;
 mod browser;
+mod grants;
 mod import;
 mod keychain;
 mod races;

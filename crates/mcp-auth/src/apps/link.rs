@@ -443,7 +443,11 @@ fn servers_object(text: &str, config: &AppConfig) -> Result<(String, ObjectSpan)
 /// The entry that makes `client` use the bridge (or the headers helper).
 pub fn bridge_entry(client: SourceClient, server: &ServerEntry, launcher: &Launcher) -> String {
     let program = launcher.program.to_string_lossy().into_owned();
+    // A DPoP-bound grant is only of use through the bridge, which makes the
+    // proofs: no headers helper for it.
+    let bound = server.grant.as_ref().is_some_and(|g| g.dpop_bound);
     let value = match client {
+        SourceClient::ClaudeCode if bound => serde_json::json!({"type": "stdio", "command": program, "args": ["bridge", server.name]}),
         // Claude Code asks a command for its headers on every connection.
         SourceClient::ClaudeCode => serde_json::json!({
             "type": "http",
@@ -580,5 +584,26 @@ mod tests {
         let entry = bridge_entry(SourceClient::ClaudeCode, &server, &Launcher { program: "/opt/My Apps/mcp-auth".into() });
         let v: Value = serde_json::from_str(&entry).unwrap();
         assert_eq!(v["headersHelper"], "'/opt/My Apps/mcp-auth' headers 'it'\\''s mine'");
+    }
+
+    #[test]
+    fn a_dpop_bound_sign_in_goes_through_the_bridge_even_for_claude_code() {
+        let grant = crate::oauth::grant::GrantSummary {
+            resource: "https://h/mcp".into(),
+            issuer: "https://as".into(),
+            client_id: "c".into(),
+            client_source: crate::oauth::registration::ClientSource::Registered,
+            scopes: Vec::new(),
+            requested_scopes: Vec::new(),
+            expires_at: None,
+            obtained_at: 0,
+            has_refresh_token: true,
+            dpop_bound: true,
+        };
+        let server = ServerEntry { name: "bound".into(), url: "https://h/mcp".into(), grant: Some(grant), ..ServerEntry::default() };
+        let entry = bridge_entry(SourceClient::ClaudeCode, &server, &Launcher { program: "/usr/bin/mcp-auth".into() });
+        let v: Value = serde_json::from_str(&entry).unwrap();
+        assert!(v.get("headersHelper").is_none(), "{entry}");
+        assert_eq!(v["args"], serde_json::json!(["bridge", "bound"]));
     }
 }

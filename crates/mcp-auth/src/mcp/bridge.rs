@@ -47,6 +47,8 @@ use crate::net::browser::Opener;
 use crate::net::http::{www_authenticate, Body, HttpClient};
 use crate::net::loopback::CancelSignal;
 use crate::oauth::challenge::BearerChallenge;
+use crate::oauth::dpop;
+use crate::vault::secret::Secret;
 use crate::vault::Vault;
 
 /// Longest message read from the client (a line of stdin).
@@ -96,6 +98,9 @@ struct Upstream<V: Vault + 'static> {
     params: StdMutex<ParamHeaders>,
     /// Ids of the `tools/list` requests whose answers are awaited.
     listing: StdMutex<Vec<Value>>,
+    /// The DPoP key the current token is bound to (RFC 9449), if it is: each
+    /// request then carries a fresh proof and the `DPoP` scheme.
+    dpop_key: StdMutex<Option<Secret>>,
 }
 
 /// Run the bridge until `input` closes.
@@ -138,6 +143,7 @@ where
         legacy_endpoint: tokio::sync::OnceCell::new(),
         legacy_closed: std::sync::atomic::AtomicBool::new(false),
         params: StdMutex::new(ParamHeaders::default()),
+        dpop_key: StdMutex::new(None),
         listing: StdMutex::new(Vec::new()),
     });
     let mut tasks = tokio::task::JoinSet::new();
@@ -396,7 +402,9 @@ impl<V: Vault + 'static> Upstream<V> {
             Err(_) => return Err(self.sign_in_hint()),
         };
         flow.refresh_if_due().await.map_err(|e| e.to_string())?;
-        Ok(flow.session().grant.as_ref().map(|g| g.access_token.expose().to_string()))
+        let grant = flow.session().grant.as_ref();
+        *self.dpop_key.lock().unwrap() = grant.and_then(|g| g.dpop_key.clone());
+        Ok(grant.map(|g| g.access_token.expose().to_string()))
     }
 
     fn sign_in_hint(&self) -> String {
@@ -483,11 +491,46 @@ impl<V: Vault + 'static> Upstream<V> {
         own: Vec<(String, String)>,
         body: Body<'_>,
     ) -> Result<reqwest::Response> {
+        let dpop_key = self.dpop_key.lock().unwrap().clone().filter(|_| token.is_some());
+        let sent = self.request_once(method.clone(), url, accept, token, dpop_key.as_ref(), last_event_id, &own, body).await?;
+        // A server that wants a DPoP nonce (§9) says so once: the request
+        // goes again with it and a new proof, never more.
+        let wants_nonce = dpop_key.is_some()
+            && sent.status() == reqwest::StatusCode::UNAUTHORIZED
+            && dpop::remember_nonce(url, sent.headers())
+            && dpop::asks_for_nonce(&www_authenticate(sent.headers()), b"");
+        if !wants_nonce {
+            if dpop_key.is_some() {
+                dpop::remember_nonce(url, sent.headers());
+            }
+            return Ok(sent);
+        }
+        self.request_once(method, url, accept, token, dpop_key.as_ref(), last_event_id, &own, body).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn request_once(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        token: Option<&str>,
+        dpop_key: Option<&Secret>,
+        last_event_id: Option<&str>,
+        own: &[(String, String)],
+        body: Body<'_>,
+    ) -> Result<reqwest::Response> {
         let names_version = own.iter().any(|(k, _)| k == "mcp-protocol-version");
         let mut headers: Vec<(&str, String)> = vec![("accept", accept.to_string())];
         headers.extend(own.iter().map(|(k, v)| (k.as_str(), v.clone())));
-        if let Some(t) = token {
-            headers.push(("authorization", format!("Bearer {t}")));
+        match (token, dpop_key) {
+            (Some(t), Some(key)) => {
+                let token = Secret::new(t);
+                headers.push(("authorization", dpop::authorization(&token, true)));
+                headers.push(("dpop", dpop::proof(key, method.as_str(), url, Some(&token))?.expose().to_string()));
+            }
+            (Some(t), None) => headers.push(("authorization", format!("Bearer {t}"))),
+            (None, _) => {}
         }
         if let Some(sid) = self.session_id.lock().unwrap().clone() {
             headers.push(("mcp-session-id", sid));

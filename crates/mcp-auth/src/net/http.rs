@@ -96,6 +96,7 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// How a request body is sent.
+#[derive(Clone, Copy)]
 pub enum Body<'a> {
     None,
     Form(&'a [(&'a str, &'a str)]),

@@ -6,6 +6,12 @@
 //! URL, RFC 8414 metadata, DCR, an auto-approving `/authorize` (302 back to the
 //! redirect URI), a `/token` endpoint that checks PKCE, the code's single use and
 //! the redirect URI, refresh with rotation, and `/revoke`.
+//!
+//! Set to, it also grants without a person (client credentials checked
+//! against one client's secret or a signed assertion's claims; the JWT
+//! bearer grant for the assertions it is told to accept) and binds tokens to
+//! DPoP keys: it checks each proof's signature against the key the token was
+//! bound to, its method, URL, time and token hash.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -100,7 +106,17 @@ pub struct Behaviour {
     /// Answer the first device poll with `slow_down`.
     pub device_slow_down_once: bool,
     pub device_interval: u64,
+    /// Grant client credentials to this client id: with this secret (Basic),
+    /// or with a `private_key_jwt` assertion naming it (when the secret is
+    /// `None`; the claims are checked, not the signature).
+    pub client_credentials: Option<(String, Option<String>)>,
+    /// JWT bearer assertions the token endpoint accepts (workload tokens).
+    pub accepted_assertions: Vec<String>,
+    /// Advertise DPoP and bind tokens to the proof's key at the token endpoint.
+    pub dpop: bool,
     // state
+    /// Bound tokens, with the public JWK they are bound to.
+    bound: HashMap<String, Value>,
     device_codes: HashMap<String, (Vec<String>, u32)>,
     tag: String,
     next: u64,
@@ -198,6 +214,10 @@ impl Behaviour {
             rotate_refresh: true,
             expires_in: json!(3600),
             revoke_status: 200,
+            client_credentials: None,
+            accepted_assertions: Vec::new(),
+            dpop: false,
+            bound: HashMap::new(),
             sse: false,
             open: false,
             device: DeviceMode::ApproveAfter(1),
@@ -296,8 +316,14 @@ async fn as_meta(State(s): State<Shared>, method: Method, uri: Uri, headers: Hea
     if let Some(c) = &s.behaviour.lock().unwrap().as_reply {
         return canned(c);
     }
-    match s.behaviour.lock().unwrap().as_meta.clone() {
-        Some(v) => json_response(200, v),
+    let b = s.behaviour.lock().unwrap();
+    match b.as_meta.clone() {
+        Some(mut v) => {
+            if b.dpop {
+                v["dpop_signing_alg_values_supported"] = json!(["ES256"]);
+            }
+            json_response(200, v)
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -389,11 +415,46 @@ async fn token(State(s): State<Shared>, method: Method, uri: Uri, headers: Heade
             b.device_codes.remove(&code);
             scopes
         }
+        Some("client_credentials") => {
+            let Some((id, secret)) = b.client_credentials.clone() else {
+                return json_response(400, json!({"error": "unsupported_grant_type"}));
+            };
+            let authenticated = match secret {
+                Some(secret) => headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&basic(&id, &secret)),
+                None => {
+                    form.get("client_assertion_type").map(String::as_str) == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                        && form.get("client_assertion").and_then(|a| jwt_claims(a)).is_some_and(|c| {
+                            c["iss"] == id.as_str() && c["sub"] == id.as_str() && c["aud"] == s.base.as_str() && c["jti"].is_string()
+                        })
+                }
+            };
+            if !authenticated {
+                return json_response(401, json!({"error": "invalid_client"}));
+            }
+            form.get("scope").map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default()
+        }
+        Some("urn:ietf:params:oauth:grant-type:jwt-bearer") => {
+            if !form.get("assertion").is_some_and(|a| b.accepted_assertions.contains(a)) {
+                return invalid_grant();
+            }
+            form.get("scope").map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default()
+        }
         _ => return json_response(400, json!({"error": "unsupported_grant_type"})),
+    };
+    let proof_key = match (b.dpop, headers.get("dpop").and_then(|v| v.to_str().ok())) {
+        (true, Some(proof)) => match check_proof(proof, "POST", &format!("{}/token", s.base), None) {
+            Ok(jwk) => Some(jwk),
+            Err(why) => return json_response(400, json!({"error": "invalid_dpop_proof", "error_description": why})),
+        },
+        _ => None,
     };
     let access = b.id("at");
     b.tokens.insert(access.clone(), scopes.clone());
-    let mut reply = json!({"access_token": access, "token_type": "Bearer", "expires_in": b.expires_in, "scope": scopes.join(" ")});
+    let token_type = if proof_key.is_some() { "DPoP" } else { "Bearer" };
+    if let Some(jwk) = proof_key {
+        b.bound.insert(access.clone(), jwk);
+    }
+    let mut reply = json!({"access_token": access, "token_type": token_type, "expires_in": b.expires_in, "scope": scopes.join(" ")});
     let is_refresh = form.get("grant_type").map(String::as_str) == Some("refresh_token");
     if b.issue_refresh && (!is_refresh || b.rotate_refresh) {
         let rt = b.id("rt");
@@ -464,8 +525,24 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
     }
     let msg: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let rpc_method = msg["method"].as_str().unwrap_or("").to_string();
-    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
-    let granted = token.as_ref().and_then(|t| b.tokens.get(t)).cloned();
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (scheme, token) = match authorization.split_once(' ') {
+        Some((scheme, token)) => (scheme.to_string(), Some(token.to_string())),
+        None => (String::new(), None),
+    };
+    // A bound token is good only in the DPoP scheme with a proof made with
+    // its key for this request (RFC 9449 §7); an unbound one only as Bearer.
+    let presented = token.filter(|t| match b.bound.get(t) {
+        Some(jwk) => {
+            scheme == "DPoP"
+                && headers
+                    .get("dpop")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|p| check_proof(p, method.as_str(), &format!("{}/mcp", s.base), Some(t)).is_ok_and(|key| &key == jwk))
+        }
+        None => scheme == "Bearer",
+    });
+    let granted = presented.as_ref().and_then(|t| b.tokens.get(t)).cloned();
     if !b.open && granted.is_none() {
         return (StatusCode::UNAUTHORIZED, [("www-authenticate", b.challenge.clone())], "{\"error\":\"invalid_token\"}").into_response();
     }
@@ -506,4 +583,51 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
         return (StatusCode::OK, [("content-type", "text/event-stream"), ("mcp-session-id", "sess-1")], body).into_response();
     }
     (StatusCode::OK, [("content-type", "application/json"), ("mcp-session-id", "sess-1")], reply.to_string()).into_response()
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+}
+
+fn b64url(part: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).ok()
+}
+
+/// A JWT's claims, unverified.
+fn jwt_claims(jwt: &str) -> Option<Value> {
+    serde_json::from_slice(&b64url(jwt.split('.').nth(1)?)?).ok()
+}
+
+/// Check a DPoP proof (RFC 9449 §4.3) for this request: `typ`, an ES256
+/// signature by the public key in its header (whose JWK is returned), `htm`,
+/// `htu`, a recent `iat`, a `jti`, and the token's hash when one is presented.
+fn check_proof(proof: &str, method: &str, url: &str, token: Option<&str>) -> Result<Value, String> {
+    let parts: Vec<&str> = proof.split('.').collect();
+    let [h, c, sig] = parts[..] else { return Err("not a JWS".into()) };
+    let header: Value = b64url(h).and_then(|b| serde_json::from_slice(&b).ok()).ok_or("bad header")?;
+    let claims: Value = b64url(c).and_then(|b| serde_json::from_slice(&b).ok()).ok_or("bad claims")?;
+    if header["typ"] != "dpop+jwt" || header["alg"] != "ES256" || header["jwk"].get("d").is_some() {
+        return Err("bad header fields".into());
+    }
+    let jwk = header["jwk"].clone();
+    let coord = |k: &str| jwk[k].as_str().and_then(b64url).ok_or("bad jwk");
+    let point = [vec![4u8], coord("x")?, coord("y")?].concat();
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
+        .verify(format!("{h}.{c}").as_bytes(), &b64url(sig).ok_or("bad signature encoding")?)
+        .map_err(|_| "the signature does not verify")?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    if claims["htm"] != method
+        || claims["htu"] != url
+        || !claims["jti"].is_string()
+        || claims["iat"].as_u64().is_none_or(|t| t.abs_diff(now) > 60)
+    {
+        return Err(format!("the proof names another request: {claims}"));
+    }
+    if let Some(t) = token {
+        let ath = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(t.as_bytes()));
+        if claims["ath"] != ath.as_str() {
+            return Err("ath does not match the token".into());
+        }
+    }
+    Ok(jwk)
 }
