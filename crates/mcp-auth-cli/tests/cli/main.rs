@@ -12,6 +12,7 @@ mod browser;
 mod grants;
 mod import;
 mod keychain;
+mod proxy;
 mod races;
 mod reach;
 mod store;

@@ -8,8 +8,11 @@
 //! POSTs follow none); every request has an overall timeout, which also bounds a
 //! server that trickles one byte a second; every body is read with a size cap.
 //!
-//! TLS roots are compiled in (webpki-roots), so starting the client reads no
-//! certificate store from disk, which keeps `mcp-auth` start-up cheap.
+//! TLS roots are compiled in (webpki-roots); the OS store joins them at the
+//! first certificate from farther than this computer ([`crate::net::trust`]),
+//! so starting the client reads nothing from disk and `mcp-auth` start-up
+//! stays cheap. The proxy the environment names is used for everything but
+//! this computer ([`crate::net::proxy`]).
 
 use std::error::Error as StdError;
 use std::net::SocketAddr;
@@ -23,6 +26,8 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::net::address::{check_endpoint, is_forbidden_ip, AddressClass, Reach};
+use crate::net::proxy::ProxyChoice;
+use crate::net::trust::LazyRoots;
 
 /// Hops a metadata GET may follow.
 pub const MAX_REDIRECTS: usize = 3;
@@ -110,6 +115,7 @@ pub struct HttpClient {
     inner: reqwest::Client,
     limits: Limits,
     scope: Arc<Scope>,
+    proxies: Arc<ProxyChoice>,
 }
 
 /// Which server a client works for, and so which addresses it may contact
@@ -179,7 +185,14 @@ impl std::fmt::Debug for HttpClient {
 impl HttpClient {
     pub fn new(limits: Limits) -> Result<Self> {
         let scope = Arc::new(Scope::default());
-        let inner = reqwest::Client::builder()
+        let proxies = Arc::new(ProxyChoice::from_env()?);
+        // The engine's own proxy choice (never loopback), not reqwest's.
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if !proxies.is_empty() {
+            let choice = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| choice.for_url(url).cloned()));
+        }
+        let inner = builder
             .tls_backend_preconfigured(tls_config())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(limits.request_timeout)
@@ -191,7 +204,7 @@ impl HttpClient {
             .https_only(false)
             .build()
             .map_err(|e| Error::Network { url: String::new(), source: e })?;
-        Ok(HttpClient { inner, limits, scope })
+        Ok(HttpClient { inner, limits, scope, proxies })
     }
 
     /// Work for the MCP server at `server_url`: from now on this client (and
@@ -254,7 +267,28 @@ impl HttpClient {
         if let Some(ip) = literal.filter(|ip| !reach.allows(*ip)) {
             return Err(out_of_reach(url, reach, AddressClass::of(ip)));
         }
+        if let (Some(_), Some(url::Host::Domain(name))) = (self.proxies.for_url(&parsed), parsed.host()) {
+            self.check_proxied_name(url, name).await?;
+        }
         Ok(parsed)
+    }
+
+    /// A request through a proxy never meets the resolver: the address filter
+    /// runs on what this computer resolves the name to. A name that does not
+    /// resolve here is the proxy's to reach.
+    async fn check_proxied_name(&self, url: &str, name: &str) -> Result<()> {
+        let resolver = GuardedResolver { scope: self.scope.clone() };
+        let Ok(name) = name.parse::<Name>() else { return Ok(()) };
+        match tokio::time::timeout(self.limits.connect_timeout, resolver.resolve(name)).await {
+            Ok(Err(e)) if e.downcast_ref::<OutOfReachAddress>().is_some() => {
+                let OutOfReachAddress { reach, target } = e.downcast_ref::<OutOfReachAddress>().expect("checked");
+                Err(out_of_reach(url, *reach, *target))
+            }
+            Ok(Err(e)) if e.downcast_ref::<ForbiddenAddress>().is_some() => {
+                Err(Error::unsafe_url(url, "its host resolves to a link-local or metadata address"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The reqwest client under this one, for a library that sends through
@@ -321,14 +355,16 @@ impl HttpClient {
     }
 }
 
-/// TLS for every request: rustls with the ring provider and the webpki roots
-/// compiled into the program, so no certificate store is read from disk.
+/// TLS for every request: rustls with the ring provider, the webpki roots
+/// compiled into the program and, read only when a certificate from farther
+/// than this computer is first checked, the OS store ([`LazyRoots`]).
 fn tls_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default TLS versions")
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(LazyRoots::new(provider)))
         .with_no_client_auth()
 }
 
