@@ -60,17 +60,28 @@ pub struct ServerView {
     pub consent_prompt: bool,
     /// The sign-in service offers sign-in from another device.
     pub device_sign_in: bool,
+    /// How the grant is obtained, in plain words ("You signed in in your
+    /// browser", "This app signs in as itself…").
+    pub grant_kind: String,
+    /// Obtained with no person (client credentials, enterprise, workload):
+    /// renewed the same way when it expires, nobody asked.
+    pub renews_itself: bool,
+    /// The token works only with a key kept in the keychain (DPoP).
+    pub bound_to_this_computer: bool,
 }
 
 pub fn now() -> u64 {
     mcp_auth::Clock::now(&mcp_auth::SystemClock)
 }
 
-fn badge_of(grant: Option<&GrantSummary>, last_refresh_ok: Option<bool>, now: u64) -> Badge {
+/// `renews_itself`: a grant no person attends is obtained again when it
+/// expires, so its expiry is not the person's concern.
+fn badge_of(grant: Option<&GrantSummary>, renews_itself: bool, last_refresh_ok: Option<bool>, now: u64) -> Badge {
     let Some(g) = grant else { return Badge::NeedsSignIn };
+    let renewable = g.has_refresh_token || renews_itself;
     match g.expires_at {
-        Some(t) if t <= now && !g.has_refresh_token => Badge::NeedsSignIn,
-        Some(t) if t <= now + 600 && !g.has_refresh_token => Badge::ExpiresSoon,
+        Some(t) if t <= now && !renewable => Badge::NeedsSignIn,
+        Some(t) if t <= now + 600 && !renewable => Badge::ExpiresSoon,
         _ if last_refresh_ok == Some(false) => Badge::Error,
         _ => Badge::Connected,
     }
@@ -80,11 +91,12 @@ impl ServerView {
     pub fn of(s: &ServerEntry, has_client_secret: bool) -> Self {
         let g = s.grant.as_ref();
         let host = url::Url::parse(&s.url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        let kind = s.grant_kind.clone().unwrap_or_default();
         ServerView {
             name: s.name.clone(),
             url: s.url.clone(),
             host,
-            badge: badge_of(g, s.last_refresh.as_ref().map(|r| r.ok), now()),
+            badge: badge_of(g, kind.is_unattended(), s.last_refresh.as_ref().map(|r| r.ok), now()),
             issuer: g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
             client_id: g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
             client_source: g
@@ -110,6 +122,9 @@ impl ServerView {
             allow_local_network: s.allow_local_network,
             consent_prompt: s.consent_prompt != Some(false),
             device_sign_in: s.discovery.as_ref().is_some_and(|d| d.device_sign_in),
+            grant_kind: kind.describe().to_string(),
+            renews_itself: kind.is_unattended(),
+            bound_to_this_computer: g.is_some_and(|g| g.dpop_bound),
         }
     }
 }

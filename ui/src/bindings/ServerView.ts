@@ -27,4 +27,18 @@ consentPrompt: boolean,
 /**
  * The sign-in service offers sign-in from another device.
  */
-deviceSignIn: boolean, };
+deviceSignIn: boolean, 
+/**
+ * How the grant is obtained, in plain words ("You signed in in your
+ * browser", "This app signs in as itself…").
+ */
+grantKind: string, 
+/**
+ * Obtained with no person (client credentials, enterprise, workload):
+ * renewed the same way when it expires, nobody asked.
+ */
+renewsItself: boolean, 
+/**
+ * The token works only with a key kept in the keychain (DPoP).
+ */
+boundToThisComputer: boolean, };

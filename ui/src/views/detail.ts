@@ -141,10 +141,16 @@ function review(s: ServerView): HTMLElement {
     h("h3", {}, "What this sign-in allows"),
     scopesList(s.scopes),
     h("dl", { class: "facts" },
+      row("How it signs in", s.grantKind),
       row("Signed in with", s.issuer ?? "—"),
       row("App identity", h("span", {}, h("code", {}, s.clientId ?? "—"), " ", h("span", { class: "muted small" }, clientSourceWords(s.clientSource)))),
       row("Access", h("span", { id: "countdown", "data-expires": String(s.expiresAt ?? "") }, countdown(s.expiresAt))),
-      row("Stays signed in", s.hasRefreshToken ? "Yes, access is renewed automatically" : "No, you will sign in again when access expires"),
+      row("Stays signed in", s.renewsItself
+        ? "Yes, access is obtained again the same way when it expires"
+        : s.hasRefreshToken ? "Yes, access is renewed automatically" : "No, you will sign in again when access expires"),
+      s.boundToThisComputer
+        ? row("Bound to this computer", "Yes: the access works only with a key kept in your keychain, so a copied token is useless elsewhere")
+        : null,
       row("Last renewal", s.lastRefreshAt ? `${when(s.lastRefreshAt)}${s.lastRefreshOk === false ? ` (failed: ${s.lastRefreshMessage ?? ""})` : ""}` : "Never"),
     ),
     d?.claims
