@@ -99,6 +99,16 @@ pub enum Command {
     Revoke { server: String },
     /// Delete this server's local sign-in data: tokens, registration, settings.
     Clear { server: String },
+    /// Check every step of a sign-in and its use, each with a verdict and what
+    /// to do; never prints a secret, never refreshes, never signs in. Exits 1
+    /// when a step has a problem.
+    Doctor {
+        /// The server's name in the list, or its URL.
+        server: String,
+        /// The diagnosis as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Client secrets kept in the keychain.
     #[command(subcommand)]
     Secret(SecretCommand),

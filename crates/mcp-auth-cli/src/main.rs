@@ -8,6 +8,7 @@
 mod apps;
 mod args;
 mod bridge;
+mod doctor;
 mod grant;
 mod manage;
 mod oneshot;
@@ -52,6 +53,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Bridge { server, browser, timeout, grant } => bridge::bridge(&server, browser, timeout, &grant).await,
         Serve { browser, timeout } => serve::serve(browser, timeout).await,
         Activity { server } => manage::activity(server.as_deref()),
+        Doctor { server, json } => doctor::doctor(&server, json).await,
         Login { server, flow } => session::login(&server, &flow).await,
         Tools { server, flow } => session::tools(&server, &flow).await,
         Call { server, tool, arguments, flow } => session::call(&server, &tool, arguments.as_deref(), &flow).await,

@@ -66,6 +66,7 @@ pub use mcp::connect::{
     ConnectStatus, ConnectStep, ConsentFuture, DevicePromptHook, GrantFuture, GrantShelf, OauthDiscovery, Operation, OperationResult,
     Reauthorizations, Reauthorized, ServerSession, SharedRefreshFuture, StepUpConsent, StepUpRequest, ToolView, SUGGESTED_REDIRECT_URI,
 };
+pub use mcp::doctor::{diagnose, Diagnosis, Step as DiagnosisStep, Verdict as DiagnosisVerdict};
 pub use mcp::serve::{run_serve, Platform};
 pub use mcp::signin_flow::{Prepared, SignInFlow};
 

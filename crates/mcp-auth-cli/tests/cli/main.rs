@@ -9,6 +9,7 @@ mod fixture;
 mod apps;
 mod bridge;
 mod browser;
+mod doctor;
 mod grants;
 mod import;
 mod keychain;
