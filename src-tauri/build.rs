@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "answer_step_up",
     "server_detail",
     "server_activity",
+    "diagnose_server",
     "refresh_server",
     "revoke_server",
     "clear_server",

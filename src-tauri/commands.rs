@@ -212,6 +212,14 @@ pub fn server_activity(state: State<'_, AppState>, name: String) -> CommandResul
     Ok(events.into_iter().rev().take(20).map(|e| ActivityView { at: e.at, what: e.what, by: e.by, detail: e.detail }).collect())
 }
 
+/// Diagnose: every step of a sign-in and its use, each with a verdict and
+/// what to do (the engine's doctor; it changes nothing).
+#[tauri::command]
+pub async fn diagnose_server(state: State<'_, AppState>, name: String) -> CommandResult<mcp_auth::Diagnosis> {
+    let store = state.store.clone();
+    Ok(mcp_auth::diagnose(&store, &name, HttpClient::new(Limits::default())?).await?)
+}
+
 #[tauri::command]
 pub async fn refresh_server(state: State<'_, AppState>, name: String) -> CommandResult<ServerView> {
     let store = state.store.clone();

@@ -38,6 +38,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
         commands::answer_step_up,
         commands::server_detail,
         commands::server_activity,
+        commands::diagnose_server,
         commands::refresh_server,
         commands::revoke_server,
         commands::clear_server,

@@ -281,7 +281,7 @@ def sdk_flow(app, sdk_url):
     shot(s, "08-revoked.png")
 
 
-@scenario("a server that is down: plain error, details one click away")
+@scenario("a server that is down: plain error, details one click away; Diagnose puts it on the first step")
 def down_server(app):
     s = app.s
     dead = f"http://127.0.0.1:{free_port()}/mcp"
@@ -292,6 +292,33 @@ def down_server(app):
     s.find(".card.error summary").click()
     assert "127.0.0.1" in s.find(".card.error .detail-text").text
     shot(s, "09-server-down.png")
+    s.find("#diagnose").click()
+    s.wait_text("#diagnosis", "Something stops this server", timeout=30)
+    step, classes, text = s.script("const li = document.querySelector('.diagnosis-steps li'); return [li.dataset.step, li.className, li.innerText];")
+    assert step == "reachable" and "verdict-problem" in classes, (step, classes)
+    assert "What to do" in text, text
+    assert "Not checked" in s.texts(".diagnosis-steps li")[2], "the steps after the failure are not checked"
+    s.script("document.querySelector('#diagnosis').scrollIntoView({block: 'start'});")
+    shot(s, "28-diagnose-problem.png")
+
+
+@scenario("Diagnose a signed-in server: every step with its verdict in words; the review says how it signs in")
+def diagnose_signed_in(app):
+    s = app.s
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in", timeout=30)
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    review = s.wait_text(".review", "How it signs in")
+    assert "You signed in in your browser" in review, review
+    s.find("#diagnose").click()
+    s.wait_text("#diagnosis", "Everything checked is fine", timeout=30)
+    steps = s.texts(".diagnosis-steps li")
+    assert len(steps) == 10, steps
+    assert all("Fine" in t for t in steps), steps
+    assert "lists" in steps[-1], steps[-1]
+    s.script("document.querySelector('#diagnosis').scrollIntoView({block: 'start'});")
+    shot(s, "27-diagnose.png")
 
 
 @scenario("a cancelled sign-in (the browser never comes back)", browser_mode="print")
@@ -797,6 +824,7 @@ def main():
         demo_flow(tmp)
         sdk_flow(tmp, f"http://localhost:{mcp_port}/mcp")
         down_server(tmp)
+        diagnose_signed_in(tmp)
         cancelled(tmp)
         import_flow(tmp)
         used_by(tmp)

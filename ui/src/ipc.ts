@@ -12,6 +12,7 @@ import type { CommandError } from "./bindings/CommandError";
 import type { ConnectView } from "./bindings/ConnectView";
 import type { DemoView } from "./bindings/DemoView";
 import type { DetailView } from "./bindings/DetailView";
+import type { Diagnosis } from "./bindings/Diagnosis";
 import type { DeviceCodeShown } from "./bindings/DeviceCodeShown";
 import type { DeviceSignInStarted } from "./bindings/DeviceSignInStarted";
 import type { ImportCandidate } from "./bindings/ImportCandidate";
@@ -25,7 +26,7 @@ import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { ActivityView, AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
+export type { ActivityView, AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, Diagnosis, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -54,6 +55,7 @@ export const api = {
   answerStepUp: (flowId: string, approve: boolean) => call<void>("answer_step_up", { flowId, approve }),
   serverDetail: (name: string) => call<DetailView>("server_detail", { name }),
   serverActivity: (name: string) => call<ActivityView[]>("server_activity", { name }),
+  diagnoseServer: (name: string) => call<Diagnosis>("diagnose_server", { name }),
   refreshServer: (name: string) => call<ServerView>("refresh_server", { name }),
   revokeServer: (name: string) => call<RevokeView>("revoke_server", { name }),
   clearServer: (name: string) => call<ServerView>("clear_server", { name }),

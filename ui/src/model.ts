@@ -1,7 +1,7 @@
 // The app's state in the page, and the actions that change it. Views read the
 // model and call actions; actions call the IPC layer and re-render.
 
-import { api, asCommandError, events, type ActivityView, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type ServerView, type StepUpAsked } from "./ipc";
+import { api, asCommandError, events, type ActivityView, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type Diagnosis, type ServerView, type StepUpAsked } from "./ipc";
 import type { ToolView } from "./bindings/ToolView";
 
 export interface Flow {
@@ -34,6 +34,8 @@ export const model = {
   appUses: null as { server: string; apps: AppUse[] } | null,
   /** What used the selected server's sign-in lately. */
   activity: null as { server: string; events: ActivityView[] } | null,
+  /** The latest diagnosis per server ("running" while it runs). */
+  diagnoses: new Map<string, Diagnosis | "running">(),
   /** An error to show in the detail pane, per server (or "" for global). */
   errors: new Map<string, CommandError>(),
   notices: new Map<string, string>(),
@@ -78,6 +80,19 @@ export async function reload(): Promise<void> {
     if (!model.selected && model.servers.length) model.selected = model.servers[0].name;
   });
   await loadDetail();
+}
+
+/** Diagnose: every step of a sign-in and its use; it changes nothing. */
+export async function diagnose(name: string): Promise<void> {
+  model.diagnoses.set(name, "running");
+  render();
+  try {
+    model.diagnoses.set(name, await api.diagnoseServer(name));
+  } catch (e) {
+    model.diagnoses.delete(name);
+    model.errors.set(name, asCommandError(e));
+  }
+  render();
 }
 
 export async function loadDetail(): Promise<void> {

@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { ACTIVITY_WORDS, ago, clientSourceWords, countdown, scopeWords, when } from "../format";
 import {
-  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
+  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
 import type { AppUse, ServerView } from "../ipc";
 import { confirm } from "./dialogs";
@@ -233,12 +233,44 @@ function activity(s: ServerView): HTMLElement | null {
   );
 }
 
+const VERDICT_MARK: Record<string, string> = { ok: "✓", warning: "!", problem: "✗", skipped: "–" };
+const VERDICT_WORDS: Record<string, string> = { ok: "Fine", warning: "Warning", problem: "Problem", skipped: "Not checked" };
+
+/** The diagnosis: each step with its verdict in words and what to do. */
+function diagnosisCard(s: ServerView): HTMLElement | null {
+  const d = model.diagnoses.get(s.name);
+  if (!d) return null;
+  if (d === "running") {
+    return h("div", { class: "card diagnosis", "aria-busy": "true" }, h("h3", {}, "Diagnosing…"), h("p", { class: "muted" }, "Checking each step of the sign-in. Nothing is changed."));
+  }
+  const summary = d.verdict === "problem"
+    ? "Something stops this server. Start with the first problem."
+    : d.verdict === "warning" ? "It works, with warnings." : "Everything checked is fine.";
+  return h("div", { class: `card diagnosis verdict-${d.verdict}`, id: "diagnosis" },
+    h("h3", {}, "Diagnosis"),
+    h("p", { role: "status" }, summary),
+    h("ol", { class: "diagnosis-steps" }, d.steps.map((step) =>
+      h("li", { class: `verdict-${step.verdict}`, "data-step": step.id },
+        h("span", { class: "step-mark", "aria-hidden": "true" }, VERDICT_MARK[step.verdict] ?? "·"),
+        h("div", {},
+          h("div", {}, h("strong", {}, step.title), " ", h("span", { class: "tag" }, VERDICT_WORDS[step.verdict] ?? step.verdict)),
+          h("div", { class: "muted small" }, step.found),
+          step.fix ? h("div", { class: "fix" }, "What to do: ", step.fix) : null,
+        )))),
+    h("div", { class: "actions" },
+      h("button", { type: "button", "data-key": "diagnose-again", onclick: () => void diagnose(s.name) }, "Diagnose again"),
+      h("button", { type: "button", class: "link", "data-key": "diagnosis-close", onclick: () => { model.diagnoses.delete(s.name); render(); } }, "Close"),
+    ),
+  );
+}
+
 function actions(s: ServerView): HTMLElement {
   const signedIn = s.badge !== "needs_sign_in";
   return h("div", { class: "actions bottom" },
     signedIn ? h("button", { type: "button", "data-key": "refresh", onclick: () => void refresh(s.name) }, "Refresh") : null,
     signedIn ? h("button", { type: "button", "data-key": "revoke", onclick: () => confirm("Sign out at the server?", `The app asks ${s.host}'s sign-in service to cancel this sign-in, then deletes the keys from this computer (even if the server cannot be reached).`, "Revoke", true, () => void revoke(s.name)) }, "Revoke…") : null,
     h("button", { type: "button", "data-key": "check", onclick: () => void discover(s.name) }, "Check again"),
+    h("button", { type: "button", id: "diagnose", "data-key": "diagnose", disabled: model.diagnoses.get(s.name) === "running", onclick: () => void diagnose(s.name) }, "Diagnose"),
     h("button", { type: "button", "data-key": "settings2", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
     h("button", { type: "button", "data-key": "clear", onclick: () => confirm("Clear local data?", "Deletes this server's keys, app registration and settings from this computer. The server is not contacted; it stays in your list.", "Clear", true, () => void clearLocal(s.name)) }, "Clear…"),
     h("button", { type: "button", class: "danger-text", "data-key": "remove", onclick: () => confirm("Remove this server?", (model.appUses?.server === s.name && model.appUses.apps.some((u) => u.connected)) ? "Removes the server from your list and deletes everything the app keeps for it, keys included. The apps that use it through this app get their own settings back." : "Removes the server from your list and deletes everything the app keeps for it, keys included.", "Remove", true, (revokeFirst) => void removeServer(s.name, revokeFirst), signedIn ? "Also sign out at the server first" : undefined) }, "Remove…"),
@@ -269,6 +301,7 @@ export function detailPane(): HTMLElement {
       ?? (asked && !model.flows.has(s.name) ? askCard(s) : asked || (!steps && !signedIn && !oauth) ? signInCard(s) : null),
     signedIn ? review(s) : null,
     tools(s.name),
+    diagnosisCard(s),
     usedBy(s),
     activity(s),
     actions(s),

@@ -69,6 +69,8 @@ impl Steps {
         self.0.push(Step { id: id.into(), title: title.into(), verdict, found: found.into(), fix: fix.map(str::to_owned) });
     }
     fn skip(&mut self, id: &str, title: &str, why: &str) {
+        let mut chars = why.chars();
+        let why: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
         self.add(id, title, Verdict::Skipped, why, None);
     }
 }
