@@ -13,6 +13,7 @@ mod jwt;
 mod opening;
 mod prompts;
 mod redirect;
+mod renew;
 mod state;
 pub mod views;
 mod watch;
@@ -90,6 +91,7 @@ pub fn run() {
             let state = app.state::<state::AppState>();
             prompts::listen(app.handle(), state.store.clone(), state.prompts.clone());
             watch::watch_list(app.handle(), state.store.clone());
+            renew::renew_in_background(state.store.clone());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {

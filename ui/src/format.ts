@@ -72,6 +72,7 @@ export const ACTIVITY_WORDS: Record<string, string> = {
   agent_started_sign_in: "started a sign-in",
   agent_signed_in: "finished a sign-in",
   agent_cleared: "signed you out",
+  renewed_in_background: "renewed the access ahead of its expiry",
 };
 
 export const BADGE_WORDS: Record<string, string> = {

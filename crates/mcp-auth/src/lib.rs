@@ -53,6 +53,7 @@ pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
 pub use vault::activity::{calling_program, Activity, ActivityEvent};
 pub use vault::keychain::{keychain_vault, keychain_vault_for, KeychainVault};
 pub use vault::paths::{config_dir, home_dir};
+pub use vault::renewal::{Renewals, Renewed};
 pub use vault::secret::Secret;
 pub use vault::server_list::{ClientEntry, DiscoverySummary, RedirectMode, RefreshOutcome, ServerEntry, ServerList};
 pub use vault::store::{summary_of, ClearReport, Store};

@@ -9,14 +9,16 @@
 //!
 //! [`store`] keeps the two consistent; [`stored_session`] turns a stored server
 //! into a live session and back, and [`stored_grant`] hands out, refreshes
-//! (under the one cross-process lock) and revokes a stored grant. [`activity`]
-//! records what used each sign-in.
+//! (under the one cross-process lock) and revokes a stored grant; [`renewal`]
+//! renews the grants in use ahead of their expiry while the app runs.
+//! [`activity`] records what used each sign-in.
 
 pub mod activity;
 pub mod chunked;
 pub mod keychain;
 pub mod paths;
 mod records;
+pub mod renewal;
 pub mod secret;
 #[cfg(target_os = "linux")]
 mod secret_service;

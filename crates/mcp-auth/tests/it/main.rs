@@ -6,6 +6,7 @@ mod support;
 
 mod discovery;
 mod reach;
+mod renewal;
 mod secrets;
 mod signin;
 mod stepup;
