@@ -37,7 +37,7 @@ import tempfile
 
 CANARY = b"LEAKCANARY"
 # A raw credential header written out anywhere (a log line, a debug dump).
-HEADER = re.compile(rb'(?i)authorization["\']?\s*[:=]\s*["\']?(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}')
+HEADER = re.compile(rb'(?i)authorization["\']?\s*[:=]\s*["\']?(bearer|basic|dpop)\s+[A-Za-z0-9._~+/=-]{8,}')
 KINDS = ("at", "rt", "code", "cs")
 
 
