@@ -5,7 +5,8 @@
 //! (CVE-2025-6514). So only a [`BrowserUrl`] can be opened, and one can only be
 //! made by [`BrowserUrl::parse`]: `https`, or `http` on loopback, no whitespace or
 //! control characters, no leading `-`. The system opener passes it as one argv
-//! element to the platform's launcher, never through a shell.
+//! element to the platform's launcher (the `open` crate's list), never through
+//! a shell.
 //!
 //! [`HttpBrowser`] is the headless stand-in for a person with a browser: it GETs
 //! the URL and follows redirects (each hop checked) until one reaches the
@@ -13,7 +14,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use reqwest::Method;
 use url::Url;
@@ -48,21 +49,13 @@ pub trait Opener: Send + Sync {
     fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a>;
 }
 
-/// The platform's default browser, started without a shell.
+/// The platform's default browser, started without a shell: the `open`
+/// crate's launchers for this platform (xdg-open, gio, KDE's and GNOME's on
+/// Linux, with PowerShell first on WSL; `open` on macOS; PowerShell, the URL
+/// in its environment, then Explorer on Windows), each given the checked URL
+/// as one argument, tried in turn until one opens it.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemBrowser;
-
-impl SystemBrowser {
-    fn launchers(url: &str) -> Vec<(&'static str, Vec<String>)> {
-        if cfg!(target_os = "macos") {
-            vec![("open", vec![url.to_string()])]
-        } else if cfg!(windows) {
-            vec![("rundll32", vec!["url.dll,FileProtocolHandler".into(), url.to_string()])]
-        } else {
-            vec![("xdg-open", vec![url.to_string()]), ("gio", vec!["open".into(), url.to_string()])]
-        }
-    }
-}
 
 /// How long a launcher has to say it found no browser: `xdg-open` exits at
 /// once either way (3 when there is none); one still running after this is
@@ -72,16 +65,19 @@ const LAUNCHER_VERDICT: std::time::Duration = std::time::Duration::from_secs(3);
 impl Opener for SystemBrowser {
     fn open<'a>(&'a self, url: &'a BrowserUrl) -> OpenFuture<'a> {
         Box::pin(async move {
-            let mut last = String::from("no launcher is available");
-            for (program, args) in Self::launchers(url.as_str()) {
-                let mut child =
-                    match Command::new(program).args(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
-                        Ok(child) => child,
-                        Err(e) => {
-                            last = format!("{program}: {e}");
-                            continue;
-                        }
-                    };
+            // A launcher that ran and found no browser says more than one
+            // that is not installed: that is the reason given.
+            let mut refused: Option<String> = None;
+            let mut missing = String::from("no launcher is available");
+            for mut launcher in open::commands(url.as_str()) {
+                let program = launcher.get_program().to_string_lossy().into_owned();
+                let mut child = match launcher.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
+                    Ok(child) => child,
+                    Err(e) => {
+                        missing = format!("{program}: {e}");
+                        continue;
+                    }
+                };
                 let deadline = tokio::time::Instant::now() + LAUNCHER_VERDICT;
                 let exited = loop {
                     match child.try_wait() {
@@ -94,7 +90,9 @@ impl Opener for SystemBrowser {
                 };
                 match exited {
                     Some(status) if status.success() => return Ok(()),
-                    Some(status) => last = format!("{program} found no browser to open the link ({status})"),
+                    Some(status) => {
+                        refused.get_or_insert(format!("{program} found no browser to open the link ({status})"));
+                    }
                     None => {
                         // Still running: it is the browser, or hands over to it.
                         std::thread::spawn(move || {
@@ -104,7 +102,7 @@ impl Opener for SystemBrowser {
                     }
                 }
             }
-            Err(Error::Browser { reason: last })
+            Err(Error::Browser { reason: refused.unwrap_or(missing) })
         })
     }
 }
