@@ -191,3 +191,19 @@ async fn a_dpop_bound_grant_proves_every_request_and_is_never_handed_out() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_binding_where_only_the_authorization_server_takes_dpop() {
+    // oidc-provider advertises DPoP whatever the resource server behind it
+    // knows: a token bound there would be refused by a Bearer-only server.
+    let f = Fixture::start().await;
+    f.set(|b| b.dpop_at_as_only = true);
+    let dir = sandbox("dpop-as-only");
+    let login = run(&dir, &["login", &f.mcp_url(), "--browser", "http", "--timeout", "10"], &[]).await;
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    let name = json_of(&login)["server"].as_str().unwrap().to_string();
+    assert_eq!(json_of(&run(&dir, &["status", &name], &[]).await)["dpop_bound"], false);
+    assert!(f.seen("/mcp").iter().filter_map(|r| r.authorization.as_deref()).all(|a| a.starts_with("Bearer ")));
+    assert!(run(&dir, &["token", &name], &[]).await.status.success(), "an unbound token is handed out");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -37,21 +37,26 @@ pub struct BearerChallenge {
     pub scope: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// The server challenged with the `DPoP` scheme (RFC 9449 §7.1): it takes
+    /// DPoP-bound tokens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop: bool,
 }
 
 impl BearerChallenge {
     /// The first `Bearer` (or `DPoP`) challenge among all header values, if any.
     pub fn from_headers<S: AsRef<str>>(values: &[S]) -> Option<Self> {
-        values
-            .iter()
-            .flat_map(|v| parse(v.as_ref()))
-            // A DPoP challenge (RFC 9449 §7.1) names the same parameters.
+        let all: Vec<Challenge> = values.iter().flat_map(|v| parse(v.as_ref())).collect();
+        let dpop = all.iter().any(|c| c.scheme.eq_ignore_ascii_case("dpop"));
+        all.iter()
+            // A DPoP challenge names the same parameters.
             .find(|c| c.scheme.eq_ignore_ascii_case("bearer") || c.scheme.eq_ignore_ascii_case("dpop"))
             .map(|c| BearerChallenge {
                 resource_metadata: c.param("resource_metadata").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
                 scope: c.param("scope").map(str::to_owned).filter(|s| !s.trim().is_empty()),
                 error: c.param("error").map(str::to_owned),
                 error_description: c.param("error_description").map(str::to_owned),
+                dpop,
             })
     }
 

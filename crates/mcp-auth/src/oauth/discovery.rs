@@ -70,6 +70,10 @@ pub struct ProtectedResource {
     pub authorization_servers: Vec<String>,
     pub scopes_supported: Option<Vec<String>>,
     pub resource_name: Option<String>,
+    /// RFC 9728 §2: the resource takes DPoP proofs of these algorithms.
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9728 §2: the resource takes only DPoP-bound tokens.
+    pub dpop_bound_access_tokens_required: bool,
 }
 
 /// RFC 8414 authorization-server metadata (the fields the client uses).
@@ -298,6 +302,8 @@ pub fn parse_protected_resource(url: &str, doc: &Value) -> Result<ProtectedResou
         authorization_servers,
         scopes_supported: string_list(obj.get("scopes_supported")),
         resource_name: obj.get("resource_name").and_then(Value::as_str).map(str::to_owned),
+        dpop_signing_alg_values_supported: string_list(obj.get("dpop_signing_alg_values_supported")),
+        dpop_bound_access_tokens_required: obj.get("dpop_bound_access_tokens_required").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 

@@ -4,7 +4,8 @@
 //!
 //! When the authorization server lists an algorithm this client signs with in
 //! `dpop_signing_alg_values_supported` (ES256, the one every server must
-//! accept), a new P-256 key pair is made for the grant; its private half is
+//! accept) and the MCP server takes DPoP too ([`offered`]), a new P-256 key
+//! pair is made for the grant; its private half is
 //! kept with the grant's tokens in the keychain and nowhere else. Every token
 //! request and every MCP request then carries a fresh proof (a JWT signed with
 //! that key naming the method, the URL, the time and, towards the MCP server,
@@ -26,16 +27,27 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::oauth::discovery::AuthServerMetadata;
+use crate::oauth::discovery::Discovery;
 use crate::oauth::jwt::{new_jti, SigningAlg, SigningKey};
 use crate::vault::secret::Secret;
 
 /// The response header that carries a server's nonce.
 pub const NONCE_HEADER: &str = "dpop-nonce";
 
-/// The authorization server binds tokens to keys this client can make.
-pub fn offered(meta: &AuthServerMetadata) -> bool {
-    meta.dpop_signing_alg_values_supported.as_ref().is_some_and(|algs| algs.iter().any(|a| a == SigningAlg::Es256.as_str()))
+/// Both ends take DPoP: the authorization server binds tokens to keys this
+/// client can make (ES256 in its `dpop_signing_alg_values_supported`), and
+/// the MCP server accepts them: it challenged with the `DPoP` scheme, or its
+/// protected resource metadata lists ES256 or requires bound tokens. An
+/// authorization server alone is not enough: a bound token is refused by a
+/// resource server that knows only `Bearer`.
+pub fn offered(discovery: &Discovery) -> bool {
+    let es256 = |algs: &Option<Vec<String>>| algs.as_ref().is_some_and(|a| a.iter().any(|a| a == SigningAlg::Es256.as_str()));
+    let resource_takes = discovery.challenge.as_ref().is_some_and(|c| c.dpop)
+        || discovery
+            .protected_resource
+            .as_ref()
+            .is_some_and(|p| p.dpop_bound_access_tokens_required || es256(&p.dpop_signing_alg_values_supported));
+    resource_takes && es256(&discovery.auth_server.dpop_signing_alg_values_supported)
 }
 
 /// A new key pair for a grant, as the PEM kept in the keychain.

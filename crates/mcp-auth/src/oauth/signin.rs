@@ -285,7 +285,7 @@ impl Authorizer {
             catcher,
             client,
             token_endpoint: meta.token_endpoint.clone(),
-            dpop_key: new_dpop_key(meta)?,
+            dpop_key: new_dpop_key(discovery)?,
         })
     }
 
@@ -370,7 +370,7 @@ impl Authorizer {
         }
         let authorization = asked?;
         show(&authorization.prompt);
-        let dpop_key = new_dpop_key(meta)?;
+        let dpop_key = new_dpop_key(discovery)?;
         let token = TokenEndpoint { url: &meta.token_endpoint, client: &client, dpop: dpop_key.as_ref() };
         let response =
             device::wait_for_approval(&self.http, &token, &authorization, &discovery.resource, self.clock.as_ref(), timeout, cancel)
@@ -397,7 +397,7 @@ impl Authorizer {
             // RFC 7523 §3.1: a JWT bearer grant needs no client authentication.
             None => RegisteredClient::entered(meta, "", None),
         };
-        let dpop_key = new_dpop_key(meta)?;
+        let dpop_key = new_dpop_key(discovery)?;
         let request = UnattendedRequest {
             token_endpoint: TokenEndpoint { url: &meta.token_endpoint, client: &client, dpop: dpop_key.as_ref() },
             issuer: &meta.issuer,
@@ -486,10 +486,10 @@ impl Authorizer {
     }
 }
 
-/// A new key pair for a grant, where the authorization server binds tokens
-/// to keys (DPoP); `None` where it does not.
-fn new_dpop_key(meta: &AuthServerMetadata) -> Result<Option<Secret>> {
-    dpop::offered(meta).then(dpop::new_key).transpose()
+/// A new key pair for a grant, where both servers take DPoP; `None` where
+/// they do not.
+fn new_dpop_key(discovery: &Discovery) -> Result<Option<Secret>> {
+    dpop::offered(discovery).then(dpop::new_key).transpose()
 }
 
 /// Wait for the one link that answers this flow; links for other flows (or

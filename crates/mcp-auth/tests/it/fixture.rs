@@ -112,8 +112,12 @@ pub struct Behaviour {
     pub client_credentials: Option<(String, Option<String>)>,
     /// JWT bearer assertions the token endpoint accepts (workload tokens).
     pub accepted_assertions: Vec<String>,
-    /// Advertise DPoP and bind tokens to the proof's key at the token endpoint.
+    /// Advertise DPoP (the AS metadata, and the MCP endpoint's challenge in the
+    /// `DPoP` scheme) and bind tokens to the proof's key at the token endpoint.
     pub dpop: bool,
+    /// Advertise DPoP at the authorization server only (the MCP endpoint
+    /// knows Bearer alone): a client must not bind its tokens.
+    pub dpop_at_as_only: bool,
     // state
     /// Bound tokens, with the public JWK they are bound to.
     bound: HashMap<String, Value>,
@@ -217,6 +221,7 @@ impl Behaviour {
             client_credentials: None,
             accepted_assertions: Vec::new(),
             dpop: false,
+            dpop_at_as_only: false,
             bound: HashMap::new(),
             sse: false,
             open: false,
@@ -319,7 +324,7 @@ async fn as_meta(State(s): State<Shared>, method: Method, uri: Uri, headers: Hea
     let b = s.behaviour.lock().unwrap();
     match b.as_meta.clone() {
         Some(mut v) => {
-            if b.dpop {
+            if b.dpop || b.dpop_at_as_only {
                 v["dpop_signing_alg_values_supported"] = json!(["ES256"]);
             }
             json_response(200, v)
@@ -441,7 +446,7 @@ async fn token(State(s): State<Shared>, method: Method, uri: Uri, headers: Heade
         }
         _ => return json_response(400, json!({"error": "unsupported_grant_type"})),
     };
-    let proof_key = match (b.dpop, headers.get("dpop").and_then(|v| v.to_str().ok())) {
+    let proof_key = match (b.dpop || b.dpop_at_as_only, headers.get("dpop").and_then(|v| v.to_str().ok())) {
         (true, Some(proof)) => match check_proof(proof, "POST", &format!("{}/token", s.base), None) {
             Ok(jwk) => Some(jwk),
             Err(why) => return json_response(400, json!({"error": "invalid_dpop_proof", "error_description": why})),
@@ -544,7 +549,9 @@ async fn mcp(State(s): State<Shared>, method: Method, uri: Uri, headers: HeaderM
     });
     let granted = presented.as_ref().and_then(|t| b.tokens.get(t)).cloned();
     if !b.open && granted.is_none() {
-        return (StatusCode::UNAUTHORIZED, [("www-authenticate", b.challenge.clone())], "{\"error\":\"invalid_token\"}").into_response();
+        // A resource that takes DPoP says so with the scheme of its challenge.
+        let challenge = if b.dpop { b.challenge.replacen("Bearer", "DPoP", 1) } else { b.challenge.clone() };
+        return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)], "{\"error\":\"invalid_token\"}").into_response();
     }
     let granted = granted.unwrap_or_default();
     if !b.unauthorized_without.iter().all(|r| granted.contains(r)) {
