@@ -49,10 +49,37 @@ function addAskCard(url: string): HTMLElement {
   );
 }
 
+/** What the person changed in a form that keeps its edits (the settings
+ * form), by control id: a rebuild (a list change, a detail arriving) starts
+ * from the model, which has not seen them yet. */
+function unsavedEdits(): { id: string; value: string; checked: boolean; choice: boolean }[] {
+  const controls = root.querySelectorAll<HTMLInputElement>("form[data-keep-edits] input[id], form[data-keep-edits] textarea[id]");
+  return Array.from(controls)
+    .filter((e) => (e.type === "radio" || e.type === "checkbox" ? e.checked !== e.defaultChecked : e.value !== e.defaultValue))
+    .map((e) => ({ id: e.id, value: e.value, checked: e.checked, choice: e.type === "radio" || e.type === "checkbox" }));
+}
+
+function restore(edits: ReturnType<typeof unsavedEdits>): void {
+  // Choices first: their handlers may fill other fields, which the person's
+  // own text then overrides.
+  for (const e of [...edits.filter((e) => e.choice), ...edits.filter((e) => !e.choice)]) {
+    const el = root.querySelector<HTMLInputElement>(`form[data-keep-edits] #${CSS.escape(e.id)}`);
+    if (!el) continue;
+    if (e.choice) {
+      el.checked = e.checked;
+      el.dispatchEvent(new Event("change"));
+    } else {
+      el.value = e.value;
+    }
+  }
+}
+
 onRender(() => {
   const focused = (document.activeElement as HTMLElement | null)?.dataset?.key;
+  const edits = unsavedEdits();
   clear(root);
   root.append(view());
+  restore(edits);
   if (focused) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
 });
 

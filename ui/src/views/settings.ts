@@ -25,7 +25,7 @@ function field(id: string, label: string, value: string, suggested: string | nul
 export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLElement {
   const suggestedRedirect = d?.suggestedRedirectUri ?? s.suggestedRedirectUri;
   const suggestedScope = d?.suggestedScope ?? s.suggestedScope;
-  const form = h("form", { class: "settings", onsubmit: ((e: Event) => { e.preventDefault(); void save(); }) as EventListener },
+  const form = h("form", { class: "settings", "data-keep-edits": "true", onsubmit: ((e: Event) => { e.preventDefault(); void save(); }) as EventListener },
     d ? h("p", {}, "This server's sign-in service has no automatic registration. Register an app with the provider using the redirect URI below, then enter the client ID it gives you.") : null,
     field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, d ? "The ID the provider gave your app." : "Leave empty: the app registers itself with the server's sign-in service when it allows that."),
     redirectChoice(s, suggestedRedirect),
