@@ -60,7 +60,7 @@ pub struct ServerView {
     pub consent_prompt: bool,
     /// The sign-in service offers sign-in from another device.
     pub device_sign_in: bool,
-    /// How the grant is obtained, in plain words ("You signed in in your
+    /// How the grant is obtained, in plain words ("You sign in through your
     /// browser", "This app signs in as itself…").
     pub grant_kind: String,
     /// Obtained with no person (client credentials, enterprise, workload):

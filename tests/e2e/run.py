@@ -310,7 +310,7 @@ def diagnose_signed_in(app):
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     review = s.wait_text(".review", "How it signs in")
-    assert "You signed in in your browser" in review, review
+    assert "You sign in through your browser" in review, review
     s.find("#diagnose").click()
     s.wait_text("#diagnosis", "Everything checked is fine", timeout=30)
     steps = s.texts(".diagnosis-steps li")

@@ -29,7 +29,7 @@ consentPrompt: boolean,
  */
 deviceSignIn: boolean, 
 /**
- * How the grant is obtained, in plain words ("You signed in in your
+ * How the grant is obtained, in plain words ("You sign in through your
  * browser", "This app signs in as itself…").
  */
 grantKind: string, 

@@ -66,7 +66,7 @@ impl GrantKind {
     /// In plain words, for the app's review pane and `status`.
     pub fn describe(&self) -> &'static str {
         match self {
-            GrantKind::AuthorizationCode => "You signed in in your browser",
+            GrantKind::AuthorizationCode => "You sign in through your browser",
             GrantKind::ClientCredentials => "This app signs in as itself, with its own credentials (no person)",
             GrantKind::Enterprise { .. } => "Your company's sign-in vouches for you (enterprise-managed)",
             GrantKind::Workload { .. } => "This computer's workload identity signs in (no person)",
