@@ -170,6 +170,14 @@ async fn a_server_farther_out_is_reached_through_the_proxy_with_the_os_trust_sto
     let (v, err) = check(url, &[("HTTPS_PROXY", &proxy.url), ("SSL_CERT_FILE", ca)]).await;
     assert_eq!(v["status"], "requires_auth", "{v} {err}");
     assert!(proxy.asked().iter().all(|l| l.starts_with("CONNECT mcp.proxied.test:443")), "{:?}", proxy.asked());
+    // A proxy named by a host on this computer or the local network (cntlm,
+    // proxy.corp) is reached, though the server is farther out.
+    let by_name = proxy.url.replace("127.0.0.1", "localhost");
+    let (v, err) = check(url, &[("HTTPS_PROXY", &by_name), ("SSL_CERT_FILE", ca)]).await;
+    assert_eq!(v["status"], "requires_auth", "{v} {err}");
+    // A bad proxy value is named, never echoed (it may hold a password).
+    let (v, err) = check(url, &[("HTTPS_PROXY", "socks5://user:hunter2@127.0.0.1:1")]).await;
+    assert!(!format!("{v}{err}").contains("hunter2"), "{v} {err}");
     // Without the company CA, the same certificate is refused.
     let (v, err) = check(url, &[("HTTPS_PROXY", &proxy.url), ("SSL_CERT_FILE", "/nonexistent")]).await;
     assert_ne!(v["status"], "requires_auth", "{v} {err}");

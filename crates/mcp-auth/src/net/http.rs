@@ -197,7 +197,7 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(limits.request_timeout)
             .connect_timeout(limits.connect_timeout)
-            .dns_resolver(Arc::new(GuardedResolver { scope: scope.clone() }))
+            .dns_resolver(Arc::new(GuardedResolver { scope: scope.clone(), proxy_hosts: proxies.hosts() }))
             .user_agent(concat!("mcp-auth/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true)
             .pool_max_idle_per_host(4)
@@ -277,7 +277,7 @@ impl HttpClient {
     /// runs on what this computer resolves the name to. A name that does not
     /// resolve here is the proxy's to reach.
     async fn check_proxied_name(&self, url: &str, name: &str) -> Result<()> {
-        let resolver = GuardedResolver { scope: self.scope.clone() };
+        let resolver = GuardedResolver { scope: self.scope.clone(), proxy_hosts: Vec::new() };
         let Ok(name) = name.parse::<Name>() else { return Ok(()) };
         match tokio::time::timeout(self.limits.connect_timeout, resolver.resolve(name)).await {
             Ok(Err(e)) if e.downcast_ref::<OutOfReachAddress>().is_some() => {
@@ -402,18 +402,25 @@ impl StdError for OutOfReachAddress {}
 /// than the server the client works for.
 struct GuardedResolver {
     scope: Arc<Scope>,
+    /// The proxies' own names: held to the forbidden addresses only, not to
+    /// the server's reach (a company proxy is on the local network).
+    proxy_hosts: Vec<String>,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
         let scope = self.scope.clone();
+        let is_proxy = self.proxy_hosts.iter().any(|p| *p == host.trim_end_matches('.').to_ascii_lowercase());
         Box::pin(async move {
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await.map_err(|e| Box::new(e) as Box<dyn StdError + Send + Sync>)?.collect();
             let allowed: Vec<SocketAddr> = found.into_iter().filter(|a| !is_forbidden_ip(a.ip())).collect();
             if allowed.is_empty() {
                 return Err(Box::new(ForbiddenAddress) as Box<dyn StdError + Send + Sync>);
+            }
+            if is_proxy {
+                return Ok(Box::new(allowed.into_iter()) as Addrs);
             }
             let mut reach = scope.reach().await;
             if scope.server_host().as_deref() == Some(host.trim_end_matches('.').to_ascii_lowercase().as_str()) {

@@ -42,7 +42,8 @@ fn var(names: &[&str]) -> Option<(String, String)> {
 fn proxy_url(name: &str, value: &str) -> Result<Url> {
     // `host:port` is how many people write it: http is meant.
     let text = if value.contains("://") { value.to_string() } else { format!("http://{value}") };
-    let url = Url::parse(&text).map_err(|_| Error::InvalidInput(format!("{name} is not a proxy URL: {value}")))?;
+    // The value is never echoed: it may hold the proxy's user and password.
+    let url = Url::parse(&text).map_err(|_| Error::InvalidInput(format!("{name} is not a proxy URL")))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some() => Ok(url),
         _ => Err(Error::InvalidInput(format!("{name} must be an http:// or https:// proxy (got {})", url.scheme()))),
@@ -50,6 +51,16 @@ fn proxy_url(name: &str, value: &str) -> Result<Url> {
 }
 
 impl ProxyChoice {
+    /// Every proxy host, whose own name is looked up without the reach rule
+    /// (a company proxy is on the local network by design).
+    pub fn hosts(&self) -> Vec<String> {
+        [&self.http, &self.https]
+            .into_iter()
+            .flatten()
+            .filter_map(|u| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase()))
+            .collect()
+    }
+
     /// The choice the environment makes.
     pub fn from_env() -> Result<Self> {
         let all = var(&["ALL_PROXY", "all_proxy"]);

@@ -62,6 +62,10 @@ pub struct ClientConfig {
     pub private_key: Option<ClientKey>,
     /// `grant` was chosen (by a flag or the server's settings), not defaulted.
     pub grant_chosen: bool,
+    /// The issuer a stored grant kind was set up with: a workload or ID token
+    /// is sent to it only, never to a new issuer without the person saying so
+    /// again (`--grant`), as with secrets (hostile row 39).
+    pub grant_issuer: Option<String>,
 }
 
 impl ClientConfig {
@@ -389,6 +393,13 @@ impl Authorizer {
     /// the person gave, or none: a workload token can stand alone.
     pub async fn obtain_unattended(&mut self, discovery: &Discovery, scopes: &[String]) -> Result<Grant> {
         let meta = &discovery.auth_server;
+        if let Some(was) = self.config.grant_issuer.as_ref().filter(|was| **was != meta.issuer) {
+            return Err(Error::InvalidInput(format!(
+                "this server now signs in at {} instead of {was}; your token is not sent there unasked: sign in again with --grant {}",
+                meta.issuer,
+                self.config.grant.flag()
+            )));
+        }
         let requested = scope::join(scopes);
         self.bind_given_credentials(&meta.issuer);
         let client = match self.config.entered_client(meta) {

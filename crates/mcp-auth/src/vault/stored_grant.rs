@@ -135,7 +135,9 @@ where
         Err(e @ Error::InvalidGrant { .. }) => {
             // The refresh token is dead: forget it (if it is still the stored
             // one), say "sign in again", no retry.
-            let still_stored = store.load_grant(&server)?.is_some_and(|g| g.refresh_token == tried);
+            // A grant with no refresh token (one no person attends) keeps its
+            // access token until it expires: only a dead refresh token is forgotten.
+            let still_stored = tried.is_some() && store.load_grant(&server)?.is_some_and(|g| g.refresh_token == tried);
             if still_stored {
                 store.forget_grant(&server)?;
             }

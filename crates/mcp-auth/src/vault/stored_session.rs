@@ -81,6 +81,11 @@ impl<V: Vault> Store<V> {
             no_consent_prompt: entry.consent_prompt == Some(false),
             grant: given.grant.clone().or(entry.grant_kind.clone()).unwrap_or_default(),
             grant_chosen: given.grant.is_some() || entry.grant_kind.is_some(),
+            // Only a stored kind is bound; one given now goes where this run finds.
+            grant_issuer: match (&given.grant, &entry.grant_kind, &entry.discovery) {
+                (None, Some(_), Some(d)) => Some(d.issuer.clone()),
+                _ => None,
+            },
             private_key,
         };
         let mut auth = Authorizer::new(http, clock.clone(), config);
