@@ -1,5 +1,5 @@
 //! Signed JWTs the client makes itself: the RFC 7523 `private_key_jwt` client
-//! assertion (and, next, DPoP proofs).
+//! assertion, and the signing under DPoP proofs ([`crate::oauth::dpop`]).
 //!
 //! Signing is `ring`'s, already in the tree for TLS: no second crypto library.
 //! A key arrives as PEM (PKCS#8, or the PKCS#1 RSA and SEC1 EC forms that
@@ -287,6 +287,13 @@ mod tests {
         Secret::new(format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"))
     }
 
+    /// The uncompressed P-256 point a key's JWK names.
+    fn ec_point(key: &SigningKey) -> Vec<u8> {
+        let jwk = key.public_jwk();
+        let coord = |c: &str| URL_SAFE_NO_PAD.decode(jwk[c].as_str().unwrap()).unwrap();
+        [vec![4u8], coord("x"), coord("y")].concat()
+    }
+
     fn parts(jws: &Secret) -> (Value, Value, Vec<u8>, String) {
         let s = jws.expose();
         let mut it = s.split('.');
@@ -306,13 +313,7 @@ mod tests {
         assert_eq!(claims["sub"], "client-1");
         assert_eq!(claims["aud"], "https://as.example");
         assert_eq!(claims["exp"], 1_060);
-        let jwk = key.public_jwk();
-        let point = [
-            vec![4u8],
-            URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap(),
-            URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap(),
-        ]
-        .concat();
+        let point = ec_point(&key);
         UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(input.as_bytes(), &sig).expect("the signature verifies");
         // A second assertion is never the first one again.
         let (_, again, _, _) = parts(&client_assertion(&key, "client-1", "https://as.example", 1_000).unwrap());
@@ -323,13 +324,7 @@ mod tests {
     fn a_tampered_assertion_does_not_verify() {
         let key = SigningKey::from_pem(&p256_pem(), None).unwrap();
         let (_, _, sig, input) = parts(&client_assertion(&key, "c", "https://as", 1).unwrap());
-        let jwk = key.public_jwk();
-        let point = [
-            vec![4u8],
-            URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap(),
-            URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap(),
-        ]
-        .concat();
+        let point = ec_point(&key);
         let tampered = input.replacen('.', ".e", 1);
         assert!(UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(tampered.as_bytes(), &sig).is_err());
     }
