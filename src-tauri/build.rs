@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "remove_server",
     "reveal_token",
     "copy_token",
+    "rename_server",
     "import_scan",
     "import_add",
     "start_demo",

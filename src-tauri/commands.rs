@@ -11,7 +11,6 @@ use mcp_auth::{
 };
 use serde::Deserialize;
 use tauri::{AppHandle, Manager, Runtime, State};
-use tauri_plugin_clipboard_manager::ClipboardExt;
 use ts_rs::TS;
 
 use crate::error::{CommandError, CommandResult};
@@ -233,8 +232,11 @@ pub async fn revoke_server(state: State<'_, AppState>, name: String) -> CommandR
     let r = store.revoke_grant(&name).await?;
     let message = if r.server_confirmed {
         "Signed out at the server, and removed from this computer.".to_string()
+    } else if r.kept_for_retry {
+        // The pane shows the pending sign-out from the list, with "Try again".
+        "Signed out on this computer only.".to_string()
     } else {
-        "Removed from this computer. The server could not confirm the sign-out.".to_string()
+        "Signed out on this computer only. This server offers no way to cancel access from here, so it ends when it expires.".to_string()
     };
     Ok(RevokeView { server_confirmed: r.server_confirmed, deleted_locally: r.deleted_locally, message })
 }
@@ -272,11 +274,26 @@ pub async fn reveal_token(state: State<'_, AppState>, name: String) -> CommandRe
     Ok(token.expose().to_string())
 }
 
-/// Copy the access token to the clipboard without sending it to the page.
+/// Copy the access token to the clipboard without sending it to the page,
+/// concealed from clipboard managers and cleared after a while: how many
+/// seconds is the answer, for the page to say.
 #[tauri::command]
-pub async fn copy_token<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> CommandResult<()> {
+pub async fn copy_token(state: State<'_, AppState>, name: String) -> CommandResult<u64> {
     let token = state.store.fresh_token(&name, &SystemClock).await?;
-    app.clipboard().write_text(token.expose().to_string()).map_err(|e| CommandError::internal(e.to_string()))
+    let after = crate::clipboard::clear_after();
+    state.clipboard.copy_for_a_while(token.expose(), after)?;
+    Ok(after.as_secs())
+}
+
+/// The person's own name for a server (empty: back to its address).
+#[tauri::command]
+pub fn rename_server(state: State<'_, AppState>, name: String, title: String) -> CommandResult<ServerView> {
+    let title = title.trim();
+    if title.chars().count() > 80 || title.chars().any(char::is_control) {
+        return Err(mcp_auth::Error::InvalidInput("a name is at most 80 characters, on one line".into()).into());
+    }
+    state.store.edit(&name, |e| e.label = (!title.is_empty()).then(|| title.to_string()))?;
+    view(&state.store, &name)
 }
 
 #[tauri::command]

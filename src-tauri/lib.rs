@@ -2,6 +2,7 @@
 //! engine. The shell registers state, plugins and commands; every screen calls
 //! the engine through `commands.rs` and never re-implements it.
 
+mod clipboard;
 mod commands;
 mod connections;
 mod consent;
@@ -46,6 +47,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
         commands::remove_server,
         commands::reveal_token,
         commands::copy_token,
+        commands::rename_server,
         commands::import_scan,
         commands::import_add,
         commands::start_demo,
@@ -79,7 +81,6 @@ pub fn run() {
     builder(state)
         .plugin(tauri_plugin_single_instance::init(|app: &tauri::AppHandle, _argv, _cwd| redirect::on_second_instance(app)))
         .plugin(tauri_plugin_deep_link::init())
-        .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             // Linux and Windows learn the scheme at run time (a .desktop

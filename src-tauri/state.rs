@@ -24,6 +24,8 @@ pub struct AppState {
     /// What other programs (bridges, `serve`) wait for the person to answer,
     /// through the app socket.
     pub prompts: Arc<AppPrompts>,
+    /// Where Copy puts an access token, for a while.
+    pub clipboard: crate::clipboard::TokenClipboard,
 }
 
 /// The app's URL scheme and its redirect URI (reverse-DNS, RFC 8252 §7.1).
@@ -64,6 +66,7 @@ impl AppState {
             links: Mutex::new(Vec::new()),
             step_ups: Mutex::new(HashMap::new()),
             prompts: AppPrompts::new(),
+            clipboard: Default::default(),
         }
     }
 }

@@ -68,6 +68,57 @@ pub struct ServerView {
     pub renews_itself: bool,
     /// The token works only with a key kept in the keychain (DPoP).
     pub bound_to_this_computer: bool,
+    /// What the person calls it: their own name for it, else where it is
+    /// ("acme.com/crm"); `name` stays the identifier the commands take.
+    pub title: String,
+    /// Host and path, without a last `/mcp` or `/sse` that says nothing.
+    pub place: String,
+    /// The sign-in service's host, where it is not the server's own.
+    pub signs_in_at: Option<String>,
+    /// The last check failed on the server's side (kept across restarts
+    /// until a check succeeds).
+    pub failed_check: Option<FailedCheckView>,
+    /// A sign-out the server did not confirm; retried by signing out again.
+    pub sign_out_pending: Option<PendingSignOutView>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FailedCheckView {
+    #[ts(type = "number")]
+    pub at: u64,
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PendingSignOutView {
+    #[ts(type = "number")]
+    pub since: u64,
+    /// The sign-in service that did not confirm.
+    pub host: String,
+    pub reason: String,
+}
+
+fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
+}
+
+/// "acme.com/crm" for `https://acme.com/crm/mcp`: enough to tell servers apart.
+pub fn place_of(url: &str) -> String {
+    let Ok(u) = url::Url::parse(url) else { return url.to_string() };
+    let mut path = u.path().trim_end_matches('/');
+    for tail in ["/mcp", "/sse"] {
+        path = path.strip_suffix(tail).unwrap_or(path);
+    }
+    let host = match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
+        None => u.host_str().unwrap_or_default().to_string(),
+    };
+    format!("{host}{path}")
 }
 
 pub fn now() -> u64 {
@@ -96,7 +147,11 @@ impl ServerView {
             name: s.name.clone(),
             url: s.url.clone(),
             host,
-            badge: badge_of(g, kind.is_unattended(), s.last_refresh.as_ref().map(|r| r.ok), now()),
+            badge: if s.failed_check.is_some() {
+                Badge::Error
+            } else {
+                badge_of(g, kind.is_unattended(), s.last_refresh.as_ref().map(|r| r.ok), now())
+            },
             issuer: g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
             client_id: g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
             client_source: g
@@ -125,6 +180,19 @@ impl ServerView {
             grant_kind: kind.describe().to_string(),
             renews_itself: kind.is_unattended(),
             bound_to_this_computer: g.is_some_and(|g| g.dpop_bound),
+            title: s.label.clone().unwrap_or_else(|| place_of(&s.url)),
+            place: place_of(&s.url),
+            signs_in_at: g
+                .map(|g| g.issuer.as_str())
+                .or(s.discovery.as_ref().map(|d| d.issuer.as_str()))
+                .and_then(host_of)
+                .filter(|h| Some(h) != host_of(&s.url).as_ref()),
+            failed_check: s.failed_check.as_ref().map(|f| FailedCheckView { at: f.at, kind: f.kind.clone(), message: f.message.clone() }),
+            sign_out_pending: s.sign_out_pending.as_ref().map(|p| PendingSignOutView {
+                since: p.since,
+                host: host_of(&p.issuer).unwrap_or_else(|| p.issuer.clone()),
+                reason: p.reason.clone(),
+            }),
         }
     }
 }
@@ -355,5 +423,40 @@ impl PromptAsked {
     pub fn of(kind: mcp_auth::PromptKind, subject: &str) -> Self {
         let kind = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         PromptAsked { kind, subject: subject.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_is_host_and_path_without_the_protocol_endpoint() {
+        assert_eq!(place_of("https://acme.com/crm/mcp"), "acme.com/crm");
+        assert_eq!(place_of("https://mcp.linear.app/sse"), "mcp.linear.app");
+        assert_eq!(place_of("http://127.0.0.1:8123/t/a/mcp/"), "127.0.0.1:8123/t/a");
+        assert_eq!(place_of("https://h.example/"), "h.example");
+    }
+
+    #[test]
+    fn a_failed_check_shows_error_whatever_is_stored_and_a_pending_sign_out_names_its_host() {
+        let mut s = ServerEntry { name: "x".into(), url: "https://acme.com/mcp".into(), ..Default::default() };
+        s.failed_check = Some(mcp_auth::FailedCheck { at: 1, kind: "network".into(), message: "unreachable".into() });
+        s.sign_out_pending = Some(mcp_auth::PendingSignOut {
+            resource: s.url.clone(),
+            issuer: "https://login.acme.com".into(),
+            client_id: "c".into(),
+            since: 2,
+            reason: "503".into(),
+        });
+        let v = ServerView::of(&s, false);
+        assert_eq!(v.badge, Badge::Error);
+        assert_eq!(v.title, "acme.com");
+        assert_eq!(v.sign_out_pending.unwrap().host, "login.acme.com");
+        s.failed_check = None;
+        s.label = Some("CRM".into());
+        let v = ServerView::of(&s, false);
+        assert_eq!(v.badge, Badge::NeedsSignIn);
+        assert_eq!(v.title, "CRM");
     }
 }

@@ -33,6 +33,10 @@ fn view(s: &ServerEntry, now: u64) -> Value {
         "imported_from": s.imported_from,
         "allow_local_network": s.allow_local_network,
         "consent_prompt": s.consent_prompt != Some(false),
+        // A sign-out the server did not confirm (`revoke` tries it again), and
+        // the last check's failure on the server's side.
+        "sign_out_pending": s.sign_out_pending,
+        "failed_check": s.failed_check,
     })
 }
 
@@ -242,14 +246,24 @@ pub async fn revoke(server: &str) -> ExitCode {
     let result = async { open()?.revoke_grant(server).await }.await;
     match result {
         Ok(r) => {
+            let why = r.server_message.clone().unwrap_or_default();
             let message = if r.server_confirmed {
                 "revoked at the server and deleted locally".to_string()
+            } else if r.kept_for_retry {
+                format!(
+                    "signed out on this computer only; the server was not reached or did not confirm ({why}), so access may still be \
+                     active there: run revoke again to retry, or clear to give up"
+                )
             } else {
-                format!("deleted locally; the server was not reached or did not confirm ({})", r.server_message.clone().unwrap_or_default())
+                format!("deleted locally; the server was not reached or did not confirm ({why})")
             };
-            success(
-                &json!({"status": "revoked", "server_confirmed": r.server_confirmed, "deleted_locally": r.deleted_locally, "message": message}),
-            )
+            success(&json!({
+                "status": "revoked",
+                "server_confirmed": r.server_confirmed,
+                "deleted_locally": r.deleted_locally,
+                "kept_for_retry": r.kept_for_retry,
+                "message": message,
+            }))
         }
         Err(e) => failure(Some(server), &e),
     }

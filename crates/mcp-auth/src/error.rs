@@ -188,6 +188,15 @@ impl Error {
         }
     }
 
+    /// The server's side failed (unreachable, unusable or unsafe answers),
+    /// rather than the person's input or this computer.
+    pub fn is_servers_fault(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::Network | ErrorKind::InvalidResponse | ErrorKind::UnsafeUrl | ErrorKind::Untrusted | ErrorKind::Server
+        )
+    }
+
     pub(crate) fn unsafe_url(url: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::UnsafeUrl { url: url.into(), reason: reason.into() }
     }

@@ -55,7 +55,9 @@ pub use vault::keychain::{keychain_vault, keychain_vault_for, KeychainVault};
 pub use vault::paths::{config_dir, home_dir};
 pub use vault::renewal::{Renewals, Renewed};
 pub use vault::secret::Secret;
-pub use vault::server_list::{ClientEntry, DiscoverySummary, RedirectMode, RefreshOutcome, ServerEntry, ServerList};
+pub use vault::server_list::{
+    ClientEntry, DiscoverySummary, FailedCheck, PendingSignOut, RedirectMode, RefreshOutcome, ServerEntry, ServerList,
+};
 pub use vault::store::{summary_of, ClearReport, Store};
 pub use vault::stored_grant::{RevokeReport, StoredGrant};
 pub use vault::stored_session::Overrides;

@@ -243,7 +243,43 @@ async fn row35_revocation_endpoint_down_still_deletes_local_copies() {
     assert_eq!(r["server_confirmed"], false);
     assert_eq!(r["deleted_locally"], true);
     assert!(r["message"].as_str().unwrap().contains("not reached"), "{r}");
-    assert_eq!(json_of(&cli(&dir, &["status", &name]).await)["state"], "needs_sign_in");
+    assert_eq!(r["kept_for_retry"], true, "{r}");
+    let status = json_of(&cli(&dir, &["status", &name]).await);
+    assert_eq!(status["state"], "needs_sign_in");
+    assert!(status["sign_out_pending"]["reason"].as_str().unwrap().contains("503"), "{status}");
+    // No face hands out the kept tokens: they wait only for the retry.
+    assert!(!cli(&dir, &["token", &name]).await.status.success());
+    // The server is back: the same command tries again, and the refresh token
+    // is revoked there (a deleted one never could be).
+    f.set(|b| b.revoke_status = 200);
+    let revoked_before = f.seen("/revoke").len();
+    let r = json_of(&cli(&dir, &["revoke", &name]).await);
+    assert_eq!(r["server_confirmed"], true, "{r}");
+    assert_eq!(r["kept_for_retry"], false, "{r}");
+    let sent: Vec<String> =
+        f.seen("/revoke").into_iter().skip(revoked_before).filter_map(|r| r.form.get("token_type_hint").cloned()).collect();
+    assert!(sent.iter().any(|h| h == "refresh_token"), "{sent:?}");
+    assert!(json_of(&cli(&dir, &["status", &name]).await)["sign_out_pending"].is_null());
+    // Nothing left to sign out of.
+    assert!(!cli(&dir, &["revoke", &name]).await.status.success());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_server_whose_sign_out_was_not_confirmed_deletes_the_kept_tokens() {
+    let f = Fixture::start().await;
+    let dir = temp_dir("revoke-forget");
+    let out = login(&dir, &f).await;
+    let name = out["server"].as_str().unwrap().to_string();
+    let client_id = out["grant"]["client_id"].as_str().unwrap().to_string();
+    f.set(|b| b.revoke_status = 503);
+    assert_eq!(json_of(&cli(&dir, &["revoke", &name]).await)["kept_for_retry"], true);
+    let kept = VaultKey::signed_out(&f.mcp_url(), &f.base, &client_id);
+    let vault = mcp_auth::keychain_vault();
+    assert!(vault.get(&kept).unwrap().is_some());
+    assert!(cli(&dir, &["clear", &name]).await.status.success());
+    assert!(vault.get(&kept).unwrap().is_none());
+    assert!(json_of(&cli(&dir, &["status", &name]).await)["sign_out_pending"].is_null());
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -33,7 +33,7 @@ use crate::oauth::challenge::BearerChallenge;
 use crate::oauth::grant::Clock;
 use crate::oauth::signin::{LinkRedirect, PendingSignIn};
 use crate::vault::secret::Secret;
-use crate::vault::server_list::ServerEntry;
+use crate::vault::server_list::{FailedCheck, ServerEntry};
 use crate::vault::store::{summary_of, Store};
 use crate::vault::stored_grant::{lock_refresh, lock_sign_in};
 use crate::vault::stored_session::Overrides;
@@ -141,9 +141,10 @@ impl<V: Vault + 'static> SignInFlow<V> {
     /// Where the server stands, keeping what discovery found and the client it
     /// registered, even when it went wrong later (the app's Discover).
     pub async fn discover(&mut self) -> Result<ConnectStatus> {
-        let result = self.session.try_connect().await;
+        let result = self.session.try_connect().await.map(|(status, _)| status);
         self.keep_discovery()?;
-        result.map(|(status, _)| status)
+        self.keep_check(result.as_ref())?;
+        result
     }
 
     /// Everything up to the authorization URL, for a new sign-in (the held
@@ -168,6 +169,7 @@ impl<V: Vault + 'static> SignInFlow<V> {
         self.session.grant = None;
         let result = self.session.try_connect().await;
         self.keep_discovery()?;
+        self.keep_check(result.as_ref().map(|(status, _)| status))?;
         Ok(match result? {
             (ConnectStatus::RequiresAuth { .. }, Some(pending)) => Prepared::Browser(pending),
             (ConnectStatus::Success { server_name, tools }, _) => Prepared::Open { server_name, tools },
@@ -376,6 +378,31 @@ impl<V: Vault + 'static> SignInFlow<V> {
             None => self.store.keep_session(&self.entry, &self.session, self.before.as_ref(), &self.given)?,
         }
         self.before = self.session.grant.as_ref().map(|g| g.access_token.clone());
+        Ok(())
+    }
+
+    /// Keep whether the server failed this check, so that every face (and
+    /// the app after a restart) shows it failing until a check succeeds; a
+    /// failure that is the person's to fix (a client id to enter, a
+    /// cancelled sign-in) leaves what was kept alone.
+    fn keep_check(&self, result: std::result::Result<&ConnectStatus, &Error>) -> Result<()> {
+        if self.entry.name.is_empty() {
+            return Ok(());
+        }
+        let failed = match result {
+            Err(e) if e.is_servers_fault() => Some((serde_json::to_value(e.kind()).ok(), e.to_string())),
+            Ok(ConnectStatus::Error { error, .. }) => Some((Some(serde_json::json!("server")), error.clone())),
+            Err(_) => return Ok(()),
+            Ok(_) => None,
+        };
+        let failed = failed.map(|(kind, message)| FailedCheck {
+            at: self.session.authorizer.clock().now(),
+            kind: kind.and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_else(|| "server".into()),
+            message,
+        });
+        if self.store.resolve(&self.entry.name)?.failed_check.is_some() || failed.is_some() {
+            self.store.edit(&self.entry.name, |e| e.failed_check = failed)?;
+        }
         Ok(())
     }
 

@@ -37,6 +37,11 @@ impl VaultKey {
     pub fn grant(resource: &str, issuer: &str, client_id: &str) -> Self {
         VaultKey(format!("grant {resource} {issuer} {client_id}"))
     }
+    /// The tokens of a sign-in whose sign-out the server has not confirmed,
+    /// kept only to ask again.
+    pub fn signed_out(resource: &str, issuer: &str, client_id: &str) -> Self {
+        VaultKey(format!("signed-out grant {resource} {issuer} {client_id}"))
+    }
     /// A client identity (and its secret) at one issuer.
     pub fn client(issuer: &str, client_id: &str) -> Self {
         VaultKey(format!("client {issuer} {client_id}"))

@@ -65,8 +65,14 @@ pub struct RefreshOutcome {
 /// One server the user added.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerEntry {
+    /// The identifier every command takes (`mcp-auth bridge <name>`, the apps'
+    /// configs); it never changes once given.
     pub name: String,
     pub url: String,
+    /// The person's own name for it, shown instead of the address; renaming
+    /// changes only this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     #[serde(default)]
     pub added_at: u64,
     /// A client id the user entered (registered clients are in `clients`).
@@ -104,6 +110,37 @@ pub struct ServerEntry {
     /// which a server on the internet may not do otherwise (hostile row 41).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_local_network: bool,
+    /// A sign-out the authorization server did not confirm: the sign-in is
+    /// gone from every face, but its tokens wait in the keychain (under
+    /// [`VaultKey::signed_out`](crate::vault::chunked::VaultKey::signed_out))
+    /// so that the revocation can be tried again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_out_pending: Option<PendingSignOut>,
+    /// The last check of the server failed on its side (unreachable, an
+    /// unusable or unsafe answer); cleared by the next check that succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_check: Option<FailedCheck>,
+}
+
+/// Which tokens wait for a sign-out to be confirmed, and why it was not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignOut {
+    pub resource: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// When the sign-out was asked (seconds since the Unix epoch).
+    pub since: u64,
+    /// What the server answered, or why it could not be reached.
+    pub reason: String,
+}
+
+/// A check that failed on the server's side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedCheck {
+    pub at: u64,
+    /// The error's kind (`network`, `unsafe_url`, …), as faces report it.
+    pub kind: String,
+    pub message: String,
 }
 
 impl ServerEntry {

@@ -234,7 +234,12 @@ impl<V: Vault> Store<V> {
     /// Local data of one server: its grant, its entered client secret and the
     /// registrations no other server uses; the server's client settings reset.
     pub fn clear(&self, server: &ServerEntry) -> Result<ClearReport> {
-        let tokens_deleted = self.forget_grant(server)?;
+        let mut tokens_deleted = self.forget_grant(server)?;
+        // Tokens kept for an unconfirmed sign-out go too: forgetting is the
+        // person's word that they give up asking the server.
+        if let Some(p) = &server.sign_out_pending {
+            tokens_deleted |= self.vault.delete(&VaultKey::signed_out(&p.resource, &p.issuer, &p.client_id))?;
+        }
         let (list, _) = self.list()?;
         let issuer = server.grant.as_ref().map(|g| g.issuer.clone()).or_else(|| server.discovery.as_ref().map(|d| d.issuer.clone()));
         let mut clients_deleted = 0;
@@ -269,6 +274,7 @@ impl<V: Vault> Store<V> {
             s.scope = None;
             s.client_metadata_url = None;
             s.last_refresh = None;
+            s.sign_out_pending = None;
         })?;
         Ok(ClearReport { tokens_deleted, clients_deleted })
     }

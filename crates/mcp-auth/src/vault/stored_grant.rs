@@ -24,9 +24,9 @@ use crate::oauth::grant_kind::{obtain_unattended, GrantKind, UnattendedRequest};
 use crate::oauth::registration::{AuthMethod, ClientSource, RegisteredClient};
 use crate::oauth::token::TokenEndpoint;
 use crate::vault::secret::Secret;
-use crate::vault::server_list::{RefreshOutcome, ServerEntry};
+use crate::vault::server_list::{PendingSignOut, RefreshOutcome, ServerEntry};
 use crate::vault::store::Store;
-use crate::vault::Vault;
+use crate::vault::{Vault, VaultKey};
 
 /// Longest wait for another process's refresh.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -287,57 +287,116 @@ async fn obtain_again<V: Vault>(
     Ok(next)
 }
 
-/// What revoking did.
+/// What signing out did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RevokeReport {
     /// The server confirmed the revocation (RFC 7009 200) of every token sent.
     pub server_confirmed: bool,
     /// Why the server was not (fully) reached, if it was not.
     pub server_message: Option<String>,
-    /// Local copies were deleted (always, even when the server was not reached).
+    /// The sign-in is gone from this computer's faces (always).
     pub deleted_locally: bool,
+    /// The server has a revocation endpoint that did not confirm: the tokens
+    /// wait in the keychain, used by nothing, until a retry is confirmed or
+    /// the server is forgotten.
+    pub kept_for_retry: bool,
 }
 
+/// Sign out: revoke the stored tokens at the server (RFC 7009) and take the
+/// sign-in off this computer whatever the server says. Where the server has a
+/// revocation endpoint and did not confirm, the tokens are moved aside rather
+/// than deleted, so that a retry can still cancel the refresh token there (a
+/// deleted one could never be revoked). A server with only such a pending
+/// sign-out is retried by the same call.
 async fn revoke<V: Vault>(store: &Store<V>, name: &str) -> Result<RevokeReport> {
     let server = store.resolve(name)?;
-    let grant = store.load_grant(&server)?.ok_or_else(|| Error::NotSignedIn { server: server.name.clone() })?;
-    let endpoint = server.discovery.as_ref().filter(|d| d.issuer == grant.issuer).and_then(|d| d.revocation_endpoint.clone());
-    let (server_confirmed, server_message) = match endpoint {
-        None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
-        Some(url) => {
-            let client = client_of(store, &grant)?;
-            let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?
-                .serving(&server.url, server.allow_local_network);
-            let ep = TokenEndpoint { url: &url, client: &client, dpop: None };
-            let mut confirmed = true;
-            let mut message = None;
-            let mut tokens: Vec<(&Secret, &str)> = Vec::new();
-            if let Some(rt) = &grant.refresh_token {
-                tokens.push((rt, "refresh_token"));
-            }
-            tokens.push((&grant.access_token, "access_token"));
-            let mut refresh_revoked = false;
-            for (token, hint) in tokens {
-                match ep.revoke(&http, token, hint).await {
-                    Ok(_) => refresh_revoked |= hint == "refresh_token",
-                    // RFC 7009 §2.2.1: the server cannot revoke this kind of
-                    // token (a self-contained JWT access token). With the refresh
-                    // token revoked, the sign-in is over at the server; the access
-                    // token lapses at its expiry.
-                    Err(Error::TokenEndpoint { error, .. }) if error == "unsupported_token_type" && refresh_revoked => {
-                        message.get_or_insert(
-                            "the server does not revoke access tokens; the last one stays valid until it expires".to_string(),
-                        );
-                    }
-                    Err(e) => {
-                        confirmed = false;
-                        message = Some(e.to_string());
-                    }
-                }
-            }
-            (confirmed, message)
-        }
+    let pending = retry_pending(store, &server).await?;
+    let Some(grant) = store.load_grant(&server)? else {
+        return pending.ok_or_else(|| Error::NotSignedIn { server: server.name.clone() });
     };
+    let endpoint = server.discovery.as_ref().filter(|d| d.issuer == grant.issuer).and_then(|d| d.revocation_endpoint.clone());
+    let (server_confirmed, server_message) = match &endpoint {
+        None => (false, Some("the authorization server offers no revocation endpoint".to_string())),
+        Some(url) => revoke_tokens(store, &server, &grant, url).await?,
+    };
+    let kept_for_retry = !server_confirmed && endpoint.is_some();
+    if kept_for_retry {
+        let key = VaultKey::signed_out(&grant.resource, &grant.issuer, &grant.client_id);
+        store.vault.set(&key, &crate::vault::records::grant_to_secret(&grant))?;
+        let reason = server_message.clone().unwrap_or_default();
+        let since = crate::oauth::grant::SystemClock.now();
+        store.edit(&server.name, |s| {
+            s.sign_out_pending = Some(PendingSignOut {
+                resource: grant.resource.clone(),
+                issuer: grant.issuer.clone(),
+                client_id: grant.client_id.clone(),
+                since,
+                reason,
+            })
+        })?;
+    }
     let deleted_locally = store.forget_grant(&server)?;
-    Ok(RevokeReport { server_confirmed, server_message, deleted_locally })
+    Ok(RevokeReport { server_confirmed, server_message, deleted_locally, kept_for_retry })
+}
+
+/// Ask the server again to revoke the tokens of an unconfirmed sign-out;
+/// once it confirms, they are deleted. `None`: there was none.
+async fn retry_pending<V: Vault>(store: &Store<V>, server: &ServerEntry) -> Result<Option<RevokeReport>> {
+    let Some(p) = &server.sign_out_pending else { return Ok(None) };
+    let key = VaultKey::signed_out(&p.resource, &p.issuer, &p.client_id);
+    let Some(grant) = store.vault.get(&key)?.map(|s| crate::vault::records::grant_from_secret(&s)).transpose()? else {
+        store.edit(&server.name, |s| s.sign_out_pending = None)?;
+        return Ok(None);
+    };
+    let endpoint = server.discovery.as_ref().filter(|d| d.issuer == grant.issuer).and_then(|d| d.revocation_endpoint.clone());
+    let (confirmed, message) = match endpoint {
+        Some(url) => revoke_tokens(store, server, &grant, &url).await?,
+        None => (false, Some("the server's sign-in service no longer offers a way to sign out".to_string())),
+    };
+    if confirmed {
+        store.vault.delete(&key)?;
+        store.edit(&server.name, |s| s.sign_out_pending = None)?;
+    } else {
+        let reason = message.clone().unwrap_or_default();
+        store.edit(&server.name, |s| {
+            if let Some(p) = s.sign_out_pending.as_mut() {
+                p.reason = reason;
+            }
+        })?;
+    }
+    Ok(Some(RevokeReport { server_confirmed: confirmed, server_message: message, deleted_locally: true, kept_for_retry: !confirmed }))
+}
+
+/// Send the refresh token, then the access token, to the revocation
+/// endpoint: whether every one was confirmed, and what was not.
+async fn revoke_tokens<V: Vault>(store: &Store<V>, server: &ServerEntry, grant: &Grant, url: &str) -> Result<(bool, Option<String>)> {
+    let client = client_of(store, grant)?;
+    let http = HttpClient::new(Limits { request_timeout: Duration::from_secs(10), ..Limits::default() })?
+        .serving(&server.url, server.allow_local_network);
+    let ep = TokenEndpoint { url, client: &client, dpop: None };
+    let mut confirmed = true;
+    let mut message = None;
+    let mut tokens: Vec<(&Secret, &str)> = Vec::new();
+    if let Some(rt) = &grant.refresh_token {
+        tokens.push((rt, "refresh_token"));
+    }
+    tokens.push((&grant.access_token, "access_token"));
+    let mut refresh_revoked = false;
+    for (token, hint) in tokens {
+        match ep.revoke(&http, token, hint).await {
+            Ok(_) => refresh_revoked |= hint == "refresh_token",
+            // RFC 7009 §2.2.1: the server cannot revoke this kind of token (a
+            // self-contained JWT access token). With the refresh token revoked,
+            // the sign-in is over at the server; the access token lapses at its
+            // expiry.
+            Err(Error::TokenEndpoint { error, .. }) if error == "unsupported_token_type" && refresh_revoked => {
+                message.get_or_insert("the server does not revoke access tokens; the last one stays valid until it expires".to_string());
+            }
+            Err(e) => {
+                confirmed = false;
+                message = Some(e.to_string());
+            }
+        }
+    }
+    Ok((confirmed, message))
 }
