@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "reveal_token",
     "copy_token",
     "rename_server",
+    "open_sign_in_again",
     "import_scan",
     "import_add",
     "start_demo",

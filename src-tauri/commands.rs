@@ -140,6 +140,7 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
     let started = SignInStarted { flow_id: flow_id.clone(), auth_url: pending.authorization_url().to_string() };
     let (canceller, cancel) = cancel_pair();
     state.flows.lock().unwrap().insert(flow_id.clone(), canceller);
+    state.pages.lock().unwrap().insert(flow_id.clone(), pending.browser_url.clone());
     flow.ask_step_up_with(Arc::new(crate::consent::AskTheUser::new(app.clone(), &flow_id, &name)));
     let opener =
         crate::opening::SayWhenNotOpened { inner: state.opener.clone(), app: app.clone(), flow_id: flow_id.clone(), server: name.clone() };
@@ -148,6 +149,17 @@ pub async fn sign_in<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, 
         sign_in_ended(&app, flow_id, name, outcome);
     });
     Ok(started)
+}
+
+/// "Open again": the sign-in page of a flow still waiting, in the browser
+/// once more (a window closed by mistake). Only a page the engine checked
+/// and a flow started is opened; the page names neither.
+#[tauri::command]
+pub async fn open_sign_in_again(state: State<'_, AppState>, flow_id: String) -> CommandResult<()> {
+    let page = state.pages.lock().unwrap().get(&flow_id).cloned();
+    let page = page.ok_or_else(|| CommandError::input("This sign-in is no longer waiting."))?;
+    state.opener.open(&page).await?;
+    Ok(())
 }
 
 /// A sign-in of the app ended (in the browser or on another device): the
@@ -160,6 +172,7 @@ pub(crate) fn sign_in_ended<R: Runtime>(
 ) {
     if let Some(state) = app.try_state::<AppState>() {
         state.flows.lock().unwrap().remove(&flow_id);
+        state.pages.lock().unwrap().remove(&flow_id);
         // Bridges waiting for this sign-in read the grant from the vault.
         state.prompts.ended(mcp_auth::PromptKind::SignIn, &name, outcome.is_ok());
     }

@@ -24,6 +24,8 @@ pub struct AppState {
     /// What other programs (bridges, `serve`) wait for the person to answer,
     /// through the app socket.
     pub prompts: Arc<AppPrompts>,
+    /// The sign-in page of each flow waiting for the browser, for "Open again".
+    pub pages: Mutex<HashMap<String, mcp_auth::BrowserUrl>>,
     /// Where Copy puts an access token, for a while.
     pub clipboard: crate::clipboard::TokenClipboard,
 }
@@ -66,6 +68,7 @@ impl AppState {
             links: Mutex::new(Vec::new()),
             step_ups: Mutex::new(HashMap::new()),
             prompts: AppPrompts::new(),
+            pages: Mutex::new(HashMap::new()),
             clipboard: Default::default(),
         }
     }

@@ -107,6 +107,23 @@ fn host_of(url: &str) -> Option<String> {
     url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
 }
 
+/// The person's name for a server, else the name it came with (from an app's
+/// config, or given to `mcp-auth servers add --name`), else where it is: a
+/// name made up from the host ("127.0.0.1-14") tells nobody anything.
+fn title_of(s: &ServerEntry) -> String {
+    if let Some(l) = &s.label {
+        return l.clone();
+    }
+    let host = host_of(&s.url).unwrap_or_default();
+    let made_up = s.name == host
+        || s.name.strip_prefix(&host).and_then(|t| t.strip_prefix('-')).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+    if made_up || s.name.is_empty() {
+        place_of(&s.url)
+    } else {
+        s.name.clone()
+    }
+}
+
 /// "acme.com/crm" for `https://acme.com/crm/mcp`: enough to tell servers apart.
 pub fn place_of(url: &str) -> String {
     let Ok(u) = url::Url::parse(url) else { return url.to_string() };
@@ -180,7 +197,7 @@ impl ServerView {
             grant_kind: kind.describe().to_string(),
             renews_itself: kind.is_unattended(),
             bound_to_this_computer: g.is_some_and(|g| g.dpop_bound),
-            title: s.label.clone().unwrap_or_else(|| place_of(&s.url)),
+            title: title_of(s),
             place: place_of(&s.url),
             signs_in_at: g
                 .map(|g| g.issuer.as_str())
@@ -451,7 +468,9 @@ mod tests {
         });
         let v = ServerView::of(&s, false);
         assert_eq!(v.badge, Badge::Error);
-        assert_eq!(v.title, "acme.com");
+        assert_eq!(v.title, "x", "a name the server came with");
+        s.name = "acme.com-3".into();
+        assert_eq!(ServerView::of(&s, false).title, "acme.com", "a made-up name gives way to the place");
         assert_eq!(v.sign_out_pending.unwrap().host, "login.acme.com");
         s.failed_check = None;
         s.label = Some("CRM".into());

@@ -17,6 +17,15 @@ export function scopeWords(scope: string): string | null {
   return null;
 }
 
+/** How a permission reads: "markup" when its name looks like web page code
+ *  (a hostile server's), "wide" when it names admin, write or delete powers,
+ *  "plain" otherwise. */
+export function scopeRisk(scope: string): "markup" | "wide" | "plain" {
+  if (/[<>"'`\\{}]|[\u0000-\u001f\u007f]/.test(scope)) return "markup";
+  if (/(^|[:._\-/])(admin|administrator|write|delete|manage|owner|root|sudo|full|all|\*)($|[:._\-/])/i.test(scope)) return "wide";
+  return "plain";
+}
+
 export function clientSourceWords(source: string | null): string {
   switch (source) {
     case "registered":
@@ -44,6 +53,17 @@ export function countdown(expiresAt: number | null, now = Date.now() / 1000): st
   if (hh > 0) return `Expires in ${hh} h ${mm} min`;
   if (mm > 0) return `Expires in ${mm} min ${ss} s`;
   return `Expires in ${ss} s`;
+}
+
+/** "Ends today at 14:32", "Stops waiting at 14:37", "until tomorrow at 09:00":
+ *  a moment in words, at minute precision (no ticking seconds). */
+export function until(atMs: number, lead = "at", now = Date.now()): string {
+  const at = new Date(atMs);
+  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const today = new Date(now);
+  const days = Math.round((new Date(at.getFullYear(), at.getMonth(), at.getDate()).getTime() - new Date(today.getFullYear(), today.getMonth(), today.getDate()).getTime()) / 86_400_000);
+  const day = days === 0 ? "today" : days === 1 ? "tomorrow" : at.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
+  return lead === "at" ? `at ${time}` : `${lead} ${day} at ${time}`;
 }
 
 export function when(unix: number | null): string {
@@ -76,7 +96,7 @@ export const ACTIVITY_WORDS: Record<string, string> = {
 };
 
 export const BADGE_WORDS: Record<string, string> = {
-  connected: "Connected",
+  connected: "Signed in",
   needs_sign_in: "Needs sign-in",
   expires_soon: "Expires soon",
   error: "Error",

@@ -3,7 +3,7 @@
 // focus is kept across rebuilds by `data-key`.
 
 import { clear, h } from "./dom";
-import { answerAddAsk, model, onRender, reload, render, wireEvents } from "./model";
+import { answerAddAsk, model, onRender, reload, render, shown, undoRemove, wireEvents } from "./model";
 import { openAdd, openAgents, openImport } from "./views/dialogs";
 import { detailPane, tickCountdown } from "./views/detail";
 import { errorCard } from "./views/errors";
@@ -14,24 +14,30 @@ const root = document.getElementById("app")!;
 function view(): HTMLElement {
   const globalError = model.errors.get("");
   const globalNotice = model.notices.get("");
+  const empty = model.loaded && shown().length === 0;
   return h("div", { class: "shell" },
     h("header", { class: "topbar" },
       h("div", { class: "brand" }, h("img", { src: "/icon.svg", alt: "", width: 26, height: 26 }), h("h1", {}, "MCP Auth Manager")),
       h("div", { class: "top-actions" },
         h("button", { type: "button", "data-key": "agents", id: "open-agents", onclick: () => void openAgents() }, "AI agents"),
-        h("button", { type: "button", "data-key": "import", onclick: () => void openImport() }, "Import"),
-        h("button", { type: "button", class: "primary", "data-key": "add", onclick: openAdd }, "Add server"),
+        // The empty list offers these itself, larger: not twice.
+        empty ? null : h("button", { type: "button", "data-key": "import", onclick: () => void openImport() }, "Import"),
+        empty ? null : h("button", { type: "button", class: "primary", "data-key": "add", onclick: openAdd }, "Add server"),
       ),
     ),
     globalError ? errorCard(globalError, () => { model.errors.delete(""); render(); }) : null,
     ...model.addAsks.map((url) => addAskCard(url)),
-    globalNotice ? h("div", { class: "notice", role: "status" }, globalNotice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(""); render(); } }, "OK")) : null,
+    globalNotice
+      ? h("div", { class: `notice${globalNotice.tone === "warn" ? " warn" : ""}` }, globalNotice.text,
+          model.undo ? h("button", { class: "link", type: "button", id: "undo-remove", "data-key": "undo-remove", onclick: undoRemove }, "Undo") : null,
+          h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(""); model.undo = null; render(); } }, "OK"))
+      : null,
     // Until the list arrives (a few ms): nothing, not a spinner. An animation
     // in the first frame costs a compositing layer, which is slow to set up
     // on machines that render in software.
     !model.loaded
       ? h("main", { class: "loading", "aria-busy": "true" })
-      : model.servers.length === 0
+      : empty
         ? h("main", { class: "single" }, serverList(openAdd, () => void openImport()))
         : h("main", { class: "split" }, serverList(openAdd, () => void openImport()), detailPane()),
   );
@@ -74,13 +80,39 @@ function restore(edits: ReturnType<typeof unsavedEdits>): void {
   }
 }
 
+/** One live region outside the rebuilt page: each message is announced once,
+ *  when it first appears, not again at every rebuild. */
+const announcer = document.getElementById("announcer")!;
+let announced = new Set<string>();
+function announce(): void {
+  const now = new Set(Array.from(model.notices.values()).map((n) => n.text));
+  const fresh = Array.from(now).filter((t) => !announced.has(t));
+  if (fresh.length) announcer.textContent = fresh.join(" ");
+  announced = now;
+}
+
+let stepUpShown = false;
+
 onRender(() => {
-  const focused = (document.activeElement as HTMLElement | null)?.dataset?.key;
+  const active = document.activeElement as HTMLElement | null;
+  const focused = active?.dataset?.key ?? (active?.id ? `#${active.id}` : undefined);
   const edits = unsavedEdits();
+  const scroll = root.querySelector(".detail")?.scrollTop ?? 0;
   clear(root);
   root.append(view());
   restore(edits);
-  if (focused) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+  const pane = root.querySelector(".detail");
+  if (pane) pane.scrollTop = scroll;
+  announce();
+  // A step-up prompt takes the focus when it appears: it is what waits.
+  const stepUp = root.querySelector<HTMLElement>("#step-up");
+  if (stepUp && !stepUpShown) {
+    stepUp.focus();
+  } else if (focused) {
+    const el = focused.startsWith("#") ? root.querySelector<HTMLElement>(`#${CSS.escape(focused.slice(1))}`) : root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`);
+    el?.focus();
+  }
+  stepUpShown = !!stepUp;
 });
 
 wireEvents();

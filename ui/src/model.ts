@@ -9,6 +9,15 @@ export interface Flow {
   authUrl: string;
   /** No browser could be opened (why): the link is to be copied. */
   noBrowser?: string;
+  /** When the app started waiting (ms since the epoch). */
+  startedAt: number;
+}
+
+/** A message in the pane: "ok" in the success style, "warn" where something
+ *  may not have worked (an unconfirmed sign-out), never shown as a success. */
+export interface Notice {
+  text: string;
+  tone: "ok" | "warn";
 }
 
 export const model = {
@@ -38,11 +47,30 @@ export const model = {
   diagnoses: new Map<string, Diagnosis | "running">(),
   /** An error to show in the detail pane, per server (or "" for global). */
   errors: new Map<string, CommandError>(),
-  notices: new Map<string, string>(),
+  notices: new Map<string, Notice>(),
   busy: new Set<string>(),
   settingsOpen: new Set<string>(),
-  revealed: null as { server: string; token: string } | null,
+  revealed: null as { server: string; token: string; until: number } | null,
+  /** Servers removed a moment ago, still undoable: hidden from the list
+   *  until their time is up, then removed for good. */
+  removing: new Map<string, { timer: number; revokeFirst: boolean }>(),
+  /** The list's search text (shown once there are more than five servers). */
+  search: "",
+  /** Servers whose "For developers" section the person opened. */
+  devOpen: new Set<string>(),
+  /** The server whose removal "Undo" would take back. */
+  undo: null as string | null,
 };
+
+/** Show a message for `key` (a server, or "" for the whole window). */
+export function say(key: string, text: string, tone: Notice["tone"] = "ok"): void {
+  model.notices.set(key, { text, tone });
+}
+
+/** The servers the list shows: not those being removed. */
+export function shown(): ServerView[] {
+  return model.servers.filter((s) => !model.removing.has(s.name));
+}
 
 let renderFn: () => void = () => {};
 export function onRender(f: () => void): void {
@@ -76,8 +104,8 @@ export async function reload(): Promise<void> {
   await guard("", async () => {
     model.servers = await api.listServers();
     model.loaded = true;
-    if (model.selected && !model.servers.some((s) => s.name === model.selected)) model.selected = null;
-    if (!model.selected && model.servers.length) model.selected = model.servers[0].name;
+    if (model.selected && !shown().some((s) => s.name === model.selected)) model.selected = null;
+    if (!model.selected && shown().length) model.selected = shown()[0].name;
   });
   await loadDetail();
 }
@@ -126,7 +154,7 @@ export async function connectAppAll(name: string, app: AppUse): Promise<void> {
     let text = n ? `${app.name} now uses ${n === 1 ? "1 sign-in" : `${n} sign-ins`} of this app (${done.connected.join(", ")}). Restart ${app.name} to use them.` : `No server was connected to ${app.name}.`;
     if (done.skipped.length) text += ` Left as they were: ${done.skipped.join("; ")}.`;
     if (done.notInList.length) text += ` ${app.name} also has ${done.notInList.join(", ")}, which this app does not know yet: import them first.`;
-    model.notices.set(name, text);
+    say(name, text);
   } catch (e) {
     model.errors.set(name, asCommandError(e));
   } finally {
@@ -141,7 +169,7 @@ export async function setAppUse(name: string, app: AppUse, connected: boolean, m
   render();
   try {
     model.appUses = { server: name, apps: await api.setAppUse(name, app.app, connected, moveCredential) };
-    model.notices.set(name, connected
+    say(name, connected
       ? `${app.name} now uses this sign-in. Restart ${app.name} to use it.`
       : `${app.name} is back to its own settings for this server. Restart ${app.name}.`);
     return undefined;
@@ -192,7 +220,7 @@ export async function discover(name: string): Promise<void> {
 
 export async function signIn(name: string): Promise<void> {
   const started = await guard(name, () => api.signIn(name));
-  if (started) model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl });
+  if (started) model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl, startedAt: Date.now() });
   render();
 }
 
@@ -237,7 +265,7 @@ export async function answerAddAsk(url: string, add: boolean): Promise<void> {
   if (added) {
     upsert(added);
     model.selected = added.name;
-    model.notices.set(added.name, "Added. The agent that asked can now connect you to it.");
+    say(added.name, "Added. The agent that asked can now connect you to it.");
   }
   await reload();
 }
@@ -251,7 +279,7 @@ async function asked(p: { kind: string; subject: string }): Promise<void> {
   } else if (p.kind === "client_secret") {
     model.selected = p.subject;
     model.settingsOpen.add(p.subject);
-    model.notices.set(p.subject, "An AI agent is connecting you to this server, and its sign-in service needs a client secret. Enter it under Client secret below: it goes to your keychain, and the agent never sees it.");
+    say(p.subject, "An AI agent is connecting you to this server, and its sign-in service needs a client secret. Enter it under Client secret below: it goes to your keychain, and the agent never sees it.");
   }
   // A bridge started for a URL adds it to the list first.
   await reload();
@@ -266,53 +294,100 @@ export async function refresh(name: string): Promise<void> {
   const s = await guard(name, () => api.refreshServer(name));
   if (s) {
     upsert(s);
-    model.notices.set(name, "Access renewed.");
+    say(name, "Access renewed.");
   }
   await loadDetail();
 }
 
+/** Sign out: at the server, then on this computer. An unconfirmed sign-out
+ *  is not a success: the pane shows it as a warning, with "Try again", from
+ *  the list (the engine keeps the tokens aside for the retry). */
 export async function revoke(name: string): Promise<void> {
   const r = await guard(name, () => api.revokeServer(name));
   if (r) {
-    model.notices.set(name, r.message);
+    say(name, r.message, r.serverConfirmed ? "ok" : "warn");
     model.tools.delete(name);
   }
   await reload();
 }
 
+export async function rename(name: string, title: string): Promise<void> {
+  const s = await guard(name, () => api.renameServer(name, title));
+  if (s) upsert(s);
+  render();
+}
+
 export async function clearLocal(name: string): Promise<void> {
   const s = await guard(name, () => api.clearServer(name));
   if (s) {
-    model.notices.set(name, "Local sign-in data cleared.");
+    say(name, "Local sign-in data cleared.");
     model.tools.delete(name);
     model.connect.delete(name);
   }
   await reload();
 }
 
-export async function removeServer(name: string, revokeFirst: boolean): Promise<void> {
-  await guard(name, () => api.removeServer(name, revokeFirst));
-  model.selected = null;
+/** How long "Removed. Undo" stays before the removal happens. */
+const UNDO_MS = 10_000;
+
+/** Remove a server, after a moment in which "Undo" brings it back: nothing
+ *  is deleted until then. */
+export function removeServer(name: string, revokeFirst: boolean): void {
+  const timer = window.setTimeout(() => void removeNow(name), UNDO_MS);
+  model.removing.set(name, { timer, revokeFirst });
+  if (model.selected === name) model.selected = shown()[0]?.name ?? null;
+  say("", `Removed ${model.servers.find((s) => s.name === name)?.title ?? name}.`);
+  model.undo = name;
+  render();
+  void loadDetail();
+}
+
+export function undoRemove(): void {
+  const name = model.undo;
+  const r = name ? model.removing.get(name) : undefined;
+  if (!name || !r) return;
+  clearTimeout(r.timer);
+  model.removing.delete(name);
+  model.undo = null;
+  model.notices.delete("");
+  model.selected = name;
+  render();
+  void loadDetail();
+}
+
+async function removeNow(name: string): Promise<void> {
+  const r = model.removing.get(name);
+  if (!r) return;
+  await guard(name, () => api.removeServer(name, r.revokeFirst));
+  model.removing.delete(name);
+  if (model.undo === name) {
+    model.undo = null;
+    model.notices.delete("");
+  }
   await reload();
 }
+
+/** How long a revealed token stays on screen. */
+export const REVEAL_MS = 20_000;
 
 export async function reveal(name: string): Promise<void> {
   const token = await guard(`${name}:token`, () => api.revealToken(name));
   if (token === undefined) return;
-  model.revealed = { server: name, token };
+  model.revealed = { server: name, token, until: Date.now() + REVEAL_MS };
   render();
-  // Hidden again after a short time.
   setTimeout(() => {
     if (model.revealed?.token === token) {
       model.revealed = null;
       render();
     }
-  }, 20_000);
+  }, REVEAL_MS);
 }
 
 export async function copyToken(name: string): Promise<void> {
-  const ok = await guard(`${name}:token`, () => api.copyToken(name));
-  if (ok !== undefined) model.notices.set(name, "Access token copied to the clipboard.");
+  const seconds = await guard(`${name}:token`, () => api.copyToken(name));
+  if (seconds !== undefined) {
+    say(name, `Access token copied. Clipboard managers are asked not to keep it, and it is cleared from the clipboard in ${seconds} s.`);
+  }
   render();
 }
 
@@ -372,7 +447,7 @@ export function wireEvents(): void {
     }
     if (e.tools) {
       model.tools.set(e.server, e.tools);
-      model.notices.set(e.server, "Signed in and verified.");
+      say(e.server, "Signed in and verified.");
       model.connect.delete(e.server);
     }
     await reload();

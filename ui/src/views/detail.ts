@@ -2,14 +2,14 @@
 // can do with it (sign in, review, refresh, revoke, clear, remove).
 
 import { h } from "../dom";
-import { ACTIVITY_WORDS, ago, clientSourceWords, countdown, scopeWords, when } from "../format";
+import { ACTIVITY_WORDS, ago, clientSourceWords, countdown, scopeRisk, scopeWords, until, when } from "../format";
 import {
-  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
+  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, rename, render, reveal, revoke, say, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
-import type { AppUse, ServerView } from "../ipc";
-import { confirm } from "./dialogs";
+import { api, asCommandError, type AppUse, type ServerView } from "../ipc";
+import { confirm, prompt } from "./dialogs";
 import { errorCard } from "./errors";
-import { serverBadge } from "./list";
+import { failing, refused, serverBadge } from "./list";
 import { settingsForm } from "./settings";
 
 const STEPS: [string, string][] = [
@@ -32,26 +32,40 @@ function row(label: string, value: Node | string): HTMLElement {
   return h("div", { class: "kv" }, h("dt", {}, label), h("dd", {}, value));
 }
 
+/** Each permission in words where the app knows it; one it does not know is
+ *  said as such, one that gives wide powers is marked, and one that looks
+ *  like markup is flagged rather than listed as if normal. */
 function scopesList(scopes: string[]): HTMLElement {
   if (!scopes.length) return h("span", { class: "muted" }, "None requested");
   return h("ul", { class: "scopes" }, scopes.map((s) => {
+    const risk = scopeRisk(s);
     const words = scopeWords(s);
-    return h("li", { class: "scope" }, words ? h("span", {}, words) : null, h("code", {}, s));
+    if (risk === "markup") {
+      return h("li", { class: "scope scope-suspicious" }, h("span", { class: "tag bad-tag" }, "Suspicious"), h("span", {}, "A permission name that looks like web page code: "), h("code", {}, s));
+    }
+    return h("li", { class: `scope${risk === "wide" ? " scope-wide" : ""}` },
+      risk === "wide" ? h("span", { class: "tag warn-tag" }, "Wide access") : null,
+      words ? h("span", {}, words) : h("span", {}, "Unrecognised permission: "),
+      h("code", {}, s),
+      words ? null : h("span", { class: "muted small" }, " — this app can't tell you what it allows"));
   }));
 }
 
-/** A server asks for more access mid-sign-in: say what, in plain words, and let the user decide. */
+/** A server asks for more access mid-sign-in: say what, in plain words, what
+ *  asked, and what each answer keeps; both answers weigh the same. */
 function stepUpCard(s: ServerView): HTMLElement | null {
   const ask = model.stepUps.get(s.name);
   if (!ask) return null;
-  return h("div", { class: "card step-up", role: "alertdialog", "aria-labelledby": "step-up-title" },
-    h("h3", { id: "step-up-title" }, "This server asks for more access"),
-    h("p", {}, "To finish, it wants you to allow:"),
+  const wide = ask.added.some((a) => scopeRisk(a) !== "plain");
+  return h("div", { class: "card step-up", role: "alertdialog", "aria-labelledby": "step-up-title", "aria-describedby": "step-up-why", tabindex: "-1", id: "step-up" },
+    h("h3", { id: "step-up-title" }, `${s.title} asks for more access`),
+    h("p", { id: "step-up-why" }, "While the app checked your sign-in, the server said it needs more permissions than you gave it. It asks you to allow:"),
     scopesList(ask.added),
-    h("p", { class: "muted" }, "If you approve, your browser opens again so you can confirm with the server's sign-in service."),
-    h("div", { class: "actions" },
-      h("button", { type: "button", class: "primary", id: "step-up-approve", "data-key": "step-up-approve", onclick: () => void answerStepUp(s.name, true) }, "Approve and continue"),
-      h("button", { type: "button", id: "step-up-decline", "data-key": "step-up-decline", onclick: () => void answerStepUp(s.name, false) }, "Not now"),
+    wide ? h("p", { class: "warn small" }, "Some of these give wide powers, or the app can't tell what they allow. Allow them only if you expected this server to need them.") : null,
+    h("p", { class: "muted small" }, "Allow: your browser opens again so you confirm with the server's sign-in service. Don't allow: nothing new is granted; you stay as you were, and what needed the extra access will not work."),
+    h("div", { class: "actions even" },
+      h("button", { type: "button", id: "step-up-approve", "data-key": "step-up-approve", onclick: () => void answerStepUp(s.name, true) }, "Allow and continue"),
+      h("button", { type: "button", id: "step-up-decline", "data-key": "step-up-decline", onclick: () => void answerStepUp(s.name, false) }, "Don't allow"),
     ),
   );
 }
@@ -89,10 +103,21 @@ function deviceCard(s: ServerView): HTMLElement | null {
     h("div", { class: "actions" },
       h("button", { type: "button", "data-key": "cancel-device", onclick: () => void cancelDeviceSignIn(s.name) }, "Cancel"),
       page
-        ? h("button", { type: "button", class: "link", "data-key": "copy-device-link", id: "copy-device-link", "data-href": page, onclick: () => { void navigator.clipboard.writeText(page); model.notices.set(s.name, "Link copied. Open it on your other device."); render(); } }, "Copy the link")
+        ? h("button", { type: "button", class: "link", "data-key": "copy-device-link", id: "copy-device-link", "data-href": page, onclick: () => { void navigator.clipboard.writeText(page); say(s.name, "Link copied. Open it on your other device."); render(); } }, "Copy the link")
         : null,
     ),
   );
+}
+
+/** How long the app waits for the browser (the engine's sign-in timeout). */
+const SIGN_IN_WAIT_MS = 5 * 60_000;
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function signInCard(s: ServerView): HTMLElement {
@@ -100,7 +125,7 @@ function signInCard(s: ServerView): HTMLElement {
   const device = deviceCard(s);
   if (device) return device;
   if (flow?.noBrowser) {
-    const copy = () => { void navigator.clipboard.writeText(flow.authUrl); model.notices.set(s.name, "Sign-in link copied. Paste it into a browser."); render(); };
+    const copy = () => { void navigator.clipboard.writeText(flow.authUrl); say(s.name, "Sign-in link copied. Paste it into a browser."); render(); };
     return h("div", { class: "card waiting no-browser" },
       h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "No browser could be opened on this computer"),
       h("p", {}, "Copy the sign-in link and open it in a browser, here or on another device that can reach this one. The app keeps waiting."),
@@ -112,12 +137,15 @@ function signInCard(s: ServerView): HTMLElement {
     );
   }
   if (flow) {
+    const site = hostOf(flow.authUrl);
     return h("div", { class: "card waiting" },
-      h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "Waiting for you to finish in your browser…"),
-      h("p", { class: "muted" }, "A browser window opened for you to sign in. When you are done, come back here."),
+      h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "Signing in… finish in your browser"),
+      h("p", {}, "Your browser opened ", h("strong", { class: "sign-in-site" }, site), ". Sign in only if that is the address you know for this service."),
+      h("p", { class: "muted small" }, `Stops waiting ${until(flow.startedAt + SIGN_IN_WAIT_MS)}.`),
       h("div", { class: "actions" },
         h("button", { type: "button", "data-key": "cancel-sign-in", onclick: () => void cancelSignIn(s.name) }, "Cancel"),
-        h("button", { type: "button", class: "link", "data-key": "copy-link", onclick: () => { void navigator.clipboard.writeText(flow.authUrl); model.notices.set(s.name, "Sign-in link copied. Paste it into your browser."); render(); } }, "Copy the link instead"),
+        h("button", { type: "button", "data-key": "open-again", id: "open-again", onclick: () => void api.openSignInAgain(flow.flowId).catch((e) => { model.errors.set(s.name, asCommandError(e)); render(); }) }, "Open again"),
+        h("button", { type: "button", "data-key": "copy-link", onclick: () => { void navigator.clipboard.writeText(flow.authUrl); say(s.name, "Sign-in link copied. Paste it into your browser."); render(); } }, "Copy the link"),
       ),
     );
   }
@@ -129,30 +157,50 @@ function signInCard(s: ServerView): HTMLElement {
       s.deviceSignIn
         ? h("button", { type: "button", id: "sign-in-device", "data-key": "sign-in-device", disabled: model.busy.has(s.name), onclick: () => void signInOnDevice(s.name) }, "Sign in on another device")
         : null,
-      h("button", { type: "button", "data-key": "settings", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
     ),
   );
 }
 
 function review(s: ServerView): HTMLElement {
   const d = model.detail?.server.name === s.name ? model.detail : null;
-  const revealed = model.revealed?.server === s.name ? model.revealed.token : null;
   return h("div", { class: "card review" },
     h("h3", {}, "What this sign-in allows"),
     scopesList(s.scopes),
     h("dl", { class: "facts" },
       row("How it signs in", s.grantKind),
-      row("Signed in with", s.issuer ?? "—"),
-      row("App identity", h("span", {}, h("code", {}, s.clientId ?? "—"), " ", h("span", { class: "muted small" }, clientSourceWords(s.clientSource)))),
-      row("Access", h("span", { id: "countdown", "data-expires": String(s.expiresAt ?? "") }, countdown(s.expiresAt))),
-      row("Stays signed in", s.renewsItself
-        ? "Yes, access is obtained again the same way when it expires"
-        : s.hasRefreshToken ? "Yes, access is renewed automatically" : "No, you will sign in again when access expires"),
+      row("Access", h("span", { id: "countdown", "data-expires": String(s.expiresAt ?? ""), "data-renews": String(s.renewsItself || s.hasRefreshToken) }, accessWords(s))),
       s.boundToThisComputer
         ? row("Bound to this computer", "Yes: the access works only with a key kept in your keychain, so a copied token is useless elsewhere")
         : null,
-      row("Last renewal", s.lastRefreshAt ? `${when(s.lastRefreshAt)}${s.lastRefreshOk === false ? ` (failed: ${s.lastRefreshMessage ?? ""})` : ""}` : "Never"),
     ),
+    h("details", { class: "technical" },
+      h("summary", {}, "Technical details"),
+      h("dl", { class: "facts" },
+        row("Signed in with", s.issuer ?? "—"),
+        row("App identity", h("span", {}, h("code", {}, s.clientId ?? "—"), " ", h("span", { class: "muted small" }, clientSourceWords(s.clientSource)))),
+        row("Access ends", countdown(s.expiresAt)),
+        row("Last renewal", s.lastRefreshAt ? `${when(s.lastRefreshAt)}${s.lastRefreshOk === false ? ` (failed: ${s.lastRefreshMessage ?? ""})` : ""}` : "Never"),
+      ),
+    ),
+    developers(s, d),
+  );
+}
+
+/** "Renews automatically", or when access ends and what happens then; no ticking seconds. */
+function accessWords(s: ServerView): string {
+  if (s.renewsItself || s.hasRefreshToken) return "Renews automatically";
+  if (s.expiresAt === null) return "No end given by the server";
+  return `${until(s.expiresAt * 1000, "Ends")} — you'll sign in again`;
+}
+
+/** Reveal and Copy: for developers, folded away, with what a copy lets anyone do. */
+function developers(s: ServerView, d: typeof model.detail): HTMLElement {
+  const revealed = model.revealed?.server === s.name ? model.revealed : null;
+  const open = !!revealed || model.devOpen.has(s.name);
+  const end = s.expiresAt ? until(s.expiresAt * 1000, "until") : "until it is cancelled";
+  return h("details", { class: "developers", open, ontoggle: (e: Event) => { const o = (e.target as HTMLDetailsElement).open; if (o) model.devOpen.add(s.name); else model.devOpen.delete(s.name); } },
+    h("summary", { "data-key": "developers" }, "For developers"),
+    h("p", { class: "warn small" }, `Anyone with this token can act as you on ${s.host} ${end}. Share it with nothing you don't trust.`),
     d?.claims
       ? h("details", { class: "claims" },
           h("summary", {}, "What the access token says ", h("span", { class: "tag warn-tag" }, "decoded, not verified")),
@@ -161,12 +209,17 @@ function review(s: ServerView): HTMLElement {
       : null,
     h("div", { class: "token-row" },
       revealed
-        ? h("code", { class: "token", "data-key": "token-value" }, revealed)
+        ? h("code", { class: "token", "data-key": "token-value" }, revealed.token)
         : h("span", { class: "muted" }, "The access token stays in your keychain."),
-      h("button", { type: "button", class: "small", "data-key": "reveal", onclick: () => { if (revealed) { model.revealed = null; render(); } else void reveal(s.name); } }, revealed ? "Hide" : "Reveal"),
+      h("button", { type: "button", class: "small", "data-key": "reveal", "aria-pressed": revealed ? "true" : "false", onclick: () => { if (revealed) { model.revealed = null; render(); } else void reveal(s.name); } }, revealed ? "Hide" : "Reveal"),
       h("button", { type: "button", class: "small", "data-key": "copy-token", onclick: () => void copyToken(s.name) }, "Copy"),
     ),
+    revealed ? h("p", { class: "muted small", id: "reveal-left", "data-until": String(revealed.until) }, hidesIn(revealed.until)) : null,
   );
+}
+
+function hidesIn(at: number): string {
+  return `Hides in ${Math.max(0, Math.ceil((at - Date.now()) / 1000))} s`;
 }
 
 function tools(name: string): HTMLElement | null {
@@ -248,7 +301,7 @@ function diagnosisCard(s: ServerView): HTMLElement | null {
     : d.verdict === "warning" ? "It works, with warnings." : "Everything checked is fine.";
   return h("div", { class: `card diagnosis verdict-${d.verdict}`, id: "diagnosis" },
     h("h3", {}, "Diagnosis"),
-    h("p", { role: "status" }, summary),
+    h("p", {}, summary),
     h("ol", { class: "diagnosis-steps" }, d.steps.map((step) =>
       h("li", { class: `verdict-${step.verdict}`, "data-step": step.id },
         h("span", { class: "step-mark", "aria-hidden": "true" }, VERDICT_MARK[step.verdict] ?? "·"),
@@ -264,53 +317,146 @@ function diagnosisCard(s: ServerView): HTMLElement | null {
   );
 }
 
+/** Sign out, in the header beside the badge. */
+function signOutButton(s: ServerView): HTMLElement | null {
+  if (s.badge === "needs_sign_in") return null;
+  return h("button", { type: "button", id: "sign-out", "data-key": "sign-out", onclick: () => confirm(
+    `Sign out of ${s.title}?`,
+    `The app asks ${s.signsInAt ?? s.host} to cancel this sign-in, then removes it from this computer. Apps that use it through MCP Auth Manager stop working with this server until you sign in again.`,
+    "Sign out", true, () => void revoke(s.name)) }, "Sign out…");
+}
+
+/** An unconfirmed sign-out: a warning, never a success, with "Try again". */
+function pendingSignOut(s: ServerView): HTMLElement | null {
+  const p = s.signOutPending;
+  if (!p) return null;
+  return h("div", { class: "card warning", id: "sign-out-pending" },
+    h("h3", {}, "Signed out on this computer only"),
+    h("p", {}, `${p.host} did not confirm the sign-out, so access may still be active there. The app keeps what it needs to ask again, and uses it for nothing else.`),
+    h("details", { class: "error-details" }, h("summary", {}, "What the server said"), h("code", { class: "detail-text" }, p.reason)),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary", id: "sign-out-retry", "data-key": "sign-out-retry", disabled: model.busy.has(s.name), onclick: () => void revoke(s.name) }, "Try again"),
+      h("button", { type: "button", "data-key": "sign-out-forget", onclick: () => forgetDialog(s) }, "Forget on this computer only…"),
+    ),
+  );
+}
+
+function forgetDialog(s: ServerView): void {
+  confirm(
+    "Forget on this computer only?",
+    `Deletes this server's keys, app registration and settings from this computer. Access is not cancelled at ${s.signsInAt ?? s.host}: to cancel it, use Sign out instead. ${s.title} stays in your list.`,
+    "Forget", true, () => void clearLocal(s.name));
+}
+
+function renameDialog(s: ServerView): void {
+  prompt("Rename server", "Name", s.title, "Leave empty to show its address.", (title) => void rename(s.name, title));
+}
+
+/** Rarely used and destructive actions, behind "⋯". */
+function moreMenu(s: ServerView): HTMLElement {
+  const signedIn = s.badge !== "needs_sign_in";
+  const close = (e: Event) => (e.target as HTMLElement).closest("details")?.removeAttribute("open");
+  return h("details", { class: "more-menu" },
+    h("summary", { "data-key": "more", "aria-label": "More actions", title: "More actions" }, "⋯"),
+    h("div", { class: "menu", role: "menu" },
+      h("button", { type: "button", role: "menuitem", "data-key": "rename", onclick: (e: Event) => { close(e); renameDialog(s); } }, "Rename…"),
+      h("button", { type: "button", role: "menuitem", "data-key": "clear", onclick: (e: Event) => { close(e); forgetDialog(s); } }, "Forget on this computer only…"),
+      h("button", { type: "button", role: "menuitem", class: "danger-text", "data-key": "remove", onclick: (e: Event) => { close(e); confirm(
+        `Remove ${s.title}?`,
+        (model.appUses?.server === s.name && model.appUses.apps.some((u) => u.connected))
+          ? "Removes the server from your list and deletes everything the app keeps for it, keys included. The apps that use it through this app get their own settings back."
+          : "Removes the server from your list and deletes everything the app keeps for it, keys included.",
+        "Remove", true, (revokeFirst) => removeServer(s.name, revokeFirst), signedIn ? "Also sign out at the server first" : undefined); } }, "Remove server…"),
+    ),
+  );
+}
+
 function actions(s: ServerView): HTMLElement {
   const signedIn = s.badge !== "needs_sign_in";
+  const renews = signedIn && (s.hasRefreshToken || s.renewsItself);
   return h("div", { class: "actions bottom" },
-    signedIn ? h("button", { type: "button", "data-key": "refresh", onclick: () => void refresh(s.name) }, "Refresh") : null,
-    signedIn ? h("button", { type: "button", "data-key": "revoke", onclick: () => confirm("Sign out at the server?", `The app asks ${s.host}'s sign-in service to cancel this sign-in, then deletes the keys from this computer (even if the server cannot be reached).`, "Revoke", true, () => void revoke(s.name)) }, "Revoke…") : null,
-    h("button", { type: "button", "data-key": "check", onclick: () => void discover(s.name) }, "Check again"),
+    renews ? h("button", { type: "button", "data-key": "refresh", onclick: () => void refresh(s.name) }, "Renew now") : null,
+    h("button", { type: "button", "data-key": "check", onclick: () => void discover(s.name) }, "Test connection"),
     h("button", { type: "button", id: "diagnose", "data-key": "diagnose", disabled: model.diagnoses.get(s.name) === "running", onclick: () => void diagnose(s.name) }, "Diagnose"),
-    h("button", { type: "button", "data-key": "settings2", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
-    h("button", { type: "button", "data-key": "clear", onclick: () => confirm("Clear local data?", "Deletes this server's keys, app registration and settings from this computer. The server is not contacted; it stays in your list.", "Clear", true, () => void clearLocal(s.name)) }, "Clear…"),
-    h("button", { type: "button", class: "danger-text", "data-key": "remove", onclick: () => confirm("Remove this server?", (model.appUses?.server === s.name && model.appUses.apps.some((u) => u.connected)) ? "Removes the server from your list and deletes everything the app keeps for it, keys included. The apps that use it through this app get their own settings back." : "Removes the server from your list and deletes everything the app keeps for it, keys included.", "Remove", true, (revokeFirst) => void removeServer(s.name, revokeFirst), signedIn ? "Also sign out at the server first" : undefined) }, "Remove…"),
+    h("button", { type: "button", id: "open-settings", "data-key": "settings", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Settings"),
+    moreMenu(s),
   );
+}
+
+/** The server's fault, with its fix as the card's own button. A refusal for
+ *  safety says not to sign in, and offers the details for IT. */
+function failureCard(s: ServerView): HTMLElement | null {
+  const error = model.errors.get(s.name);
+  const kept = s.failedCheck;
+  if (refused(s)) {
+    const detail = error?.detail ?? error?.message ?? kept?.message ?? "";
+    return h("div", { class: "card error refused", role: "alert" },
+      h("div", { class: "error-title" }, h("span", { class: "error-mark", "aria-hidden": "true" }, "!"), "This server's sign-in setup looks unsafe, so the app stopped before opening your browser. Don't sign in."),
+      h("details", { class: "error-details" }, h("summary", {}, "Details"), h("code", { class: "detail-text" }, detail)),
+      h("div", { class: "actions" },
+        h("button", { type: "button", "data-key": "copy-for-it", id: "copy-for-it", onclick: () => {
+          void navigator.clipboard.writeText(`MCP server: ${s.url}\nWhat MCP Auth Manager refused: ${detail}`);
+          say(s.name, "Details copied. Send them to your IT team or the server's owner.");
+          render();
+        } }, "Copy details for IT"),
+        h("button", { type: "button", "data-key": "check-again", onclick: () => void discover(s.name) }, "Try again"),
+      ));
+  }
+  if (error) {
+    return errorCard(error, () => { model.errors.delete(s.name); render(); }, fixFor(s, error.kind));
+  }
+  if (failing(s)) {
+    const connect = model.connect.get(s.name);
+    const message = kept?.message ?? (connect?.status === "error" ? connect.error : "");
+    return errorCard({ kind: kept?.kind ?? "network", message: kept?.kind === "network" ? "The server could not be reached." : "The server could not be checked.", detail: message }, undefined, fixFor(s, kept?.kind ?? "network"));
+  }
+  return null;
+}
+
+function fixFor(s: ServerView, kind: string): HTMLElement[] {
+  const tryAgain = h("button", { type: "button", class: "primary", "data-key": "check-again", onclick: () => void discover(s.name) }, "Try again");
+  const settings = h("button", { type: "button", "data-key": "settings-from-error", onclick: () => { model.settingsOpen.add(s.name); render(); } }, "Open settings");
+  switch (kind) {
+    case "network": case "invalid_response": case "server": case "timed_out": return [tryAgain];
+    case "client_rejected": case "needs_client_config": case "invalid_input": case "scope": return [settings];
+    default: return [];
+  }
 }
 
 export function detailPane(): HTMLElement {
   const s = selected();
   if (!s) return h("section", { class: "detail placeholder" }, h("p", { class: "muted" }, model.servers.length ? "Choose a server." : ""));
   const steps = model.progress.get(s.name);
-  const error = model.errors.get(s.name);
   const notice = model.notices.get(s.name);
   const connect = model.connect.get(s.name);
   const oauth = connect?.status === "requires_oauth_config" ? connect.oauthDiscovery : null;
   const signedIn = s.badge !== "needs_sign_in";
   const asked = model.asks.has(s.name);
-  return h("section", { class: "detail", "aria-label": `Server ${s.name}` },
+  const down = failing(s) && !steps;
+  return h("section", { class: "detail", "aria-label": `Server ${s.title}` },
     h("header", { class: "detail-head" },
-      h("div", {}, h("h2", {}, s.name), h("div", { class: "muted url" }, s.url)),
-      serverBadge(s),
+      h("div", {}, h("h2", {}, s.title), h("div", { class: "muted url" }, s.url)),
+      h("div", { class: "head-actions" }, serverBadge(s), signOutButton(s)),
     ),
-    notice ? h("div", { class: "notice", role: "status" }, notice, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(s.name); render(); } }, "OK")) : null,
-    error ? errorCard(error, () => { model.errors.delete(s.name); render(); }) : null,
+    notice ? h("div", { class: `notice${notice.tone === "warn" ? " warn" : ""}` }, notice.text, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(s.name); render(); } }, "OK")) : null,
+    usedBy(s),
+    steps ? null : failureCard(s),
+    pendingSignOut(s),
     steps ? h("div", { class: "card" }, h("h3", {}, "Checking the server…"), progress(steps)) : null,
-    connect?.status === "error" && !error ? errorCard({ kind: "network", message: "The server could not be checked.", detail: connect.error }) : null,
     model.settingsOpen.has(s.name) || oauth ? h("div", { class: "card" }, h("h3", {}, "Sign-in settings"), settingsForm(s, oauth)) : null,
     stepUpCard(s)
-      ?? (asked && !model.flows.has(s.name) ? askCard(s) : asked || (!steps && !signedIn && !oauth) ? signInCard(s) : null),
+      ?? (asked && !model.flows.has(s.name) ? askCard(s) : !down && (asked || (!steps && !signedIn && !oauth)) ? signInCard(s) : null),
     signedIn ? review(s) : null,
     tools(s.name),
     diagnosisCard(s),
-    usedBy(s),
     activity(s),
     actions(s),
   );
 }
 
-/** Keep the countdown live without re-rendering the page. */
+/** Keep the revealed token's "Hides in" live without re-rendering the page. */
 export function tickCountdown(): void {
-  const el = document.getElementById("countdown");
-  const at = el?.dataset.expires;
-  if (el && at) el.textContent = countdown(Number(at));
+  const el = document.getElementById("reveal-left");
+  const at = el?.dataset.until;
+  if (el && at) el.textContent = hidesIn(Number(at));
 }

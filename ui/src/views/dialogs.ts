@@ -1,7 +1,7 @@
 // Modal dialogs: confirmations that say what will happen, Add, Import, AI agents.
 
 import { clear, h } from "../dom";
-import { addServer, model, reload, render } from "../model";
+import { addServer, rename, reload, render, say, select } from "../model";
 import { api, asCommandError } from "../ipc";
 import { errorCard } from "./errors";
 
@@ -29,14 +29,31 @@ export function confirm(title: string, text: string, action: string, danger: boo
   );
 }
 
+/** Ask for one line of text (a name); empty is an answer too. */
+export function prompt(title: string, label: string, value: string, help: string, onOk: (text: string) => void): void {
+  const input = h("input", { id: "prompt-text", value, autocomplete: "off", spellcheck: "false", maxlength: 80 });
+  const ok = () => { d.close(); onOk(input.value.trim()); };
+  const d: HTMLDialogElement = modal(title, [
+    h("form", { onsubmit: ((e: Event) => { e.preventDefault(); ok(); }) as EventListener },
+      h("label", { for: "prompt-text" }, label), input, h("p", { class: "muted small" }, help)),
+  ], [
+    h("button", { type: "button", onclick: () => d.close() }, "Cancel"),
+    h("button", { type: "button", class: "primary", id: "prompt-ok", onclick: ok }, "Save"),
+  ]);
+  input.focus();
+  input.select();
+}
+
 export function openAdd(): void {
   const input = h("input", { type: "url", id: "add-url", placeholder: "https://example.com/mcp", required: true, autocomplete: "off", spellcheck: "false" });
+  const name = h("input", { id: "add-name", placeholder: "For example: Company CRM", autocomplete: "off", maxlength: 80 });
   const errorSlot = h("div");
   const submit = async (e?: Event) => {
     e?.preventDefault();
     clear(errorSlot);
     try {
-      await addServer(input.value.trim());
+      const added = await addServer(input.value.trim());
+      if (added && name.value.trim()) await rename(added.name, name.value.trim());
       d.close();
     } catch (err) {
       errorSlot.append(errorCard(asCommandError(err)));
@@ -46,6 +63,8 @@ export function openAdd(): void {
     h("label", { for: "add-url" }, "Server address (URL)"),
     input,
     h("p", { class: "muted small" }, "Paste the MCP server's URL. The app checks at once how it wants you to sign in."),
+    h("label", { for: "add-name" }, "Name ", h("span", { class: "muted small" }, "(optional)")),
+    name,
     errorSlot,
   );
   const d: HTMLDialogElement = modal("Add a server", [form], [
@@ -57,9 +76,10 @@ export function openAdd(): void {
 
 export async function openImport(): Promise<void> {
   const list = h("div", { class: "import-list" }, h("p", { class: "muted" }, h("span", { class: "spinner small" }), " Looking in Claude, Cursor, VS Code and Windsurf…"));
+  const addButton = h("button", { type: "button", class: "primary", id: "import-add", disabled: true, onclick: () => void add() }, "Add selected");
   const d: HTMLDialogElement = modal("Import from your apps", [list], [
     h("button", { type: "button", onclick: () => d.close() }, "Cancel"),
-    h("button", { type: "button", class: "primary", id: "import-add", onclick: () => void add() }, "Add selected"),
+    addButton,
   ]);
   let found: Awaited<ReturnType<typeof api.importScan>> = [];
   try {
@@ -74,22 +94,32 @@ export async function openImport(): Promise<void> {
     list.append(h("p", { class: "muted" }, "No remote MCP servers were found in your apps' settings."));
   }
   const boxes: { box: HTMLInputElement; move: HTMLInputElement | null; i: number }[] = [];
+  // Nothing is ticked: the person chooses what to add.
+  const update = () => {
+    const n = boxes.filter((b) => b.box.checked && !b.box.disabled).length;
+    addButton.disabled = n === 0;
+    addButton.textContent = n ? `Add ${n === 1 ? "1 server" : `${n} servers`}` : "Add selected";
+  };
+  const selectable = found.filter((f) => f.alreadyPresentAs === null).length;
+  if (selectable > 1) {
+    list.append(h("button", { type: "button", class: "link small", id: "import-all", onclick: () => { boxes.forEach((b) => { if (!b.box.disabled) b.box.checked = true; }); update(); } }, "Select all"));
+  }
   found.forEach((f, i) => {
     const present = f.alreadyPresentAs !== null;
-    const box = h("input", { type: "checkbox", id: `imp-${i}`, checked: !present, disabled: present });
+    const box = h("input", { type: "checkbox", id: `imp-${i}`, disabled: present, onchange: update });
     const move = f.hasStaticBearer && !present ? h("input", { type: "checkbox", id: `imp-move-${i}` }) : null;
     boxes.push({ box, move, i });
     list.append(
-      h("label", { class: "import-row", for: `imp-${i}` },
+      h("div", { class: "import-row" },
         box,
-        h("span", { class: "import-text" },
-          h("strong", {}, f.name), " ", h("span", { class: "muted" }, `from ${f.clientName}`),
+        h("div", { class: "import-text" },
+          h("label", { for: `imp-${i}` }, h("strong", {}, f.name), " ", h("span", { class: "muted" }, `from ${f.clientName}`)),
           h("span", { class: "row-host" }, f.url),
           present ? h("span", { class: "muted small" }, `Already in your list as ${f.alreadyPresentAs}`) : null,
           f.credentialHeaders.length
-            ? h("span", { class: "warn small" }, `${f.clientName} keeps a static credential (${f.credentialHeaders.join(", ")}) for it in a plain file. It is not copied unless you ask; signing in here is better. Then remove it from that file.`)
+            ? h("span", { class: "warn small" }, `${f.clientName} keeps a key for it (${f.credentialHeaders.join(", ")}) in a plain file, `, h("code", { class: "import-path" }, f.path), ". It is not copied unless you ask; signing in here is better.")
             : null,
-          move ? h("label", { class: "check small", for: `imp-move-${i}` }, move, "Move its access token into my keychain") : null,
+          move ? h("div", { class: "check small" }, move, h("label", { for: `imp-move-${i}` }, `Copy its key into my keychain (${f.clientName}'s file is left as it is)`)) : null,
         ),
       ),
     );
@@ -98,11 +128,14 @@ export async function openImport(): Promise<void> {
     const choices = boxes
       .filter((b) => b.box.checked && !b.box.disabled)
       .map((b) => ({ url: found[b.i].url, name: found[b.i].name, client: found[b.i].client, moveCredential: b.move?.checked ?? false }));
+    if (!choices.length) return;
     try {
-      await api.importAdd(choices);
+      const added = await api.importAdd(choices);
       d.close();
-      model.notices.set("", `${choices.length} server(s) added.`);
+      const n = choices.length;
+      say("", n === 1 ? "1 server added. It needs you to sign in once." : `${n} servers added. Each needs you to sign in once.`);
       await reload();
+      if (added[0]) await select(added[0].name);
     } catch (e) {
       list.prepend(errorCard(asCommandError(e)));
       render();
@@ -136,7 +169,7 @@ export async function openAgents(): Promise<void> {
           h("span", {}, u.name)),
         h("span", { class: "muted small config-path", title: u.config }, "\u200e" + u.config),
       ))));
-    if (note) list.append(h("div", { class: "notice", role: "status" }, note));
+    if (note) list.append(h("div", { class: "notice" }, note));
   };
   try {
     show(await api.agentUses());

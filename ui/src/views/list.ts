@@ -2,7 +2,7 @@
 
 import { h } from "../dom";
 import { BADGE_WORDS } from "../format";
-import { model, select, startDemo } from "../model";
+import { model, render, select, shown, startDemo } from "../model";
 import type { ServerView } from "../ipc";
 
 export function badge(b: string): HTMLElement {
@@ -12,47 +12,69 @@ export function badge(b: string): HTMLElement {
 const SERVER_FAULTS = new Set(["network", "invalid_response", "unsafe_url", "untrusted", "server"]);
 
 /** A server whose last check failed on its side (unreachable, unusable or
- *  unsafe answers) shows Error, whatever is stored; a cancelled sign-in or a
- *  rejected secret is the user's to retry and keeps its badge. */
+ *  unsafe answers) shows Error, whatever is stored, until a check succeeds:
+ *  the engine keeps the failure in the list, so dismissing the message or
+ *  restarting the app does not hide it. A cancelled sign-in or a rejected
+ *  secret is the user's to retry and keeps its badge. */
 export function failing(s: ServerView): boolean {
-  return SERVER_FAULTS.has(model.errors.get(s.name)?.kind ?? "") || model.connect.get(s.name)?.status === "error";
+  return s.failedCheck !== null || model.connect.get(s.name)?.status === "error";
 }
 
-/** The badge a server shows, in the list and in its pane alike. */
+/** The refusal is the app's own, for safety: the server's sign-in setup is unsafe. */
+export function refused(s: ServerView): boolean {
+  const kind = model.errors.get(s.name)?.kind ?? s.failedCheck?.kind ?? "";
+  return failing(s) && (kind === "unsafe_url" || kind === "untrusted");
+}
+
+export { SERVER_FAULTS };
+
+/** The badge a server shows, in the list and in its pane alike: the state
+ *  in words, for a screen reader too. */
 export function serverBadge(s: ServerView): HTMLElement {
   return badge(failing(s) ? "error" : s.badge);
 }
 
 function row(s: ServerView): HTMLElement {
   const current = s.name === model.selected;
-  const busy = model.busy.has(s.name) || model.flows.has(s.name);
+  const signingIn = model.flows.has(s.name) || model.deviceFlows.has(s.name);
+  const busy = model.busy.has(s.name) && !signingIn;
   return h(
     "button",
     {
       class: `server-row${current ? " current" : ""}`,
       type: "button",
       "data-key": `row:${s.name}`,
+      "data-server": s.name,
       "aria-current": current ? "true" : undefined,
       onclick: () => void select(s.name),
     },
-    h("span", { class: "row-top" }, h("span", { class: "row-name" }, s.name), busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : serverBadge(s)),
-    h("span", { class: "row-host" }, s.host),
+    h("span", { class: "row-top" },
+      h("span", { class: "row-name" }, s.title),
+      signingIn ? h("span", { class: "row-state" }, "Signing in…") : busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : serverBadge(s)),
+    s.title !== s.place ? h("span", { class: "row-host" }, s.place) : null,
     model.asks.has(s.name)
       ? h("span", { class: "row-issuer row-asked" }, "An AI app is waiting for you")
-      : h("span", { class: "row-issuer" }, s.issuer ? `via ${hostOf(s.issuer)}` : failing(s) ? "The last check failed" : "Not checked yet"),
+      : s.signsInAt ? h("span", { class: "row-issuer" }, `Signs in at ${s.signsInAt}`) : null,
   );
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
+/** Once the list is longer than five, a search field filters it by name and address. */
+function search(): HTMLElement | null {
+  if (shown().length <= 5) return null;
+  return h("div", { class: "list-search" },
+    h("label", { for: "server-search", class: "visually-hidden" }, "Search servers"),
+    h("input", { type: "search", id: "server-search", "data-key": "server-search", placeholder: "Search servers", value: model.search, autocomplete: "off",
+      oninput: (e: Event) => { model.search = (e.target as HTMLInputElement).value; render(); } }),
+  );
+}
+
+function matches(s: ServerView): boolean {
+  const q = model.search.trim().toLowerCase();
+  return !q || [s.title, s.place, s.name, s.signsInAt ?? ""].some((t) => t.toLowerCase().includes(q));
 }
 
 export function serverList(openAdd: () => void, openImport: () => void): HTMLElement {
-  if (model.loaded && model.servers.length === 0) {
+  if (model.loaded && shown().length === 0) {
     return h(
       "section",
       { class: "empty" },
@@ -65,10 +87,13 @@ export function serverList(openAdd: () => void, openImport: () => void): HTMLEle
       ),
     );
   }
+  const rows = shown().filter(matches);
   return h(
     "nav",
     { class: "server-list", "aria-label": "Servers", onkeydown: arrowKeys as EventListener },
-    model.servers.map(row),
+    search(),
+    rows.map(row),
+    rows.length === 0 ? h("p", { class: "muted small list-none" }, "No server matches.") : null,
   );
 }
 

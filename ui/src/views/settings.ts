@@ -3,8 +3,9 @@
 // value is sent once to the keychain and never shown again.
 
 import { h } from "../dom";
-import { discover, model, reload, render } from "../model";
+import { discover, model, reload, render, say } from "../model";
 import { api, asCommandError, type ServerView } from "../ipc";
+import { confirm } from "./dialogs";
 import type { OauthDiscoveryView } from "../bindings/OauthDiscoveryView";
 
 function field(id: string, label: string, value: string, suggested: string | null, help: string): HTMLElement {
@@ -33,7 +34,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
     secretField(s, d?.needsClientSecret ?? false),
     localNetworkChoice(s),
     consentChoice(s),
-    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", onclick: () => { model.settingsOpen.delete(s.name); render(); } }, "Close")),
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", id: "settings-close", onclick: () => closeSettings(s.name, form) }, "Close")),
   );
   async function save(): Promise<void> {
     const value = (id: string) => (document.getElementById(id) as HTMLInputElement).value;
@@ -53,7 +54,7 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
         secret.value = "";
       }
       model.settingsOpen.delete(s.name);
-      model.notices.set(s.name, "Settings saved.");
+      say(s.name, "Settings saved.");
       await discover(s.name);
     } catch (e) {
       model.errors.set(s.name, asCommandError(e));
@@ -63,15 +64,27 @@ export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLE
   return form;
 }
 
+/** Close asks before it drops what the person changed and did not save. */
+function closeSettings(name: string, form: HTMLFormElement): void {
+  const changed = Array.from(form.querySelectorAll<HTMLInputElement>("input")).some((e) =>
+    e.type === "radio" || e.type === "checkbox" ? e.checked !== e.defaultChecked : e.value !== e.defaultValue);
+  const close = () => { model.settingsOpen.delete(name); render(); };
+  if (!changed) return close();
+  confirm("Close without saving?", "Your changes to these settings are not saved yet.", "Close without saving", true, close);
+}
+
 const APP_LINK = "dev.mcpauth.manager:/callback";
 
 /** Where the browser comes back: this computer's loopback (default) or the app's link. */
 function redirectChoice(s: ServerView, suggested: string): HTMLElement {
   const link = s.redirectMode === "deep_link";
   const uri = h("input", { id: "set-redirect", value: link ? APP_LINK : (s.redirectUri ?? suggested), spellcheck: "false", readonly: link });
+  const tag = h("span", { class: "tag", id: "redirect-suggested", hidden: link || uri.value !== suggested }, "suggested");
   const pick = (mode: "loopback" | "link") => () => {
     uri.value = mode === "link" ? APP_LINK : (s.redirectUri ?? suggested);
     uri.readOnly = mode === "link";
+    // The tag follows the choice: the app's link is no suggestion.
+    tag.hidden = mode === "link" || uri.value !== suggested;
   };
   return h("fieldset", { class: "field choice" },
     h("legend", {}, "How your browser comes back to the app"),
@@ -81,7 +94,7 @@ function redirectChoice(s: ServerView, suggested: string): HTMLElement {
     h("label", { class: "check", for: "mode-link" },
       h("input", { type: "radio", name: "redirect-mode", id: "mode-link", checked: link, onchange: pick("link") }),
       "Through the app's link (for providers that refuse loopback addresses)"),
-    h("label", { for: "set-redirect" }, "Redirect URI to register", !link && uri.value === suggested ? h("span", { class: "tag" }, "suggested") : null),
+    h("label", { for: "set-redirect" }, "Redirect URI to register", tag),
     h("div", { class: "field-row" },
       uri,
       h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void navigator.clipboard.writeText(uri.value) }, "Copy"),
@@ -125,7 +138,18 @@ function secretField(s: ServerView, needed: boolean): HTMLElement {
       h("div", { class: "field-row" },
         h("span", { class: "stored" }, "Stored in your keychain"),
         h("button", { type: "button", class: "small", onclick: () => { s.hasClientSecret = false; render(); } }, "Replace"),
-        h("button", { type: "button", class: "small danger", onclick: async () => { await api.removeClientSecret(s.name).catch(() => undefined); await reload(); } }, "Remove"),
+        h("button", { type: "button", class: "small danger", id: "remove-secret", onclick: () => confirm(
+          "Remove the client secret?",
+          "Deletes the client secret from your keychain. Signing in to this server then needs it entered again.",
+          "Remove", true, async () => {
+            try {
+              await api.removeClientSecret(s.name);
+              say(s.name, "Client secret removed from your keychain.");
+            } catch (e) {
+              model.errors.set(s.name, asCommandError(e));
+            }
+            await reload();
+          }) }, "Remove"),
       ),
     );
   }
@@ -134,7 +158,14 @@ function secretField(s: ServerView, needed: boolean): HTMLElement {
     h("label", { for: "set-secret" }, "Client secret", needed ? h("span", { class: "tag" }, "needed") : null),
     h("div", { class: "field-row" },
       input,
-      h("button", { type: "button", class: "small", title: "Show or hide the secret", onclick: () => { input.type = input.type === "password" ? "text" : "password"; } }, "Show"),
+      h("button", { type: "button", class: "small", id: "secret-show", "aria-pressed": "false", "aria-controls": "set-secret", title: "Show or hide the secret",
+        onclick: (e: Event) => {
+          const b = e.currentTarget as HTMLButtonElement;
+          const show = input.type === "password";
+          input.type = show ? "text" : "password";
+          b.textContent = show ? "Hide" : "Show";
+          b.setAttribute("aria-pressed", String(show));
+        } }, "Show"),
     ),
     h("p", { class: "muted small" }, "Saved only in your system keychain; it is never shown again."),
   );
