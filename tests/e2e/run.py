@@ -220,25 +220,54 @@ def demo_flow(app):
     shot(s, "02-demo-added.png")
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
-    s.wait_text(".server-row", "Connected")
+    s.wait_text(".server-row", "Signed in")
     s.wait_text(".review", "Read demo data")  # scope in plain words
     shot(s, "03-demo-signed-in.png")
-    # Reveal shows the token for the leak scan to look for everywhere else.
+    # Reveal (under "For developers") shows the token for the leak scan to look for everywhere else.
+    open_developers(s)
     s.click_text(".token-row button", "Reveal")
     mark_secret(s.find(".token").text)
+    assert "Hides in" in s.find("#reveal-left").text
     s.click_text(".token-row button", "Hide")
-    # Refresh: a new access token from the refresh token.
-    s.click_text(".actions button", "Refresh")
+    # Renew now: a new access token from the refresh token.
+    s.click_text(".actions button", "Renew now")
     s.wait_text(".notice", "Access renewed")
     assert "Never" not in s.find(".review").text, "the last renewal is not shown"
-    # Clear: local data gone, the server stays in the list.
-    s.click_text(".actions button", "Clear…")
-    s.click_text(".modal button", "Clear")
+    # Forget: local data gone, the server stays in the list.
+    more(s, "Forget on this computer only")
+    s.wait_text(".modal", "Access is not cancelled")
+    s.click_text(".modal button", "Forget")
     s.wait_text(".server-row", "Needs sign-in", timeout=10)
-    # Remove: the list is empty again.
-    s.click_text(".actions button", "Remove…")
+    # Remove, then Undo: the server is back, nothing was deleted.
+    more(s, "Remove server")
     s.click_text(".modal button", "Remove")
     s.wait_text(".empty", "No MCP servers yet", timeout=10)
+    assert not s.exists('.top-actions [data-key="add"]'), "Add twice in the empty state"
+    s.find("#undo-remove").click()
+    s.wait_text(".server-row", "Demo server", timeout=10)
+    assert listed(app) == ["Demo server"], listed(app)
+    # Remove for good: gone from the list once the undo time is over.
+    more(s, "Remove server")
+    s.click_text(".modal button", "Remove")
+    s.wait_text(".empty", "No MCP servers yet", timeout=10)
+    s.poll("the removal did not happen after the undo time", lambda: listed(app) == [], 20)
+
+
+def listed(app):
+    """The server names in the app's list file, through the command line."""
+    out = subprocess.run([BIN, "servers", "list"], env=dict(os.environ, MCP_AUTH_CONFIG_DIR=app.config_dir), capture_output=True, timeout=20)
+    return [x["name"] for x in json.loads(out.stdout)["servers"]]
+
+
+def open_developers(s):
+    s.script("document.querySelector('details.developers').open = true;")
+    s.find(".token-row", timeout=5)
+
+
+def more(s, item):
+    """An action of the "⋯" menu."""
+    s.script("document.querySelector('.more-menu').open = true;")
+    s.click_text(".more-menu .menu button", item)
 
 
 @scenario("add a server, settings, sign in, review, reveal, revoke → needs sign-in")
@@ -253,27 +282,36 @@ def sdk_flow(app, sdk_url):
     scope = s.find("#set-scope")
     assert scope.attr("value") == "mcp:tools", scope.attr("value")
     shot(s, "05-settings.png")
+    # Close asks before it drops an unsaved change.
+    scope.send_keys(" extra")
+    s.find("#settings-close").click()
+    s.wait_text(".modal", "Close without saving?")
+    s.click_text(".modal button", "Cancel")
+    assert s.find("#set-scope").attr("value") == "mcp:tools extra", "Cancel kept the edit"
+    s.script("const e = document.getElementById('set-scope'); e.value = 'mcp:tools';")
     save_settings(s)
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     s.wait_text(".tools", "greet")
     review = s.wait_text(".review", "Use the server's tools")
-    assert "Expires in" in review, review
-    assert "Registered automatically" in review, review
+    assert "Registered automatically" in s.script("return document.querySelector('.review .technical').textContent;"), review
     shot(s, "06-signed-in.png")
+    assert "Renews automatically" in review, review
     # The token reaches the page only on Reveal, and hides again.
     assert not s.exists(".token")
+    open_developers(s)
+    assert "Anyone with this token can act as you" in s.find(".developers").text
     s.click_text(".token-row button", "Reveal")
     token = s.find(".token").text
     assert len(token) > 10
     mark_secret(token)  # from here on, the leak scan looks for it everywhere else
     s.click_text(".token-row button", "Hide")
     assert not s.exists(".token")
-    # Revoke: confirmation, then the badge says Needs sign-in.
-    s.click_text(".actions button", "Revoke…")
+    # Sign out (beside the badge): confirmation, then the badge says Needs sign-in.
+    s.find("#sign-out").click()
     shot(s, "07-revoke-confirm.png")
-    s.click_text(".modal button", "Revoke")
-    s.wait_text(".notice", "Removed from this computer")
+    s.click_text(".modal button", "Sign out")
+    s.wait_text(".notice", "Signed out")
     deadline = time.time() + 10
     while "Needs sign-in" not in badge_of(s, "localhost") and time.time() < deadline:
         time.sleep(0.2)
@@ -291,7 +329,20 @@ def down_server(app):
     s.wait_text(".card.error", "could not be reached", timeout=30)
     s.find(".card.error summary").click()
     assert "127.0.0.1" in s.find(".card.error .detail-text").text
+    card = s.find(".card.error").text
+    assert "Kind:" not in card and "Try again" in card, card
+    assert not s.exists("#sign-in"), "a sign-in offered for a server that fails"
     shot(s, "09-server-down.png")
+    # Dismiss hides the message, not the state; nor does a restart.
+    s.click_text(".card.error button", "Dismiss")
+    s.poll("the card stayed", lambda: "Dismiss" not in s.find(".detail").text, 10)
+    assert "Error" in badge_of(s, "127.0.0.1"), badge_of(s, "127.0.0.1")
+    app.close()
+    app.__init__("http", app.config_dir, name="down_server_restarted")
+    s = app.s
+    s.wait_text(".server-row", "Error", timeout=20)
+    s.wait_text(".card.error", "could not be reached", timeout=10)
+    assert not s.exists("#sign-in")
     s.find("#diagnose").click()
     s.wait_text("#diagnosis", "Something stops this server", timeout=30)
     step, classes, text = s.script("const li = document.querySelector('.diagnosis-steps li'); return [li.dataset.step, li.className, li.innerText];")
@@ -326,7 +377,12 @@ def cancelled(app):
     s = app.s
     s.click_text("button", "Try it with a demo server")
     click_sign_in(s)
-    s.wait_text(".waiting", "Waiting for you to finish in your browser", timeout=20)
+    text = s.wait_text(".waiting", "finish in your browser", timeout=20)
+    assert "127.0.0.1" in s.find(".sign-in-site").text and "Stops waiting" in text, text
+    assert "Signing in" in badge_of(s, "Demo server"), badge_of(s, "Demo server")
+    s.find("#open-again").click()  # the print opener: it prints the page again, no error
+    time.sleep(0.5)
+    assert not s.exists(".card.error"), s.find(".card.error").text
     shot(s, "10-waiting-for-browser.png")
     s.click_text(".waiting button", "Cancel")
     s.wait_text(".card.error", "cancelled", timeout=20)
@@ -338,12 +394,18 @@ def import_flow(app):
     s = app.s
     s.click_text("button", "Import from your apps")
     s.wait_text(".import-list", "mcp.linear.app", timeout=20)
-    text = s.wait_text(".import-list", "static credential")
-    assert "Move its access token into my keychain" in text, text
+    text = s.wait_text(".import-list", "in a plain file")
+    assert "Copy its key into my keychain" in text, text
     assert "lin_api_FAKE" not in s.script("return document.documentElement.outerHTML;")
+    # Nothing ticked: Add waits for a choice.
+    assert s.script("return [...document.querySelectorAll('.import-row > input')].filter((e) => e.checked).length;") == 0
+    assert s.script("return document.getElementById('import-add').disabled;"), "Add with nothing ticked"
+    assert s.script("return document.querySelectorAll('label label').length;") == 0, "a label in a label"
+    s.find("#import-all").click()
     shot(s, "11-import.png")
-    s.click_text(".modal button", "Add selected")
-    s.wait_text(".notice", "server(s) added")
+    s.click_text(".modal button", "Add 7 servers")
+    s.wait_text(".notice", "7 servers added. Each needs you to sign in once")
+    assert s.script("return document.querySelectorAll('.server-row.current').length;") == 1
     names = s.texts(".server-row .row-name")
     assert len(names) == 7, names  # the remote servers of the home configs, each URL once
     assert "mcp.deepwiki.com" in " ".join(s.texts(".server-row")), s.texts(".server-row")
@@ -400,8 +462,9 @@ def used_by_all(app):
     # The servers come from the apps' own files (no server is contacted).
     s.click_text("button", "Import from your apps")
     s.wait_text(".import-list", "mcp.linear.app", timeout=20)
-    s.click_text(".modal button", "Add selected")
-    s.wait_text(".notice", "server(s) added")
+    s.find("#import-all").click()
+    s.click_text(".modal button", "Add 7 servers")
+    s.wait_text(".notice", "servers added")
     s.click_text(".server-row", "notion")
     s.wait_text(".used-by", "All its servers (2)", timeout=30)
     s.find("#all-claude-desktop").click()
@@ -472,7 +535,7 @@ def bridge_asks(app, sdk_url):
         bridge.send({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
         tools = bridge.answer(2, 30)
         assert any(t["name"] == "greet" for t in tools["result"]["tools"]), tools
-        s.wait_text(".server-row", "Connected", timeout=20)
+        s.wait_text(".server-row", "Signed in", timeout=20)
         assert not s.exists("#ask-title"), "the prompt stays after the sign-in"
         # The bridge's start is in the server's activity, with the program that started it.
         s.wait_text(".activity", "started using this sign-in", timeout=20)
@@ -508,7 +571,7 @@ def agent_asks_to_add(app, sdk_url):
         serve.send(dict(connect, id=3))
         done = serve.answer(3, 60)["result"]["structuredContent"]
         assert done["status"] == "success" and any(t["name"] == "greet" for t in done["tools"]), done
-        s.wait_text(".server-row", "Connected", timeout=20)
+        s.wait_text(".server-row", "Signed in", timeout=20)
     finally:
         serve.close()
 
@@ -546,7 +609,7 @@ def device_sign_in(app):
     assert code in page, (code, page)
     urllib.request.urlopen(page, timeout=10).read()
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
-    s.wait_text(".server-row", "Connected")
+    s.wait_text(".server-row", "Signed in")
     assert not s.exists("#device-code"), "the code stays after the sign-in"
 
 
@@ -588,7 +651,7 @@ def deep_link_flow(app):
     save_settings(s)
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=40)
-    s.wait_text(".server-row", "Connected")
+    s.wait_text(".server-row", "Signed in")
 
 
 def mark_secret(value):
@@ -651,7 +714,7 @@ def wrong_secret(app, harness):
     save_settings(s)
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
-    s.wait_text(".server-row", "Connected")
+    s.wait_text(".server-row", "Signed in")
     html = s.script("return document.documentElement.outerHTML;")
     assert right not in html and wrong not in html, "a client secret reached the page"
     assert err, err
@@ -672,6 +735,7 @@ def hostile_text(app, harness):
     s.wait_text(".tools", evil_tool)
     s.wait_text(".tools", evil_desc)
     s.wait_text(".review", evil_scope)
+    assert evil_scope in s.find(".review .scope-suspicious").text, "a markup-like scope listed as if normal"
     s.set_size(800, 600)
     time.sleep(0.5)
     shot(s, "14-hostile-text-800x600.png")
@@ -693,15 +757,17 @@ def step_up(app, harness):
     url = harness.tenant("app-stepup", list_requires=["mcp:admin"])
     add_server(s, url)
     click_sign_in(s)
-    text = s.wait_text(".step-up", "This server asks for more access", timeout=30)
+    text = s.wait_text(".step-up", "asks for more access", timeout=30)
     assert "mcp:admin" in text and "mcp:tools" not in text, text  # only what is new
+    assert "Wide access" in text and "Don't allow" in text, text
+    s.poll("the step-up prompt did not take the focus", lambda: s.script("return document.activeElement && document.activeElement.id;") == "step-up", 5)
     shot(s, "16-step-up.png")
     authorizations = sum(1 for r in harness.seen("app-stepup") if r["path"].endswith("/authorize"))
     assert authorizations == 1, f"{authorizations} sign-ins before the user answered"
     s.find("#step-up-approve").click()
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     review = s.wait_text(".review", "mcp:admin")
-    assert "Connected" in badge_of(s, "127.0.0.1"), badge_of(s, "127.0.0.1")
+    assert "Signed in" in badge_of(s, "127.0.0.1"), badge_of(s, "127.0.0.1")
     # A second server asks again; "Not now" stops the sign-in and says why.
     declined = harness.tenant("app-stepup-no", list_requires=["mcp:admin"])
     add_server(s, declined)
@@ -784,8 +850,11 @@ def hostile_rows_in_app(app, harness):
             argv = json.loads(line)["argv"]
             assert len(argv) == 1 and argv[0].startswith(f"{base}/t/{tenant}/authorize?"), f"{tenant}: {argv}"
         assert "ignore me" not in err, f"{tenant}: a mismatched answer's error_description shown"
-        if not opens:  # the server's own fault: the list says so
+        if not opens:  # the server's own fault: the list says so, and no sign-in is offered
             s.wait_text(".server-row.current", "Error", timeout=10)
+            assert not s.exists("#sign-in"), f"{tenant}: a sign-in offered"
+            if tenant in ("a01js", "a04", "a05", "a06", "a08"):
+                assert "Don't sign in" in err and s.exists("#copy-for-it"), f"{tenant}: {err}"
         assert not any(r["path"].endswith("/trap") for r in harness.seen(tenant)), f"{tenant}: redirect followed"
         assert not any(r["path"].endswith("/token") for r in harness.seen(tenant)) or tenant in ("a24", "a25"), \
             f"{tenant}: token request"
@@ -796,10 +865,43 @@ def hostile_rows_in_app(app, harness):
     settled(s, url)
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
-    s.click_text(".actions button", "Revoke…")
-    s.click_text(".modal button", "Revoke")
-    s.wait_text(".notice", "could not confirm", timeout=20)
+    s.find("#sign-out").click()
+    s.click_text(".modal button", "Sign out")
+    # Not a success: the warning style, and the sign-out waits for a retry.
+    s.wait_text("#sign-out-pending", "did not confirm", timeout=20)
+    assert "warn" in s.script("return document.querySelector('.detail .notice').className;")
     s.wait_text(".server-row.current", "Needs sign-in", timeout=10)
+    shot(s, "29-sign-out-unconfirmed.png")
+    harness.tenant("a35")  # the revocation endpoint is back
+    s.find("#sign-out-retry").click()
+    s.wait_text(".notice", "Signed out at the server", timeout=20)
+    assert not s.exists("#sign-out-pending")
+    assert "warn" not in s.script("return document.querySelector('.detail .notice').className;")
+
+
+def clipboard_text():
+    out = subprocess.run(["xclip", "-o", "-selection", "clipboard"], capture_output=True, timeout=10)
+    return out.stdout.decode() if out.returncode == 0 else ""
+
+
+@scenario("Copy: the token reaches the clipboard, marked for password managers, and is gone after the timeout",
+          env_extra={"MCP_AUTH_CLIPBOARD_SECONDS": "3"})
+def copy_clears(app):
+    s = app.s
+    s.click_text("button", "Try it with a demo server")
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    open_developers(s)
+    s.click_text(".token-row button", "Reveal")
+    token = s.find(".token").text
+    mark_secret(token)
+    s.click_text(".token-row button", "Hide")
+    s.click_text(".token-row button", "Copy")
+    s.wait_text(".notice", "cleared from the clipboard in 3 s")
+    assert clipboard_text() == token, "the copy is not on the clipboard"
+    targets = subprocess.run(["xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"], capture_output=True, timeout=10).stdout.decode()
+    assert "x-kde-passwordManagerHint" in targets, targets
+    s.poll("the token is still on the clipboard", lambda: clipboard_text() != token, 10)
 
 
 @scenario("dark theme (the OS prefers dark)", env_extra={"GTK_THEME": "Adwaita:dark"})
@@ -846,6 +948,7 @@ def main():
             step_up(tmp, harness)
         finally:
             harness.stop()
+        copy_clears(tmp)
         dark_theme(tmp)
     finally:
         sdk.terminate()
