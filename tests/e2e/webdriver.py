@@ -96,8 +96,14 @@ class Session:
         return self.script("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText);", css) or []
 
     def wait_text(self, css, needle, timeout=30):
-        self.poll(f"{needle!r} never appeared in {css!r}", lambda: any(needle in t for t in self.texts(css)), timeout)
-        return next(t for t in self.texts(css) if needle in t)
+        # The text that matched, from the same read (the page may be rebuilt
+        # between two reads).
+        found = []
+        def match():
+            found[:] = [t for t in self.texts(css) if needle in t][:1]
+            return bool(found)
+        self.poll(f"{needle!r} never appeared in {css!r}", match, timeout)
+        return found[0]
 
     def click_text(self, css, needle, timeout=20):
         js = """

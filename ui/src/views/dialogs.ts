@@ -93,33 +93,43 @@ export async function openImport(): Promise<void> {
   if (found.length === 0) {
     list.append(h("p", { class: "muted" }, "No remote MCP servers were found in your apps' settings."));
   }
-  const boxes: { box: HTMLInputElement; move: HTMLInputElement | null; i: number }[] = [];
+  // One row per address: two apps often know the same server (GitHub's in
+  // Claude Code and VS Code), and it is one server to sign in to.
+  const groups: (typeof found)[] = [];
+  for (const f of found) {
+    const same = groups.find((g) => g[0].url === f.url);
+    if (same) same.push(f); else groups.push([f]);
+  }
+  // The entry whose key can be copied, if one of them has one.
+  const boxes: { box: HTMLInputElement; move: HTMLInputElement | null; group: typeof found; keyed: (typeof found)[number] | undefined }[] = [];
   // Nothing is ticked: the person chooses what to add.
   const update = () => {
     const n = boxes.filter((b) => b.box.checked && !b.box.disabled).length;
     addButton.disabled = n === 0;
     addButton.textContent = n ? `Add ${n === 1 ? "1 server" : `${n} servers`}` : "Add selected";
   };
-  const selectable = found.filter((f) => f.alreadyPresentAs === null).length;
+  const selectable = groups.filter((g) => g[0].alreadyPresentAs === null).length;
   if (selectable > 1) {
     list.append(h("button", { type: "button", class: "link small", id: "import-all", onclick: () => { boxes.forEach((b) => { if (!b.box.disabled) b.box.checked = true; }); update(); } }, "Select all"));
   }
-  found.forEach((f, i) => {
+  groups.forEach((group, i) => {
+    const f = group[0];
     const present = f.alreadyPresentAs !== null;
+    const keyed = group.find((e) => e.hasStaticBearer);
     const box = h("input", { type: "checkbox", id: `imp-${i}`, disabled: present, onchange: update });
-    const move = f.hasStaticBearer && !present ? h("input", { type: "checkbox", id: `imp-move-${i}` }) : null;
-    boxes.push({ box, move, i });
+    const move = keyed && !present ? h("input", { type: "checkbox", id: `imp-move-${i}` }) : null;
+    boxes.push({ box, move, group, keyed });
+    const apps = group.map((e) => e.clientName).filter((n, j, all) => all.indexOf(n) === j);
     list.append(
       h("div", { class: "import-row" },
         box,
         h("div", { class: "import-text" },
-          h("label", { for: `imp-${i}` }, h("strong", {}, f.name), " ", h("span", { class: "muted" }, `from ${f.clientName}`)),
+          h("label", { for: `imp-${i}` }, h("strong", {}, f.name), " ", h("span", { class: "muted" }, `from ${andList(apps)}`)),
           h("span", { class: "row-host" }, f.url),
           present ? h("span", { class: "muted small" }, `Already in your list as ${f.alreadyPresentAs}`) : null,
-          f.credentialHeaders.length
-            ? h("span", { class: "warn small" }, `${f.clientName} keeps a key for it (${f.credentialHeaders.join(", ")}) in a plain file, `, h("code", { class: "import-path" }, f.path), ". It is not copied unless you ask; signing in here is better.")
-            : null,
-          move ? h("div", { class: "check small" }, move, h("label", { for: `imp-move-${i}` }, `Copy its key into my keychain (${f.clientName}'s file is left as it is)`)) : null,
+          ...group.filter((e) => e.credentialHeaders.length).map((e) =>
+            h("span", { class: "warn small" }, `${e.clientName} keeps a key for it (${e.credentialHeaders.join(", ")}) in a plain file, `, h("code", { class: "import-path" }, e.path), ". It is not copied unless you ask; signing in here is better.")),
+          move && keyed ? h("div", { class: "check small" }, move, h("label", { for: `imp-move-${i}` }, `Copy its key into my keychain (${keyed.clientName}'s file is left as it is)`)) : null,
         ),
       ),
     );
@@ -127,12 +137,16 @@ export async function openImport(): Promise<void> {
   async function add(): Promise<void> {
     const choices = boxes
       .filter((b) => b.box.checked && !b.box.disabled)
-      .map((b) => ({ url: found[b.i].url, name: found[b.i].name, client: found[b.i].client, moveCredential: b.move?.checked ?? false }));
+      .map((b) => {
+        const moving = b.move?.checked ?? false;
+        const e = moving && b.keyed ? b.keyed : b.group[0];
+        return { url: e.url, name: e.name, client: e.client, moveCredential: moving };
+      });
     if (!choices.length) return;
     try {
       const added = await api.importAdd(choices);
       d.close();
-      const n = choices.length;
+      const n = added.length;
       say("", n === 1 ? "1 server added. It needs you to sign in once." : `${n} servers added. Each needs you to sign in once.`);
       await reload();
       if (added[0]) await select(added[0].name);
@@ -177,4 +191,9 @@ export async function openAgents(): Promise<void> {
     clear(list);
     list.append(errorCard(asCommandError(e)));
   }
+}
+
+/** "Claude Code", "Claude Code and VS Code", "A, B and C". */
+function andList(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
