@@ -32,6 +32,8 @@ pub struct ServerView {
     pub issuer: Option<String>,
     pub client_id: Option<String>,
     pub client_source: Option<String>,
+    /// Whose sign-in it is, as the server named it (not verified: a label).
+    pub account: Option<String>,
     pub scopes: Vec<String>,
     pub requested_scopes: Vec<String>,
     /// Unix seconds.
@@ -173,6 +175,7 @@ impl ServerView {
             client_id: g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
             client_source: g
                 .map(|g| serde_json::to_value(g.client_source).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            account: g.and_then(|g| g.account.clone()),
             scopes: g.map(|g| g.scopes.clone()).unwrap_or_default(),
             requested_scopes: g.map(|g| g.requested_scopes.clone()).unwrap_or_default(),
             expires_at: g.and_then(|g| g.expires_at),

@@ -867,10 +867,11 @@ def hostile_rows_in_app(app, harness):
             assert not s.exists("#sign-in"), f"{tenant}: a sign-in offered"
             if tenant in ("a01js", "a04", "a05", "a06", "a08"):
                 assert "Don't sign in" in err and s.exists("#copy-for-it"), f"{tenant}: {err}"
+            if tenant == "a04":  # an unsafe sign-in setup: what the person sees
+                shot(s, "17-hostile-refused.png")
         assert not any(r["path"].endswith("/trap") for r in harness.seen(tenant)), f"{tenant}: redirect followed"
         assert not any(r["path"].endswith("/token") for r in harness.seen(tenant)) or tenant in ("a24", "a25"), \
             f"{tenant}: token request"
-    shot(s, "17-hostile-refused.png")
     # Row 35: the revocation endpoint is down: local copies go anyway, and the user is told.
     url = harness.tenant("a35", revoke="down")
     add_server(s, url)

@@ -20,6 +20,8 @@ fn view(s: &ServerEntry, now: u64) -> Value {
         "issuer": g.map(|g| g.issuer.clone()).or_else(|| s.discovery.as_ref().map(|d| d.issuer.clone())),
         "client_id": g.map(|g| g.client_id.clone()).or_else(|| s.client_id.clone()),
         "client_source": g.map(|g| g.client_source),
+        // Whose sign-in it is, as the server named it (ID token or JWT claims).
+        "account": g.and_then(|g| g.account.clone()),
         "scopes_granted": g.map(|g| g.scopes.clone()),
         "scopes_requested": g.map(|g| g.requested_scopes.clone()),
         "expires_at": g.and_then(|g| g.expires_at),

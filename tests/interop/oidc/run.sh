@@ -180,9 +180,13 @@ printf '%s\n' "$SECRET" | timeout 30 "$M" secret set conf --client-id "$CONF_ID"
 if [ $rc -eq 0 ]; then ok "b: secret set reads the secret from stdin into the keychain"
 else fail "b: secret set reads the secret from stdin into the keychain" "exit $rc: $(tr '\n' ' ' <"$LOGS/b-secret.err")"; fi
 basic_before=$(seen "^LOG token POST -> 200 client_auth=client_secret_basic client_id=$CONF_ID registered_auth=client_secret_basic grant_type=authorization_code")
-login_browser b-login conf --redirect-uri "$CONF_REDIRECT"; rc=$?
+login_browser b-login conf --redirect-uri "$CONF_REDIRECT" --scope "openid mcp:tools"; rc=$?
 check "b: login with the pre-registered confidential client (exit $rc)" \
   "$rc == 0 and d['status'] == 'success' and d['grant']['client_id'] == '$CONF_ID'" "$LOGS/b-login.json"
+check "b: the ID token names the account (openid): alice@oidc.example" \
+  "d['grant'].get('account') == 'alice@oidc.example'" "$LOGS/b-login.json"
+run_json b-status "$M" status conf
+check "b: status says whose sign-in it is" "d['account'] == 'alice@oidc.example'" "$LOGS/b-status.json"
 basic_after=$(seen "^LOG token POST -> 200 client_auth=client_secret_basic client_id=$CONF_ID registered_auth=client_secret_basic grant_type=authorization_code")
 if [ "$basic_after" -gt "$basic_before" ]; then ok "b: the token request authenticated with HTTP Basic (client_secret_basic)"
 else fail "b: the token request authenticated with HTTP Basic (client_secret_basic)" "$(grep -E '^LOG token ' "$SLOG" | tail -2 | tr '\n' ' ')"; fi

@@ -146,7 +146,9 @@ const provider = new Provider(ISSUER, {
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: () => true,
   expiresWithSession: async () => false,
-  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  // The ID token names the person (openid scope): the client shows whose sign-in it is.
+  claims: { openid: ['sub', 'email'] },
+  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@oidc.example` }) }),
   ...(CIMD_ORIGIN ? {
     // oidc-provider's SSRF guard refuses loopback addresses; this test fetches
     // from the test's own https origin on 127.0.0.1 only (allowFetch above).

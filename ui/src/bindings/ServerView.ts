@@ -3,7 +3,11 @@ import type { Badge } from "./Badge";
 import type { FailedCheckView } from "./FailedCheckView";
 import type { PendingSignOutView } from "./PendingSignOutView";
 
-export type ServerView = { name: string, url: string, host: string, badge: Badge, issuer: string | null, clientId: string | null, clientSource: string | null, scopes: Array<string>, requestedScopes: Array<string>, 
+export type ServerView = { name: string, url: string, host: string, badge: Badge, issuer: string | null, clientId: string | null, clientSource: string | null, 
+/**
+ * Whose sign-in it is, as the server named it (not verified: a label).
+ */
+account: string | null, scopes: Array<string>, requestedScopes: Array<string>, 
 /**
  * Unix seconds.
  */

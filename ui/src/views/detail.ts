@@ -167,6 +167,7 @@ function review(s: ServerView): HTMLElement {
     h("h3", {}, "What this sign-in allows"),
     scopesList(s.scopes),
     h("dl", { class: "facts" },
+      s.account ? row("Account", h("span", { class: "account" }, s.account)) : null,
       row("How it signs in", s.grantKind),
       row("Access", h("span", { id: "countdown", "data-expires": String(s.expiresAt ?? ""), "data-renews": String(s.renewsItself || s.hasRefreshToken) }, accessWords(s))),
       s.boundToThisComputer

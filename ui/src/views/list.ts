@@ -49,7 +49,7 @@ function row(s: ServerView): HTMLElement {
       onclick: () => void select(s.name),
     },
     h("span", { class: "row-top" },
-      h("span", { class: "row-name" }, s.title),
+      h("span", { class: "row-name", title: s.title }, s.title),
       signingIn ? h("span", { class: "row-state" }, "Signing in…") : busy ? h("span", { class: "spinner small", "aria-label": "Working" }) : serverBadge(s)),
     s.title !== s.place ? h("span", { class: "row-host" }, s.place) : null,
     model.asks.has(s.name)

@@ -599,6 +599,7 @@ mod tests {
             obtained_at: 0,
             has_refresh_token: true,
             dpop_bound: true,
+            account: None,
         };
         let server = ServerEntry { name: "bound".into(), url: "https://h/mcp".into(), grant: Some(grant), ..ServerEntry::default() };
         let entry = bridge_entry(SourceClient::ClaudeCode, &server, &Launcher { program: "/usr/bin/mcp-auth".into() });

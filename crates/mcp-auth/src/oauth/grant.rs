@@ -65,6 +65,8 @@ pub struct Grant {
     /// The private key (PEM) the tokens are bound to (DPoP, RFC 9449): every
     /// request with them carries a proof made with it.
     pub dpop_key: Option<Secret>,
+    /// Whose sign-in it is, as the server named it (not verified; a label).
+    pub account: Option<String>,
 }
 
 /// The non-secret view of a grant, safe to print or send to a UI.
@@ -82,6 +84,9 @@ pub struct GrantSummary {
     /// Bound to a key (DPoP): the token alone is useless to another program.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dpop_bound: bool,
+    /// Whose sign-in it is, as the server named it (not verified; a label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl Grant {
@@ -110,6 +115,7 @@ impl Grant {
             obtained_at: self.obtained_at,
             has_refresh_token: self.refresh_token.is_some(),
             dpop_bound: self.dpop_key.is_some(),
+            account: self.account.clone(),
         }
     }
 }
@@ -150,6 +156,7 @@ mod tests {
             expires_at,
             obtained_at: 0,
             dpop_key: None,
+            account: None,
         }
     }
 

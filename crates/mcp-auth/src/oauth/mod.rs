@@ -3,9 +3,10 @@
 //! authorization request (PKCE, state), the device grant for a browser on
 //! another device, the grants no person attends (client credentials,
 //! enterprise-managed, workload identity) and the assertions they sign, the
-//! token endpoint, the grant it yields, and the scope choice. Nothing here stores anything or knows MCP's
+//! token endpoint, the grant it yields and whose account it names, and the scope choice. Nothing here stores anything or knows MCP's
 //! transport.
 
+pub mod account;
 pub mod authorize;
 pub mod challenge;
 pub mod device;

@@ -435,6 +435,7 @@ impl Authorizer {
             expires_at: response.expires_at,
             obtained_at: self.clock.now(),
             dpop_key: response.dpop_key,
+            account: response.account,
         }
     }
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::net::http::{Body, Fetched, HttpClient};
+use crate::oauth::account;
 use crate::oauth::dpop;
 use crate::oauth::grant::{expiry_from, Clock, Grant};
 use crate::oauth::jwt::{self, SigningKey};
@@ -33,6 +34,9 @@ pub struct TokenResponse {
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
     pub id_token_present: bool,
+    /// The account the ID token or a JWT access token names, for display
+    /// ([`account`](crate::oauth::account)).
+    pub account: Option<String>,
     /// The DPoP key the token is bound to (`token_type` DPoP), if it is.
     pub dpop_key: Option<Secret>,
 }
@@ -122,6 +126,10 @@ impl TokenEndpoint<'_> {
         }
         next.expires_at = response.expires_at;
         next.dpop_key = response.dpop_key;
+        // A renewal that names nobody keeps the name the sign-in gave.
+        if response.account.is_some() {
+            next.account = response.account;
+        }
         if let Some(s) = response.scope {
             next.scopes = scope::split(&s);
         }
@@ -314,6 +322,7 @@ pub fn parse_token_json(v: &Value, now: u64) -> Result<TokenResponse> {
         expires_in: expires_at.map(|t| t.saturating_sub(now)),
         scope: v.get("scope").and_then(Value::as_str).map(str::to_owned),
         id_token_present: v.get("id_token").is_some(),
+        account: account::named_in(v.get("id_token").and_then(Value::as_str), access_token),
         dpop_key: None,
     })
 }

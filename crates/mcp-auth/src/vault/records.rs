@@ -34,6 +34,9 @@ struct GrantRecord {
     /// The DPoP key (PEM) the tokens are bound to; absent in records of before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dpop_key: Option<String>,
+    /// Whose sign-in it is (a label); absent in records of before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
@@ -75,6 +78,7 @@ pub fn grant_to_secret(g: &Grant) -> Secret {
         expires_at: g.expires_at,
         obtained_at: g.obtained_at,
         dpop_key: g.dpop_key.as_ref().map(|k| k.expose().to_string()),
+        account: g.account.clone(),
     };
     Secret::new(serde_json::to_string(&record).expect("a grant record always serializes"))
 }
@@ -94,6 +98,7 @@ pub fn grant_from_secret(s: &Secret) -> Result<Grant> {
         expires_at: r.expires_at,
         obtained_at: r.obtained_at,
         dpop_key: r.dpop_key.as_deref().map(Secret::new),
+        account: r.account.clone(),
     })
 }
 
@@ -152,12 +157,14 @@ mod tests {
             expires_at: Some(10),
             obtained_at: 5,
             dpop_key: Some(Secret::new("-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n")),
+            account: Some("alice@acme.com".into()),
         };
         let back = grant_from_secret(&grant_to_secret(&g)).unwrap();
         assert_eq!(back.dpop_key, g.dpop_key, "the DPoP key is kept with the tokens");
         assert_eq!(back.access_token.expose(), "at");
         assert_eq!(back.refresh_token.unwrap().expose(), "rt");
         assert_eq!(back.requested_scopes, g.requested_scopes);
+        assert_eq!(back.account.as_deref(), Some("alice@acme.com"));
         assert!(grant_from_secret(&Secret::new("{")).is_err());
     }
 
@@ -166,7 +173,8 @@ mod tests {
         // A grant and a client as version 1 wrote them, before DPoP keys and
         // private_key_jwt: found, with neither.
         let grant = r#"{"v":1,"resource":"https://h/mcp","issuer":"https://as","client_id":"c","client_source":"registered","access_token":"at","refresh_token":null,"token_type":"Bearer","scopes":[],"requested_scopes":[],"expires_at":null,"obtained_at":1}"#;
-        assert!(grant_from_secret(&Secret::new(grant)).unwrap().dpop_key.is_none());
+        let g = grant_from_secret(&Secret::new(grant)).unwrap();
+        assert!(g.dpop_key.is_none() && g.account.is_none());
         let client = r#"{"v":1,"issuer":"https://as","client_id":"c","client_secret":"s","client_secret_expires_at":null,"token_endpoint_auth_method":"client_secret_basic","redirect_uris":[],"source":"entered"}"#;
         let c = client_from_secret(&Secret::new(client)).unwrap();
         assert!(c.private_key.is_none() && c.client_secret.is_some());

@@ -319,6 +319,7 @@ impl<V: Vault> Store<V> {
             expires_at: None,
             obtained_at: clock.now(),
             dpop_key: None,
+            account: None,
         };
         self.save_grant(server_name, &grant, None)
     }
