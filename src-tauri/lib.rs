@@ -8,6 +8,7 @@ mod connections;
 mod consent;
 mod demo;
 mod device;
+mod ending;
 mod error;
 mod events;
 mod jwt;
@@ -82,6 +83,7 @@ pub fn run() {
     builder(state)
         .plugin(tauri_plugin_single_instance::init(|app: &tauri::AppHandle, _argv, _cwd| redirect::on_second_instance(app)))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             // Linux and Windows learn the scheme at run time (a .desktop
@@ -93,7 +95,7 @@ pub fn run() {
             let state = app.state::<state::AppState>();
             prompts::listen(app.handle(), state.store.clone(), state.prompts.clone());
             watch::watch_list(app.handle(), state.store.clone());
-            renew::renew_in_background(state.store.clone());
+            renew::renew_in_background(app.handle().clone(), state.store.clone());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {

@@ -112,7 +112,7 @@ fn host_of(url: &str) -> Option<String> {
 /// The person's name for a server, else the name it came with (from an app's
 /// config, or given to `mcp-auth servers add --name`), else where it is: a
 /// name made up from the host ("127.0.0.1-14") tells nobody anything.
-fn title_of(s: &ServerEntry) -> String {
+pub fn title_of(s: &ServerEntry) -> String {
     if let Some(l) = &s.label {
         return l.clone();
     }

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.request
@@ -791,6 +792,34 @@ def step_up(app, harness):
     assert review
 
 
+@scenario("access that cannot renew: the desktop is told ten minutes before it ends (a notification on the session bus)")
+def ending_notice(app, harness):
+    s = app.s
+    # What the app sends to the desktop's notification service, as the bus carries it.
+    monitor = subprocess.Popen(["dbus-monitor", "--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    seen = []
+    reader = threading.Thread(target=lambda: seen.extend(iter(monitor.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        url = harness.tenant("app-ending", expires_in=300, refresh="none")
+        add_server(s, url)
+        click_sign_in(s)
+        s.wait_text(".card h3", "Tools this server offers", timeout=30)
+        s.wait_text(".server-row.current", "Expires soon", timeout=10)
+        # The background pass runs every half minute.
+        s.poll("no notification of the ending", lambda: "ends in 5 minutes" in "".join(seen), 45)
+        said = "".join(seen)
+        assert "Your sign-in to 127.0.0.1:" in said and "/t/app-ending ends in 5 minutes" in said, said
+        assert "sign in again" in said, said
+        assert "LEAKCANARY" not in said, "a token in a notification"  # every token the harness issues carries it
+        time.sleep(31)  # one more pass: told once
+        assert "".join(seen).count("Your sign-in to ") == 1, "".join(seen)
+    finally:
+        monitor.terminate()
+        monitor.wait()
+
+
 SPY_DIR = os.path.join(ROOT, "tests", "hostile", "spy")
 
 
@@ -959,6 +988,7 @@ def main():
             wrong_secret(tmp, harness)
             hostile_text(tmp, harness)
             step_up(tmp, harness)
+            ending_notice(tmp, harness)
         finally:
             harness.stop()
         copy_clears(tmp)
