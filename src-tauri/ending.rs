@@ -92,7 +92,7 @@ mod tests {
         ];
         let mut told = Told::default();
         let first = told.to_tell(&list, now);
-        assert_eq!(first, vec![Ending { server: "ending".into(), title: "ending.example".into(), ends_at: now + 300 }]);
+        assert_eq!(first, vec![Ending { server: "ending".into(), title: "ending".into(), ends_at: now + 300 }]);
         // "later" comes inside the lead a second later; "ending" is not told twice.
         assert_eq!(told.to_tell(&list, now + 1).iter().map(|e| e.server.as_str()).collect::<Vec<_>>(), ["later"]);
         assert!(told.to_tell(&list, now + 60).is_empty(), "each told once");

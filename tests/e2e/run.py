@@ -497,7 +497,6 @@ class StdioProgram:
         self.p = subprocess.Popen([BIN, *args], env=dict(os.environ, MCP_AUTH_CONFIG_DIR=config_dir),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(os.path.join(config_dir, f"{args[0]}.log"), "w"))
         self.lines = []
-        import threading
         self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.p.stdout.readline, b"")), daemon=True)
         self.reader.start()
 
