@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "remove_server",
     "reveal_token",
     "copy_token",
+    "copy_text",
     "rename_server",
     "open_sign_in_again",
     "import_scan",

@@ -1,5 +1,10 @@
-//! Copying an access token: the one time a secret leaves the keychain for
-//! somewhere the app does not control, so it leaves as little behind as it can.
+//! The clipboard, from the app's own process: plain text the person copies
+//! (a sign-in link, setup details for IT), and an access token — the one time
+//! a secret leaves the keychain for somewhere the app does not control, so it
+//! leaves as little behind as it can. (The webview's own clipboard API needs a
+//! user gesture WebKitGTK does not always see, and gives no answer to say.)
+//!
+//! For a token:
 //!
 //! The copy is marked concealed (arboard's `exclude_from_history`: the
 //! `x-kde-passwordManagerHint` target on Linux, the clipboard-history and
@@ -31,7 +36,7 @@ pub fn clear_after() -> Duration {
 /// The app's clipboard handle: one for the app's life, since on X11 the
 /// copy is served by the process that owns it for as long as it lives.
 #[derive(Clone, Default)]
-pub struct TokenClipboard {
+pub struct Clipboard {
     board: Arc<Mutex<Option<arboard::Clipboard>>>,
 }
 
@@ -39,13 +44,18 @@ fn digest(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
-impl TokenClipboard {
+impl Clipboard {
     fn with<T>(&self, f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>) -> CommandResult<T> {
         let mut guard = self.board.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             *guard = Some(arboard::Clipboard::new().map_err(|e| CommandError::internal(format!("the clipboard is not available: {e}")))?);
         }
         f(guard.as_mut().expect("set above")).map_err(|e| CommandError::internal(format!("the clipboard refused the copy: {e}")))
+    }
+
+    /// Put text that is not a secret on the clipboard, as any copy.
+    pub fn copy(&self, text: &str) -> CommandResult<()> {
+        self.with(|b| b.set_text(text))
     }
 
     /// Put `text` on the clipboard, concealed, and clear it after `after`

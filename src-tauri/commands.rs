@@ -298,6 +298,16 @@ pub async fn copy_token(state: State<'_, AppState>, name: String) -> CommandResu
     Ok(after.as_secs())
 }
 
+/// Copy text that is no secret (a link, details for IT): the page never
+/// holds a token, so a token never comes this way (it is `copy_token`'s).
+#[tauri::command]
+pub fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<()> {
+    if text.len() > 16 * 1024 {
+        return Err(mcp_auth::Error::InvalidInput("that is too long to copy".into()).into());
+    }
+    state.clipboard.copy(&text)
+}
+
 /// The person's own name for a server (empty: back to its address).
 #[tauri::command]
 pub fn rename_server(state: State<'_, AppState>, name: String, title: String) -> CommandResult<ServerView> {

@@ -48,6 +48,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
         commands::remove_server,
         commands::reveal_token,
         commands::copy_token,
+        commands::copy_text,
         commands::rename_server,
         commands::open_sign_in_again,
         commands::import_scan,

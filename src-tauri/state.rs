@@ -27,7 +27,7 @@ pub struct AppState {
     /// The sign-in page of each flow waiting for the browser, for "Open again".
     pub pages: Mutex<HashMap<String, mcp_auth::BrowserUrl>>,
     /// Where Copy puts an access token, for a while.
-    pub clipboard: crate::clipboard::TokenClipboard,
+    pub clipboard: crate::clipboard::Clipboard,
 }
 
 /// The app's URL scheme and its redirect URI (reverse-DNS, RFC 8252 §7.1).

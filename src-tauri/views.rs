@@ -49,6 +49,9 @@ pub struct ServerView {
     pub scope_setting: Option<String>,
     /// What the spec's scope choice gives for this server, once discovered.
     pub suggested_scope: Option<String>,
+    /// The permissions the server says it offers (`scopes_supported`), for
+    /// the settings' checkboxes; at most [`OFFERED_SCOPES_SHOWN`].
+    pub offered_scopes: Vec<String>,
     pub suggested_redirect_uri: String,
     /// A client secret is stored in the keychain for the entered client id.
     pub has_client_secret: bool,
@@ -108,6 +111,10 @@ pub struct PendingSignOutView {
 fn host_of(url: &str) -> Option<String> {
     url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
 }
+
+/// A server offering more permissions than this is listed by the first ones
+/// (the scope field still takes any).
+pub const OFFERED_SCOPES_SHOWN: usize = 30;
 
 /// The person's name for a server, else the name it came with (from an app's
 /// config, or given to `mcp-auth servers add --name`), else where it is: a
@@ -190,6 +197,12 @@ impl ServerView {
             redirect_uri: s.redirect_uri.clone(),
             scope_setting: s.scope.clone(),
             suggested_scope: s.discovery.as_ref().and_then(|d| d.suggested_scope.clone()),
+            offered_scopes: s
+                .discovery
+                .as_ref()
+                .and_then(|d| d.scopes_supported.as_ref())
+                .map(|v| v.iter().take(OFFERED_SCOPES_SHOWN).cloned().collect())
+                .unwrap_or_default(),
             suggested_redirect_uri: mcp_auth::SUGGESTED_REDIRECT_URI.to_string(),
             has_client_secret,
             discovered: s.discovery.is_some(),

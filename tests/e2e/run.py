@@ -281,8 +281,19 @@ def sdk_flow(app, sdk_url):
     s.click_text(".modal button", "Add and check")
     s.find("#sign-in", timeout=30)
     s.click_text(".actions button", "Settings")
+    # What the app may do, in plain words; the identifiers folded away (the server registers the app itself).
+    choices = s.wait_text(".scope-choices", "Use the server's tools")
+    assert s.script("return document.querySelector('.scope-choices input').checked;"), choices
+    assert not s.script("return document.querySelector('details.advanced').open;"), "Advanced open for a server that registers the app"
+    assert not s.exists("#it-setup"), "IT setup asked of a server that registers the app"
+    s.find("#advanced-summary").click()
     scope = s.find("#set-scope")
     assert scope.attr("value") == "mcp:tools", scope.attr("value")
+    # The ticks edit the scope field, and the field the ticks.
+    s.find(".scope-choices input").click()
+    assert s.find("#set-scope").attr("value") == "", s.find("#set-scope").attr("value")
+    s.find(".scope-choices input").click()
+    assert s.find("#set-scope").attr("value") == "mcp:tools", s.find("#set-scope").attr("value")
     shot(s, "05-settings.png")
     # Close asks before it drops an unsaved change.
     scope.send_keys("\ue010 extra")  # End first: focusing selects the whole field
@@ -652,6 +663,7 @@ def deep_link_flow(app):
     s.click_text("button", "Try it with a demo server")
     s.find("#sign-in", timeout=30)
     s.click_text(".actions button", "Settings")
+    s.find("#advanced-summary").click()
     s.find("#mode-link").click()
     assert s.find("#set-redirect").attr("value") == "dev.mcpauth.manager:/callback"
     shot(s, "12-app-link-settings.png")
@@ -710,6 +722,14 @@ def wrong_secret(app, harness):
     harness.mark(right, wrong)
     url = harness.tenant("app-conf", clients={"e2e-confidential": right}, **{"as": {"registration_endpoint": None}})
     add_server(s, url)
+    # No automatic registration: the person is told IT must set it up, with the details to send.
+    it = s.wait_text("#it-setup", "Your IT team must set this server up", timeout=30)
+    assert s.script("return document.querySelector('details.advanced').open;"), "the client ID field is folded away"
+    s.find("#copy-it-setup").click()
+    s.wait_text(".notice", "Setup details copied")
+    copied = subprocess.run(["xclip", "-o", "-selection", "clipboard"], capture_output=True, text=True, timeout=5).stdout
+    assert f"MCP server: {url}" in copied and "Redirect address to register: http://127.0.0.1" in copied, copied
+    assert "mcp:tools" in copied and "LEAKCANARY" not in copied, copied
     s.find("#set-client-id", timeout=30).send_keys("e2e-confidential")
     s.find("#set-secret").send_keys(wrong)
     save_settings(s)
@@ -721,7 +741,13 @@ def wrong_secret(app, harness):
     s.poll(f"the row's badge did not settle ({badge_of(s, '127.0.0.1')!r})",
            lambda: "Needs sign-in" in badge_of(s, "127.0.0.1") or "Error" in badge_of(s, "127.0.0.1"), 10)
     s.click_text(".actions button", "Settings")
+    # Replace keeps what the person typed elsewhere in the form.
+    before = s.find("#set-scope").attr("value")
+    s.find("#set-scope").send_keys("\ue010 mcp:admin")
     s.click_text(".field-row button", "Replace")
+    kept = s.find("#set-scope").attr("value")
+    assert kept == f"{before} mcp:admin", f"Replace dropped an edit: {kept!r} (was {before!r})"
+    s.script("document.getElementById('set-scope').value = arguments[0];", before)
     s.find("#set-secret").send_keys(right)
     save_settings(s)
     click_sign_in(s)

@@ -64,6 +64,7 @@ export const api = {
   removeServer: (name: string, revoke: boolean) => call<void>("remove_server", { name, revoke }),
   revealToken: (name: string) => call<string>("reveal_token", { name }),
   copyToken: (name: string) => call<number>("copy_token", { name }),
+  copyText: (text: string) => call<null>("copy_text", { text }),
   importScan: () => call<ImportCandidate[]>("import_scan"),
   importAdd: (choices: ImportChoice[]) => call<ServerView[]>("import_add", { choices }),
   startDemo: () => call<DemoView>("start_demo"),

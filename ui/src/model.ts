@@ -50,6 +50,8 @@ export const model = {
   notices: new Map<string, Notice>(),
   busy: new Set<string>(),
   settingsOpen: new Set<string>(),
+  /** Servers whose "Advanced (for IT)" settings the person opened. */
+  advancedOpen: new Set<string>(),
   revealed: null as { server: string; token: string; until: number } | null,
   /** Servers removed a moment ago, still undoable: hidden from the list
    *  until their time is up, then removed for good. */
@@ -387,6 +389,18 @@ export async function copyToken(name: string): Promise<void> {
   const seconds = await guard(`${name}:token`, () => api.copyToken(name));
   if (seconds !== undefined) {
     say(name, `Access token copied. Clipboard managers are asked not to keep it, and it is cleared from the clipboard in ${seconds} s.`);
+  }
+  render();
+}
+
+/** Copy text that is no secret, through the app (the webview's clipboard API
+ *  may refuse without a gesture it recognises); `said` once it is there. */
+export async function copyText(name: string, text: string, said: string): Promise<void> {
+  try {
+    await api.copyText(text);
+    say(name, said);
+  } catch {
+    say(name, "That could not be copied: the clipboard is not available.", "warn");
   }
   render();
 }

@@ -15,7 +15,12 @@ expiresAt: number | null, hasRefreshToken: boolean, lastRefreshAt: number | null
 /**
  * What the spec's scope choice gives for this server, once discovered.
  */
-suggestedScope: string | null, suggestedRedirectUri: string, 
+suggestedScope: string | null, 
+/**
+ * The permissions the server says it offers (`scopes_supported`), for
+ * the settings' checkboxes; at most [`OFFERED_SCOPES_SHOWN`].
+ */
+offeredScopes: Array<string>, suggestedRedirectUri: string, 
 /**
  * A client secret is stored in the keychain for the entered client id.
  */

@@ -4,7 +4,7 @@
 import { h } from "../dom";
 import { ACTIVITY_WORDS, ago, clientSourceWords, countdown, scopeRisk, scopeWords, until, when } from "../format";
 import {
-  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyToken, discover, model, refresh, removeServer, rename, render, reveal, revoke, say, selected, setAppUse, connectAppAll, signIn,
+  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyText, copyToken, discover, model, refresh, removeServer, rename, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
 import { api, asCommandError, type AppUse, type ServerView } from "../ipc";
 import { confirm, prompt } from "./dialogs";
@@ -103,7 +103,7 @@ function deviceCard(s: ServerView): HTMLElement | null {
     h("div", { class: "actions" },
       h("button", { type: "button", "data-key": "cancel-device", onclick: () => void cancelDeviceSignIn(s.name) }, "Cancel"),
       page
-        ? h("button", { type: "button", class: "link", "data-key": "copy-device-link", id: "copy-device-link", "data-href": page, onclick: () => { void navigator.clipboard.writeText(page); say(s.name, "Link copied. Open it on your other device."); render(); } }, "Copy the link")
+        ? h("button", { type: "button", class: "link", "data-key": "copy-device-link", id: "copy-device-link", "data-href": page, onclick: () => void copyText(s.name, page, "Link copied. Open it on your other device.") }, "Copy the link")
         : null,
     ),
   );
@@ -125,7 +125,7 @@ function signInCard(s: ServerView): HTMLElement {
   const device = deviceCard(s);
   if (device) return device;
   if (flow?.noBrowser) {
-    const copy = () => { void navigator.clipboard.writeText(flow.authUrl); say(s.name, "Sign-in link copied. Paste it into a browser."); render(); };
+    const copy = () => void copyText(s.name, flow.authUrl, "Sign-in link copied. Paste it into a browser.");
     return h("div", { class: "card waiting no-browser" },
       h("div", { class: "waiting-title" }, h("span", { class: "spinner" }), "No browser could be opened on this computer"),
       h("p", {}, "Copy the sign-in link and open it in a browser, here or on another device that can reach this one. The app keeps waiting."),
@@ -145,7 +145,7 @@ function signInCard(s: ServerView): HTMLElement {
       h("div", { class: "actions" },
         h("button", { type: "button", "data-key": "cancel-sign-in", onclick: () => void cancelSignIn(s.name) }, "Cancel"),
         h("button", { type: "button", "data-key": "open-again", id: "open-again", onclick: () => void api.openSignInAgain(flow.flowId).catch((e) => { model.errors.set(s.name, asCommandError(e)); render(); }) }, "Open again"),
-        h("button", { type: "button", "data-key": "copy-link", onclick: () => { void navigator.clipboard.writeText(flow.authUrl); say(s.name, "Sign-in link copied. Paste it into your browser."); render(); } }, "Copy the link"),
+        h("button", { type: "button", "data-key": "copy-link", onclick: () => void copyText(s.name, flow.authUrl, "Sign-in link copied. Paste it into your browser.") }, "Copy the link"),
       ),
     );
   }
@@ -395,11 +395,8 @@ function failureCard(s: ServerView): HTMLElement | null {
       h("div", { class: "error-title" }, h("span", { class: "error-mark", "aria-hidden": "true" }, "!"), "This server's sign-in setup looks unsafe, so the app stopped before opening your browser. Don't sign in."),
       h("details", { class: "error-details" }, h("summary", {}, "Details"), h("code", { class: "detail-text" }, detail)),
       h("div", { class: "actions" },
-        h("button", { type: "button", "data-key": "copy-for-it", id: "copy-for-it", onclick: () => {
-          void navigator.clipboard.writeText(`MCP server: ${s.url}\nWhat MCP Auth Manager refused: ${detail}`);
-          say(s.name, "Details copied. Send them to your IT team or the server's owner.");
-          render();
-        } }, "Copy details for IT"),
+        h("button", { type: "button", "data-key": "copy-for-it", id: "copy-for-it", onclick: () =>
+          void copyText(s.name, `MCP server: ${s.url}\nWhat MCP Auth Manager refused: ${detail}`, "Details copied. Send them to your IT team or the server's owner.") }, "Copy details for IT"),
         h("button", { type: "button", "data-key": "check-again", onclick: () => void discover(s.name) }, "Try again"),
       ));
   }

@@ -3,9 +3,10 @@
 // value is sent once to the keychain and never shown again.
 
 import { h } from "../dom";
-import { discover, model, reload, render, say } from "../model";
+import { copyText, discover, model, reload, render, say } from "../model";
 import { api, asCommandError, type ServerView } from "../ipc";
 import { confirm } from "./dialogs";
+import { scopeRisk, scopeWords } from "../format";
 import type { OauthDiscoveryView } from "../bindings/OauthDiscoveryView";
 
 function field(id: string, label: string, value: string, suggested: string | null, help: string): HTMLElement {
@@ -26,14 +27,28 @@ function field(id: string, label: string, value: string, suggested: string | nul
 export function settingsForm(s: ServerView, d: OauthDiscoveryView | null): HTMLElement {
   const suggestedRedirect = d?.suggestedRedirectUri ?? s.suggestedRedirectUri;
   const suggestedScope = d?.suggestedScope ?? s.suggestedScope;
+  const offered = d?.scopes.length ? d.scopes : s.offeredScopes;
+  const scopeField = field("set-scope", "Permissions (scope)", s.scopeSetting ?? suggestedScope ?? "", suggestedScope, offered.length ? `The server offers: ${offered.join(", ")}` : "Leave empty to let the server decide.");
+  const scopeInput = scopeField.querySelector("input")!;
+  // The identifiers are for whoever sets the server up: folded away unless
+  // they are needed now (no automatic registration, a secret to enter) or
+  // someone already changed them.
+  const customised = !!s.clientId && s.clientSource === "entered" || !!s.redirectUri && s.redirectUri !== suggestedRedirect || s.redirectMode === "deep_link";
+  const advancedOpen = !!d || customised || model.advancedOpen.has(s.name);
   const form = h("form", { class: "settings", "data-keep-edits": "true", onsubmit: ((e: Event) => { e.preventDefault(); void save(); }) as EventListener },
-    d ? h("p", {}, "This server's sign-in service has no automatic registration. Register an app with the provider using the redirect URI below, then enter the client ID it gives you.") : null,
-    field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, d ? "The ID the provider gave your app." : "Leave empty: the app registers itself with the server's sign-in service when it allows that."),
-    redirectChoice(s, suggestedRedirect),
-    field("set-scope", "Permissions (scope)", s.scopeSetting ?? suggestedScope ?? "", suggestedScope, d?.scopes.length ? `The server offers: ${d.scopes.join(", ")}` : "Leave empty to let the server decide."),
-    secretField(s, d?.needsClientSecret ?? false),
+    d ? itSetup(s, d, suggestedRedirect, suggestedScope) : null,
+    offered.length ? scopeChoices(offered, scopeInput) : null,
     localNetworkChoice(s),
     consentChoice(s),
+    h("details", { class: "advanced", open: advancedOpen, ontoggle: (e: Event) => { if ((e.target as HTMLDetailsElement).open) model.advancedOpen.add(s.name); else model.advancedOpen.delete(s.name); } },
+      h("summary", { id: "advanced-summary", "data-key": "advanced" }, "Advanced (for IT)"),
+      h("div", { class: "advanced-body" },
+        field("set-client-id", "Client ID", s.clientId ?? d?.suggestedClientId ?? "", d?.suggestedClientId ?? null, d ? "The ID your IT team (or the provider) gave this app." : "Leave empty: the app registers itself with the server's sign-in service when it allows that."),
+        redirectChoice(s, suggestedRedirect),
+        scopeField,
+        secretField(s, d?.needsClientSecret ?? false),
+      ),
+    ),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Save"), h("button", { type: "button", id: "settings-close", onclick: () => closeSettings(s.name, form) }, "Close")),
   );
   async function save(): Promise<void> {
@@ -97,7 +112,7 @@ function redirectChoice(s: ServerView, suggested: string): HTMLElement {
     h("label", { for: "set-redirect" }, "Redirect URI to register", tag),
     h("div", { class: "field-row" },
       uri,
-      h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void navigator.clipboard.writeText(uri.value) }, "Copy"),
+      h("button", { type: "button", class: "small", title: "Copy the redirect URI", onclick: () => void copyText(s.name, uri.value, "Redirect URI copied.") }, "Copy"),
     ),
   );
 }
@@ -168,5 +183,47 @@ function secretField(s: ServerView, needed: boolean): HTMLElement {
         } }, "Show"),
     ),
     h("p", { class: "muted small" }, "Saved only in your system keychain; it is never shown again."),
+  );
+}
+
+/** No automatic registration: the person cannot fix this alone, and says so to IT in one click. */
+function itSetup(s: ServerView, d: OauthDiscoveryView, redirect: string, scope: string | null): HTMLElement {
+  const details = [
+    "Please set up MCP Auth Manager (an OAuth public client using PKCE) for this MCP server:",
+    `MCP server: ${s.url}`,
+    `Sign-in service: ${d.issuer}`,
+    `Redirect address to register: ${s.redirectMode === "deep_link" ? APP_LINK : (s.redirectUri ?? redirect)}`,
+    `Permissions it asks for: ${scope || "(the server's default)"}`,
+    "Then send back the client ID (and a client secret, if your policy requires one).",
+  ].join("\n");
+  return h("div", { class: "it-setup", id: "it-setup" },
+    h("p", { class: "it-setup-title" }, "Your IT team must set this server up for MCP Auth Manager first"),
+    h("p", { class: "muted small" }, "This server's sign-in service can't register the app by itself. Send your IT team the setup details; they give you a client ID to enter under Advanced."),
+    h("div", {}, h("button", { type: "button", id: "copy-it-setup", "data-key": "copy-it-setup", onclick: () =>
+      void copyText(s.name, details, "Setup details copied. Send them to your IT team.") }, "Copy setup details for IT")),
+  );
+}
+
+/** The permissions the server offers, in plain words, as checkboxes that edit the scope field. */
+function scopeChoices(offered: string[], scopeInput: HTMLInputElement): HTMLElement {
+  const current = () => scopeInput.value.split(/\s+/).filter(Boolean);
+  const boxes = offered.map((scope, i) => {
+    const box = h("input", { type: "checkbox", id: `scope-${i}`, checked: current().includes(scope), onchange: () => {
+      const now = current().filter((x) => x !== scope);
+      if (box.checked) now.push(scope);
+      scopeInput.value = now.join(" ");
+    } });
+    const risk = scopeRisk(scope);
+    return h("label", { class: "check", for: `scope-${i}` }, box,
+      h("span", {}, scopeWords(scope) ?? (risk === "markup" ? "Suspicious permission" : "Unrecognised permission"), " ", h("code", {}, scope)),
+      risk === "wide" ? h("span", { class: "tag warn-tag" }, "Wide access") : null,
+      risk === "markup" ? h("span", { class: "tag warn-tag scope-suspicious" }, "Suspicious") : null);
+  });
+  // Typing in the scope field (under Advanced) moves the ticks with it.
+  scopeInput.addEventListener("input", () => { const now = current(); boxes.forEach((b, i) => { (b.querySelector("input") as HTMLInputElement).checked = now.includes(offered[i]); }); });
+  return h("fieldset", { class: "field choice scope-choices" },
+    h("legend", {}, "What the app may do on this server"),
+    ...boxes,
+    h("p", { class: "muted small" }, "Ask only for what your AI tools need. The server may still grant less."),
   );
 }
