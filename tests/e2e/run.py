@@ -438,17 +438,23 @@ def used_by(app):
         before = f.read()
     s.click_text("button", "Try it with a demo server")
     s.find("#sign-in", timeout=30)
-    s.wait_text(".used-by", "Claude Desktop", timeout=20)
+    # Nothing uses it yet, and nothing says so: the card offers the set-up.
+    card = s.wait_text(".used-by", "Set up in Claude Desktop", timeout=20)
+    assert "Use this sign-in in your apps" in card and "Used by" not in card, card
     s.find("#use-claude-desktop").click()
     s.wait_text(".notice", "Claude Desktop now uses this sign-in", timeout=20)
+    card = s.wait_text(".used-by h3", "Used by Claude Desktop", timeout=10)
+    card = s.wait_text(".used-by", "Restart Claude Desktop to finish", timeout=10)
+    assert "Claude Desktop uses this sign-in" in card and "Stop" in card, card
     with open(desktop) as f:
         config = json.load(f)
     bridged = [e for e in config["mcpServers"].values() if e.get("args", [None])[:1] == ["bridge"]]
     assert len(bridged) == 1 and bridged[0]["command"].endswith("/mcp-auth"), config
     assert {"linear", "notion", "filesystem"} <= set(config["mcpServers"]), config
     shot(s, "18-used-by.png")
-    s.find("#use-claude-desktop").click()
+    s.find("#use-claude-desktop").click()  # Stop
     s.wait_text(".notice", "back to its own settings", timeout=20)
+    s.wait_text(".used-by", "Set up in Claude Desktop", timeout=10)
     with open(desktop) as f:
         assert f.read() == before, "off gives Claude Desktop's file back byte for byte"
     # An entry that keeps a saved key: the app asks before it moves the key.

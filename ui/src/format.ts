@@ -101,3 +101,8 @@ export const BADGE_WORDS: Record<string, string> = {
   expires_soon: "Expires soon",
   error: "Error",
 };
+
+/** "Claude Code", "Claude Code and VS Code", "A, B and C". */
+export function andList(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}

@@ -50,6 +50,8 @@ export const model = {
   notices: new Map<string, Notice>(),
   busy: new Set<string>(),
   settingsOpen: new Set<string>(),
+  /** Apps whose settings this app changed since it started: they pick the change up when restarted. */
+  restart: new Set<string>(),
   /** Servers whose "Advanced (for IT)" settings the person opened. */
   advancedOpen: new Set<string>(),
   revealed: null as { server: string; token: string; until: number } | null,
@@ -153,6 +155,7 @@ export async function connectAppAll(name: string, app: AppUse): Promise<void> {
     const done = await api.connectAppAll(name, app.app);
     model.appUses = { server: name, apps: done.apps };
     const n = done.connected.length;
+    if (n) model.restart.add(app.app);
     let text = n ? `${app.name} now uses ${n === 1 ? "1 sign-in" : `${n} sign-ins`} of this app (${done.connected.join(", ")}). Restart ${app.name} to use them.` : `No server was connected to ${app.name}.`;
     if (done.skipped.length) text += ` Left as they were: ${done.skipped.join("; ")}.`;
     if (done.notInList.length) text += ` ${app.name} also has ${done.notInList.join(", ")}, which this app does not know yet: import them first.`;
@@ -171,6 +174,7 @@ export async function setAppUse(name: string, app: AppUse, connected: boolean, m
   render();
   try {
     model.appUses = { server: name, apps: await api.setAppUse(name, app.app, connected, moveCredential) };
+    model.restart.add(app.app);
     say(name, connected
       ? `${app.name} now uses this sign-in. Restart ${app.name} to use it.`
       : `${app.name} is back to its own settings for this server. Restart ${app.name}.`);

@@ -2,7 +2,7 @@
 // can do with it (sign in, review, refresh, revoke, clear, remove).
 
 import { h } from "../dom";
-import { ACTIVITY_WORDS, ago, clientSourceWords, countdown, scopeRisk, scopeWords, until, when } from "../format";
+import { ACTIVITY_WORDS, ago, andList, clientSourceWords, countdown, scopeRisk, scopeWords, until, when } from "../format";
 import {
   answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyText, copyToken, discover, model, refresh, removeServer, rename, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
@@ -246,31 +246,38 @@ async function useApp(name: string, u: AppUse, on: boolean): Promise<void> {
 }
 
 /** "Used by": a switch per MCP app on this computer; on, the app starts `mcp-auth bridge` for this server. */
+/** Which apps use this sign-in, said only where it is true; "Set up in
+ *  <app>" where it is not yet, and "Restart <app> to finish" after a change. */
 function usedBy(s: ServerView): HTMLElement | null {
   const uses = model.appUses?.server === s.name ? model.appUses.apps : null;
   if (!uses) return null;
   const present = uses.filter((u) => u.detected || u.connected);
+  const using = present.filter((u) => u.connected).map((u) => u.name);
+  const busy = model.busy.has(s.name);
+  if (!present.length) {
+    return h("p", { class: "muted small used-by none" }, "No other MCP app was found on this computer (Claude Desktop, Claude Code, Cursor, VS Code, Windsurf).");
+  }
   return h("div", { class: "card used-by" },
-    h("h3", {}, "Used by"),
-    present.length
-      ? h("p", { class: "muted" }, "Let these apps use this sign-in instead of asking you themselves. They keep no copy of the keys.")
-      : h("p", { class: "muted" }, "No other MCP app was found on this computer (Claude Desktop, Claude Code, Cursor, VS Code, Windsurf)."),
+    h("h3", {}, using.length ? `Used by ${andList(using)}` : "Use this sign-in in your apps"),
+    h("p", { class: "muted" }, "Apps set up here use this sign-in instead of asking you themselves. They keep no copy of the keys."),
     h("ul", { class: "apps" }, present.map((u) =>
       h("li", { class: "app-use" },
-        h("label", { class: "check switch", for: `use-${u.app}` },
-          h("input", { type: "checkbox", role: "switch", id: `use-${u.app}`, "data-key": `use-${u.app}`, checked: u.connected, disabled: model.busy.has(s.name),
-            onchange: (e: Event) => void useApp(s.name, u, (e.target as HTMLInputElement).checked) }),
-          h("span", {}, u.name)),
+        u.connected
+          ? h("span", { class: "app-state" }, h("span", { class: "ok-mark", "aria-hidden": "true" }, "✓"), " ", h("strong", {}, u.name), " uses this sign-in")
+          : h("button", { type: "button", class: "small", id: `use-${u.app}`, "data-key": `use-${u.app}`, disabled: busy, onclick: () => void useApp(s.name, u, true) }, `Set up in ${u.name}`),
         // The mark keeps the path's leading "/" in place when the start is cut off.
         h("span", { class: "muted small config-path", title: u.config }, "\u200e" + u.config),
+        model.restart.has(u.app) ? h("span", { class: "warn small restart" }, `Restart ${u.name} to finish`) : null,
         u.others > 0
-          ? h("button", { type: "button", class: "link small all-servers", "data-key": `all-${u.app}`, id: `all-${u.app}`, disabled: model.busy.has(s.name),
+          ? h("button", { type: "button", class: "link small all-servers", "data-key": `all-${u.app}`, id: `all-${u.app}`, disabled: busy,
               title: `Every server of your list that ${u.name} has in its settings`,
               onclick: () => void connectAppAll(s.name, u) },
             u.connected ? `Also its other ${u.others === 1 ? "server" : `${u.others} servers`}` : `All its servers (${u.shareable})`)
           : null,
+        u.connected
+          ? h("button", { type: "button", class: "link small", id: `use-${u.app}`, "data-key": `use-${u.app}`, disabled: busy, title: `${u.name} goes back to its own settings for this server`, onclick: () => void useApp(s.name, u, false) }, "Stop")
+          : null,
       ))),
-    present.some((u) => u.connected) ? h("p", { class: "muted small" }, "An app picks up a change when it is restarted.") : null,
   );
 }
 

@@ -4,6 +4,7 @@ import { clear, h } from "../dom";
 import { addServer, rename, reload, render, say, select } from "../model";
 import { api, asCommandError } from "../ipc";
 import { errorCard } from "./errors";
+import { andList } from "../format";
 
 function modal(title: string, body: HTMLElement[], actions: HTMLElement[]): HTMLDialogElement {
   const d = h("dialog", { class: "modal", "aria-label": title },
@@ -191,9 +192,4 @@ export async function openAgents(): Promise<void> {
     clear(list);
     list.append(errorCard(asCommandError(e)));
   }
-}
-
-/** "Claude Code", "Claude Code and VS Code", "A, B and C". */
-function andList(names: string[]): string {
-  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
