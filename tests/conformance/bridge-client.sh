@@ -10,6 +10,8 @@ url="$last"
 bin="${MCP_AUTH_BIN:-mcp-auth}"
 here=$(cd "$(dirname "$0")" && pwd)
 py="$here/../../tools/venv/bin/python"
+# A server of an earlier scenario on the same port is forgotten first (see client.sh).
+"$bin" servers remove "$url" >/dev/null 2>&1 || true
 
 case "${MCP_CONFORMANCE_SCENARIO:-}" in
   tools_call) calls='[["add_numbers", {"a": 2, "b": 3}]]' ;;

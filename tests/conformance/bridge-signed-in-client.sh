@@ -12,5 +12,7 @@ url="$last"
 bin="${MCP_AUTH_BIN:-mcp-auth}"
 here=$(cd "$(dirname "$0")" && pwd)
 py="$here/../../tools/venv/bin/python"
+# A server of an earlier scenario on the same port is forgotten first (see client.sh).
+"$bin" servers remove "$url" >/dev/null 2>&1 || true
 "$bin" login "$url" --browser http --timeout 20 >/dev/null
 exec "$py" "$here/../bridge/python_modern_client.py" "$bin" "$url" '[["test-tool", {}]]'

@@ -67,4 +67,8 @@ PY
     export OAUTH_CLIENT_SECRET
   fi
 fi
+# Each scenario is a new server, however its port came out: a server of an
+# earlier scenario that had the same port is forgotten first (its grant would
+# otherwise answer for this one, and the scenario would see no sign-in at all).
+"$bin" servers remove "$url" >/dev/null 2>&1 || true
 "$bin" "$@"

@@ -14,6 +14,8 @@ set -eu
 for last; do :; done
 url="$last"
 bin="${MCP_AUTH_BIN:-mcp-auth}"
+# A server of an earlier scenario on the same port is forgotten first (see client.sh).
+"$bin" servers remove "$url" >/dev/null 2>&1 || true
 
 tools() { "$bin" tools "$url" --browser print --timeout 10; }
 call() { args=${2:-'{}'}; "$bin" call "$url" "$1" "$args" --browser print --timeout 10; }
