@@ -742,6 +742,8 @@ def wrong_secret(app, harness):
     click_sign_in(s)
     err = s.wait_text(".card.error", "client", timeout=30)
     assert wrong not in s.script("return document.documentElement.outerHTML;")
+    # The fix is in the settings, not another sign-in with the same secret.
+    assert "Open settings" in err and not s.exists("#sign-in"), err
     shot(s, "13-wrong-secret.png")
     # The row settles once the list is read again after the failure (a spinner until then).
     s.poll(f"the row's badge did not settle ({badge_of(s, '127.0.0.1')!r})",

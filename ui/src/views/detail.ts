@@ -438,6 +438,10 @@ export function detailPane(): HTMLElement {
   const signedIn = s.badge !== "needs_sign_in";
   const asked = model.asks.has(s.name);
   const down = failing(s) && !steps;
+  // A rejected client ID or secret: signing in again would fail the same way;
+  // the error card's "Open settings" is the way on.
+  const kind = model.errors.get(s.name)?.kind ?? "";
+  const settingsFirst = kind === "client_rejected" || kind === "needs_client_config";
   return h("section", { class: "detail", "aria-label": `Server ${s.title}` },
     h("header", { class: "detail-head" },
       h("div", {}, h("h2", {}, s.title), h("div", { class: "muted url" }, s.url)),
@@ -450,7 +454,7 @@ export function detailPane(): HTMLElement {
     steps ? h("div", { class: "card" }, h("h3", {}, "Checking the server…"), progress(steps)) : null,
     model.settingsOpen.has(s.name) || oauth ? h("div", { class: "card" }, h("h3", {}, "Sign-in settings"), settingsForm(s, oauth)) : null,
     stepUpCard(s)
-      ?? (asked && !model.flows.has(s.name) ? askCard(s) : !down && (asked || (!steps && !signedIn && !oauth)) ? signInCard(s) : null),
+      ?? (asked && !model.flows.has(s.name) ? askCard(s) : !down && !settingsFirst && (asked || (!steps && !signedIn && !oauth)) ? signInCard(s) : null),
     signedIn ? review(s) : null,
     tools(s.name),
     diagnosisCard(s),
