@@ -5,7 +5,7 @@
 //! A grant with a refresh token, or one no person attends (client credentials,
 //! workload identity), is renewed in the background (`renew.rs`) and is never
 //! the person's concern. Each ending is told once: a server is told again only
-//! when a new sign-in gives it a new end.
+//! when a new sign-in gives it a new end (and `alerts.rs` lets an hour pass).
 
 use std::collections::HashSet;
 

@@ -2,6 +2,7 @@
 //! engine. The shell registers state, plugins and commands; every screen calls
 //! the engine through `commands.rs` and never re-implements it.
 
+mod alerts;
 mod clipboard;
 mod commands;
 mod connections;

@@ -2,16 +2,16 @@
 //! while the app runs, so bridges and `mcp-auth token` find fresh tokens and
 //! never wait for a refresh. What it changes reaches the page through the
 //! list watcher (the server list file changes with each renewal). The same
-//! pass tells the person, by a notification, of access that cannot renew and
-//! ends within ten minutes (`ending.rs`).
+//! pass tells the desktop (`alerts.rs`) of access that cannot renew and ends
+//! within ten minutes (`ending.rs`), and of a renewal the server refused.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_auth::{Clock, KeychainVault, Renewals, Renewed, Store, SystemClock};
 use tauri::AppHandle;
-use tauri_plugin_notification::NotificationExt;
 
+use crate::alerts::{self, Alerts};
 use crate::ending::{self, Told};
 
 /// Less than the lead the engine renews with (two minutes before the margin).
@@ -21,14 +21,25 @@ pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>) {
     tauri::async_runtime::spawn(async move {
         let mut renewals = Renewals::default();
         let mut told = Told::default();
+        let mut alerts = Alerts::default();
         loop {
-            tell_endings(&app, &store, &mut told);
+            tell_endings(&app, &store, &mut told, &mut alerts);
             tokio::time::sleep(EVERY).await;
             match renewals.pass(&store, &SystemClock).await {
                 Ok(done) => {
                     for r in done {
-                        if let Renewed::Failed { server, reason, retry_in } = r {
-                            eprintln!("MCP Auth Manager: renewing {server} failed ({reason}); trying again in {} s", retry_in.as_secs());
+                        match r {
+                            Renewed::Failed { server, reason, retry_in } => {
+                                eprintln!(
+                                    "MCP Auth Manager: renewing {server} failed ({reason}); trying again in {} s",
+                                    retry_in.as_secs()
+                                );
+                            }
+                            Renewed::NeedsSignIn { server, .. } => {
+                                let title = title_of(&store, &server);
+                                alerts.tell(&app, &server, alerts::needs_sign_in(&title), SystemClock.now());
+                            }
+                            Renewed::Renewed { .. } => {}
                         }
                     }
                 }
@@ -39,14 +50,19 @@ pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>) {
 }
 
 /// A notification for each server whose access ends soon and cannot renew.
-/// A desktop without a notification service still has the badge ("Expires soon").
-fn tell_endings(app: &AppHandle, store: &Store<KeychainVault>, told: &mut Told) {
+fn tell_endings(app: &AppHandle, store: &Store<KeychainVault>, told: &mut Told, alerts: &mut Alerts) {
     let Ok((list, _)) = store.list() else { return };
     let now = SystemClock.now();
     for e in told.to_tell(&list.servers, now) {
-        let (title, body) = ending::words(&e, now);
-        if let Err(err) = app.notification().builder().title(title).body(body).show() {
-            eprintln!("MCP Auth Manager: could not show a notification for {} ({err})", e.server);
-        }
+        alerts.tell(app, &e.server, ending::words(&e, now), now);
     }
+}
+
+/// What the person calls the server (its name when the list cannot be read).
+fn title_of(store: &Store<KeychainVault>, server: &str) -> String {
+    store
+        .list()
+        .ok()
+        .and_then(|(list, _)| list.servers.iter().find(|s| s.name == server).map(crate::views::title_of))
+        .unwrap_or_else(|| server.to_string())
 }

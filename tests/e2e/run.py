@@ -825,7 +825,7 @@ def step_up(app, harness):
     assert review
 
 
-@scenario("access that cannot renew: the desktop is told ten minutes before it ends (a notification on the session bus)")
+@scenario("notifications: access that cannot renew ends in ten minutes; a renewal the server refused asks for a sign-in (on the session bus)")
 def ending_notice(app, harness):
     s = app.s
     # What the app sends to the desktop's notification service, as the bus carries it.
@@ -835,19 +835,31 @@ def ending_notice(app, harness):
     reader = threading.Thread(target=lambda: seen.extend(iter(monitor.stdout.readline, "")), daemon=True)
     reader.start()
     try:
-        url = harness.tenant("app-ending", expires_in=300, refresh="none")
-        add_server(s, url)
+        # No refresh token, five minutes of access.
+        ending = harness.tenant("app-ending", expires_in=300, refresh="none")
+        add_server(s, ending)
         click_sign_in(s)
         s.wait_text(".card h3", "Tools this server offers", timeout=30)
         s.wait_text(".server-row.current", "Expires soon", timeout=10)
+        # A refresh token the server will refuse; its renewal falls due about 40 s after the sign-in.
+        refused = harness.tenant("app-refused", expires_in=150, refresh="invalid_grant")
+        add_server(s, refused)
+        click_sign_in(s)
+        s.wait_text(".card h3", "Tools this server offers", timeout=30)
         # The background pass runs every half minute.
         s.poll("no notification of the ending", lambda: "ends in 5 minutes" in "".join(seen), 45)
+        s.poll("no notification of the refused renewal", lambda: "/t/app-refused again" in "".join(seen), 100)
         said = "".join(seen)
-        assert "Your sign-in to 127.0.0.1:" in said and "/t/app-ending ends in 5 minutes" in said, said
-        assert "sign in again" in said, said
+        assert re.search(r"Your sign-in to 127\.0\.0\.1:\d+/t/app-ending ends in 5 minutes", said), said
+        assert re.search(r"Sign in to 127\.0\.0\.1:\d+/t/app-refused again", said), said
+        assert "sign in again" in said and "Open MCP Auth Manager and sign in" in said, said
+        assert said.count("/t/app-ending ends in") == 1, f"told more than once: {said}"
+        assert "/t/app-refused ends in" not in said, "a grant that renews was said to end"
         assert "LEAKCANARY" not in said, "a token in a notification"  # every token the harness issues carries it
-        time.sleep(31)  # one more pass: told once
-        assert "".join(seen).count("Your sign-in to ") == 1, "".join(seen)
+        tokens = sum(1 for r in harness.seen("app-refused") if r["path"].endswith("/token"))
+        assert tokens == 2, f"{tokens} token requests: the code exchange and one renewal expected"
+        s.click_text(".server-row", "app-refused")
+        s.wait_text(".server-row.current", "Needs sign-in", timeout=10)
     finally:
         monitor.terminate()
         monitor.wait()
