@@ -73,6 +73,7 @@ mod tests {
             requested_scopes: vec![],
             expires_at,
             obtained_at: 0,
+            signed_in_at: 0,
             has_refresh_token: refresh,
             dpop_bound: false,
             account: None,

@@ -597,6 +597,7 @@ mod tests {
             requested_scopes: Vec::new(),
             expires_at: None,
             obtained_at: 0,
+            signed_in_at: 0,
             has_refresh_token: true,
             dpop_bound: true,
             account: None,

@@ -62,6 +62,9 @@ pub struct Grant {
     /// Unix seconds; `None` when the server did not say.
     pub expires_at: Option<u64>,
     pub obtained_at: u64,
+    /// When the person (or the unattended grant) signed in: kept through every
+    /// renewal, which changes `obtained_at`, so a renewal never passes for a use.
+    pub signed_in_at: u64,
     /// The private key (PEM) the tokens are bound to (DPoP, RFC 9449): every
     /// request with them carries a proof made with it.
     pub dpop_key: Option<Secret>,
@@ -80,6 +83,9 @@ pub struct GrantSummary {
     pub requested_scopes: Vec<String>,
     pub expires_at: Option<u64>,
     pub obtained_at: u64,
+    /// When the sign-in was made (0 in summaries of before: `obtained_at` then).
+    #[serde(default)]
+    pub signed_in_at: u64,
     pub has_refresh_token: bool,
     /// Bound to a key (DPoP): the token alone is useless to another program.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -113,6 +119,7 @@ impl Grant {
             requested_scopes: self.requested_scopes.clone(),
             expires_at: self.expires_at,
             obtained_at: self.obtained_at,
+            signed_in_at: self.signed_in_at,
             has_refresh_token: self.refresh_token.is_some(),
             dpop_bound: self.dpop_key.is_some(),
             account: self.account.clone(),
@@ -155,6 +162,7 @@ mod tests {
             requested_scopes: vec![],
             expires_at,
             obtained_at: 0,
+            signed_in_at: 0,
             dpop_key: None,
             account: None,
         }

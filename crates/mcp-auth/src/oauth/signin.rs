@@ -434,6 +434,7 @@ impl Authorizer {
             requested_scopes,
             expires_at: response.expires_at,
             obtained_at: self.clock.now(),
+            signed_in_at: self.clock.now(),
             dpop_key: response.dpop_key,
             account: response.account,
         }

@@ -31,6 +31,9 @@ struct GrantRecord {
     requested_scopes: Vec<String>,
     expires_at: Option<u64>,
     obtained_at: u64,
+    /// When the sign-in was made; absent in records of before (`obtained_at` then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signed_in_at: Option<u64>,
     /// The DPoP key (PEM) the tokens are bound to; absent in records of before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dpop_key: Option<String>,
@@ -77,6 +80,7 @@ pub fn grant_to_secret(g: &Grant) -> Secret {
         requested_scopes: g.requested_scopes.clone(),
         expires_at: g.expires_at,
         obtained_at: g.obtained_at,
+        signed_in_at: Some(g.signed_in_at),
         dpop_key: g.dpop_key.as_ref().map(|k| k.expose().to_string()),
         account: g.account.clone(),
     };
@@ -97,6 +101,7 @@ pub fn grant_from_secret(s: &Secret) -> Result<Grant> {
         requested_scopes: r.requested_scopes.clone(),
         expires_at: r.expires_at,
         obtained_at: r.obtained_at,
+        signed_in_at: r.signed_in_at.unwrap_or(r.obtained_at),
         dpop_key: r.dpop_key.as_deref().map(Secret::new),
         account: r.account.clone(),
     })
@@ -156,6 +161,7 @@ mod tests {
             requested_scopes: vec!["a".into(), "b".into()],
             expires_at: Some(10),
             obtained_at: 5,
+            signed_in_at: 3,
             dpop_key: Some(Secret::new("-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n")),
             account: Some("alice@acme.com".into()),
         };
@@ -165,6 +171,7 @@ mod tests {
         assert_eq!(back.refresh_token.unwrap().expose(), "rt");
         assert_eq!(back.requested_scopes, g.requested_scopes);
         assert_eq!(back.account.as_deref(), Some("alice@acme.com"));
+        assert_eq!(back.signed_in_at, 3);
         assert!(grant_from_secret(&Secret::new("{")).is_err());
     }
 
@@ -175,6 +182,7 @@ mod tests {
         let grant = r#"{"v":1,"resource":"https://h/mcp","issuer":"https://as","client_id":"c","client_source":"registered","access_token":"at","refresh_token":null,"token_type":"Bearer","scopes":[],"requested_scopes":[],"expires_at":null,"obtained_at":1}"#;
         let g = grant_from_secret(&Secret::new(grant)).unwrap();
         assert!(g.dpop_key.is_none() && g.account.is_none());
+        assert_eq!(g.signed_in_at, 1, "a record of before was signed in when it was obtained");
         let client = r#"{"v":1,"issuer":"https://as","client_id":"c","client_secret":"s","client_secret_expires_at":null,"token_endpoint_auth_method":"client_secret_basic","redirect_uris":[],"source":"entered"}"#;
         let c = client_from_secret(&Secret::new(client)).unwrap();
         assert!(c.private_key.is_none() && c.client_secret.is_some());

@@ -73,12 +73,13 @@ impl Renewals {
             if self.given_up.get(&entry.name).is_some_and(|obtained| *obtained == g.obtained_at) {
                 continue;
             }
-            // Its own renewals are not a use.
+            // Its own renewals are not a use, and they move `obtained_at`: the
+            // sign-in itself is (`signed_in_at`; 0 in a summary of before).
             let last_used = activity
                 .get(&entry.name)
                 .and_then(|events| events.iter().filter(|e| e.what != RENEWED).map(|e| e.at).max())
                 .unwrap_or(0)
-                .max(g.obtained_at);
+                .max(if g.signed_in_at > 0 { g.signed_in_at } else { g.obtained_at });
             if now.saturating_sub(last_used) > USED_WITHIN.as_secs() {
                 continue;
             }

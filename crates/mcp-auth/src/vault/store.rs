@@ -318,6 +318,7 @@ impl<V: Vault> Store<V> {
             requested_scopes: Vec::new(),
             expires_at: None,
             obtained_at: clock.now(),
+            signed_in_at: clock.now(),
             dpop_key: None,
             account: None,
         };

@@ -63,6 +63,25 @@ async fn a_grant_nobody_used_for_thirty_days_is_left_to_lapse() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewals_alone_do_not_keep_an_unused_grant_alive() {
+    let f = Fixture::start().await;
+    let (store, dir, expires_at) = signed_in(&f, "renewed-only").await;
+    let signed_in_at = store.resolve("it").unwrap().grant.unwrap().signed_in_at;
+    assert!(signed_in_at > 0, "the summary says when the sign-in was made");
+    let mut renewals = Renewals::default();
+    // Day 29 of no use: still within the 30 days, renewed.
+    let day29 = expires_at + 29 * 24 * 3600;
+    assert_eq!(renewals.pass(&*store, &FixedClock(day29)).await.unwrap(), [Renewed::Renewed { server: "it".into() }]);
+    let renewed = store.resolve("it").unwrap().grant.unwrap();
+    assert_eq!((renewed.obtained_at, renewed.signed_in_at), (day29, signed_in_at), "a renewal moves obtained_at only");
+    // Day 31, the renewed token due: that renewal was no use, so it lapses.
+    let day31 = renewed.expires_at.unwrap().max(expires_at + 31 * 24 * 3600);
+    assert!(renewals.pass(&*store, &FixedClock(day31)).await.unwrap().is_empty());
+    assert_eq!(refreshes(&f), 1);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_back_off_and_a_refused_refresh_is_not_tried_again() {
     let f = Fixture::start().await;
     let (store, dir, expires_at) = signed_in(&f, "fail").await;
