@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use mcp_auth::ServerEntry;
-use mcp_auth::{Clock, Error, HttpClient, KeychainVault, Limits, Secret, Store, SystemClock};
+use mcp_auth::{Clock, Error, HttpClient, Limits, Secret, Store, SystemClock};
 use serde_json::{json, Value};
 
 use super::args::ImportArgs;
@@ -173,21 +173,12 @@ fn handed_out(store: &Store<mcp_auth::KeychainVault>, server: &str, what: &str) 
     }
 }
 
-/// A DPoP-bound token is no use to another program (it cannot make the
-/// proofs): `token` and `headers` say so instead of handing it out.
-fn refuse_bound(store: &Store<KeychainVault>, server: &str) -> Result<(), Error> {
-    let entry = store.resolve(server)?;
-    match entry.grant.as_ref().is_some_and(|g| g.dpop_bound) {
-        true => Err(Error::DpopBound { server: entry.name }),
-        false => Ok(()),
-    }
-}
-
-/// The credential-helper face: the token alone on stdout, nothing else.
+/// The credential-helper face: the token alone on stdout, nothing else. A
+/// DPoP-bound token is no use to another program (it cannot make the
+/// proofs): the store refuses it, and the error says to use the bridge.
 pub async fn token(server: &str) -> ExitCode {
     let result = async {
         let store = open()?;
-        refuse_bound(&store, server)?;
         let token = store.fresh_token(server, &SystemClock).await?;
         Ok::<_, Error>((store, token))
     }
@@ -213,7 +204,6 @@ pub async fn token(server: &str) -> ExitCode {
 pub async fn headers(server: &str) -> ExitCode {
     let result = async {
         let store = open()?;
-        refuse_bound(&store, server)?;
         let token = store.fresh_token(server, &SystemClock).await?;
         Ok::<_, Error>((store, token))
     }

@@ -201,20 +201,22 @@ function developers(s: ServerView, d: typeof model.detail): HTMLElement {
   const end = s.expiresAt ? until(s.expiresAt * 1000, "until") : "until it is cancelled";
   return h("details", { class: "developers", open, ontoggle: (e: Event) => { const o = (e.target as HTMLDetailsElement).open; if (o) model.devOpen.add(s.name); else model.devOpen.delete(s.name); } },
     h("summary", { "data-key": "developers" }, "For developers"),
-    h("p", { class: "warn small" }, `Anyone with this token can act as you on ${s.host} ${end}. Share it with nothing you don't trust.`),
+    s.boundToThisComputer ? null : h("p", { class: "warn small" }, `Anyone with this token can act as you on ${s.host} ${end}. Share it with nothing you don't trust.`),
     d?.claims
       ? h("details", { class: "claims" },
           h("summary", {}, "What the access token says ", h("span", { class: "tag warn-tag" }, "decoded, not verified")),
           h("dl", { class: "facts" }, d.claims.map((c) => row(c.name, c.value))),
         )
       : null,
-    h("div", { class: "token-row" },
-      revealed
-        ? h("code", { class: "token", "data-key": "token-value" }, revealed.token)
-        : h("span", { class: "muted" }, "The access token stays in your keychain."),
-      h("button", { type: "button", class: "small", "data-key": "reveal", "aria-pressed": revealed ? "true" : "false", onclick: () => { if (revealed) { model.revealed = null; render(); } else void reveal(s.name); } }, revealed ? "Hide" : "Reveal"),
-      h("button", { type: "button", class: "small", "data-key": "copy-token", onclick: () => void copyToken(s.name) }, "Copy"),
-    ),
+    s.boundToThisComputer
+      ? h("p", { class: "muted small" }, "This token is bound to a key kept in your keychain: it works only through MCP Auth Manager, so there is nothing to copy or reveal.")
+      : h("div", { class: "token-row" },
+          revealed
+            ? h("code", { class: "token", "data-key": "token-value" }, revealed.token)
+            : h("span", { class: "muted" }, "The access token stays in your keychain."),
+          h("button", { type: "button", class: "small", "data-key": "reveal", "aria-pressed": revealed ? "true" : "false", onclick: () => { if (revealed) { model.revealed = null; render(); } else void reveal(s.name); } }, revealed ? "Hide" : "Reveal"),
+          h("button", { type: "button", class: "small", "data-key": "copy-token", onclick: () => void copyToken(s.name) }, "Copy"),
+        ),
     revealed ? h("p", { class: "muted small", id: "reveal-left", "data-until": String(revealed.until) }, hidesIn(revealed.until)) : null,
   );
 }

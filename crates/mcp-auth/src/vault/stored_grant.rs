@@ -197,14 +197,26 @@ fn client_of<V: Vault>(store: &Store<V>, grant: &Grant) -> Result<RegisteredClie
 impl<V: Vault> Store<V> {
     /// A fresh access token for a server (`mcp-auth token`, Reveal, Copy),
     /// refreshing first when it expires within the margin.
+    ///
+    /// A token bound to a DPoP key is refused ([`Error::DpopBound`]): it is no
+    /// use to whoever asks (they cannot make the proofs), and the vault's grant
+    /// decides, not the list's summary of it, which may be behind.
     pub async fn fresh_token(&self, name: &str, clock: &dyn Clock) -> Result<Secret> {
         let server = self.resolve(name)?;
         let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
+        let bound = || Error::DpopBound { server: server.name.clone() };
         let grant = self.load_grant(&server)?.ok_or_else(not_signed_in)?;
+        if grant.dpop_key.is_some() {
+            return Err(bound());
+        }
         if !grant.needs_refresh(clock) {
             return Ok(grant.access_token);
         }
-        refresh_from_vault(self, &server, None, clock, false).await.map(|g| g.access_token)
+        let next = refresh_from_vault(self, &server, None, clock, false).await?;
+        if next.dpop_key.is_some() {
+            return Err(bound());
+        }
+        Ok(next.access_token)
     }
 
     /// Refresh `held`, the grant a live face holds for this server, under the
