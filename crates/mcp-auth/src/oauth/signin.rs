@@ -195,7 +195,10 @@ impl Authorizer {
     pub fn settle_grant(&mut self, meta: &AuthServerMetadata) {
         let config = &self.config;
         let offers = |g: &str| meta.grant_types_supported.as_ref().is_some_and(|l| l.iter().any(|t| t == g));
-        let credentials = config.client_id.is_some() && (config.client_secret.is_some() || config.private_key.is_some());
+        // Credentials given for another issuer are not this one's (hostile row
+        // 39): they neither choose the grant here nor are sent here.
+        let theirs = config.client_secret_issuer.as_deref().is_none_or(|i| i == meta.issuer);
+        let credentials = config.client_id.is_some() && (config.client_secret.is_some() || config.private_key.is_some()) && theirs;
         if !config.grant_chosen && credentials && offers("client_credentials") && !offers("authorization_code") {
             self.config.grant = GrantKind::ClientCredentials;
         }
@@ -529,5 +532,48 @@ async fn wait_for_link(mut link: LinkRedirect, expect: &Expectation, timeout: Du
         if let (_, Some(outcome)) = judge_query(query, expect) {
             return outcome;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::grant::FixedClock;
+    use crate::net::http::Limits;
+
+    fn only_client_credentials(issuer: &str) -> AuthServerMetadata {
+        serde_json::from_value(serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "grant_types_supported": ["client_credentials"],
+        }))
+        .unwrap()
+    }
+
+    fn with_secret_for(issuer: Option<&str>) -> Authorizer {
+        let config = ClientConfig {
+            client_id: Some("svc".into()),
+            client_secret: Some(Secret::new("s")),
+            client_secret_issuer: issuer.map(str::to_owned),
+            ..ClientConfig::default()
+        };
+        Authorizer::new(HttpClient::new(Limits::default()).unwrap(), Arc::new(FixedClock(0)), config)
+    }
+
+    #[test]
+    fn credentials_choose_client_credentials_only_at_their_own_issuer() {
+        let meta = only_client_credentials("https://as.example");
+        let mut a = with_secret_for(Some("https://as.example"));
+        a.settle_grant(&meta);
+        assert_eq!(a.config.grant, GrantKind::ClientCredentials);
+        // Not yet bound to any issuer: the first one discovered is theirs.
+        let mut a = with_secret_for(None);
+        a.settle_grant(&meta);
+        assert_eq!(a.config.grant, GrantKind::ClientCredentials);
+        // Given for another issuer: the grant stays the person's sign-in.
+        let mut a = with_secret_for(Some("https://old-as.example"));
+        a.settle_grant(&meta);
+        assert_eq!(a.config.grant, GrantKind::default());
     }
 }
