@@ -50,6 +50,19 @@ fn proxy_url(name: &str, value: &str) -> Result<Url> {
     }
 }
 
+/// The variables that name the proxy for http URLs. Lower-case `http_proxy`
+/// first, as curl reads it; upper-case `HTTP_PROXY` too, as most tools do,
+/// except when this runs as a CGI program (`REQUEST_METHOD` set), where a
+/// request's `Proxy:` header arrives as `HTTP_PROXY` ("httpoxy") and would
+/// send the traffic, and its tokens, to whoever sent that request.
+fn http_proxy_names(cgi: bool) -> &'static [&'static str] {
+    if cgi {
+        &["http_proxy"]
+    } else {
+        &["http_proxy", "HTTP_PROXY"]
+    }
+}
+
 impl ProxyChoice {
     /// Every proxy host, whose own name is looked up without the reach rule
     /// (a company proxy is on the local network by design).
@@ -70,9 +83,7 @@ impl ProxyChoice {
                 None => Ok(None),
             }
         };
-        // Lower-case `http_proxy` first, as curl reads it (`HTTP_PROXY` can be
-        // set by a CGI request's `Proxy:` header).
-        let http = pick(&["http_proxy", "HTTP_PROXY"])?;
+        let http = pick(http_proxy_names(std::env::var_os("REQUEST_METHOD").is_some()))?;
         let https = pick(&["HTTPS_PROXY", "https_proxy"])?;
         let bypass = var(&["NO_PROXY", "no_proxy"]).map(|(_, v)| parse_bypass(&v)).unwrap_or_default();
         Ok(ProxyChoice { http, https, bypass })
@@ -174,6 +185,12 @@ pub fn is_loopback(host: &url::Host<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cgi_request_cannot_name_the_proxy() {
+        assert_eq!(http_proxy_names(false), ["http_proxy", "HTTP_PROXY"]);
+        assert_eq!(http_proxy_names(true), ["http_proxy"], "HTTP_PROXY is the request's Proxy: header under CGI");
+    }
 
     fn via(choice: &ProxyChoice, url: &str) -> Option<String> {
         choice.for_url(&Url::parse(url).unwrap()).map(|u| u.to_string())

@@ -538,8 +538,8 @@ async fn wait_for_link(mut link: LinkRedirect, expect: &Expectation, timeout: Du
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::grant::FixedClock;
     use crate::net::http::Limits;
+    use crate::oauth::grant::FixedClock;
 
     fn only_client_credentials(issuer: &str) -> AuthServerMetadata {
         serde_json::from_value(serde_json::json!({
