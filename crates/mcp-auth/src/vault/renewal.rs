@@ -91,7 +91,11 @@ impl Renewals {
             if self.failures.get(&entry.name).is_some_and(|(_, next)| now < *next) {
                 continue;
             }
-            match store.refresh_grant(&entry.name, clock).await {
+            match store.renew_ahead(&entry.name, g.obtained_at, clock).await {
+                // Another face renewed it while this pass waited: nothing done here.
+                Ok(next) if next.obtained_at < now => {
+                    self.failures.remove(&entry.name);
+                }
                 Ok(_) => {
                     self.failures.remove(&entry.name);
                     // A record for the person; a lost one is no harm.

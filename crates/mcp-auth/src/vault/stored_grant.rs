@@ -72,6 +72,17 @@ async fn server_lock<V: Vault>(store: &Store<V>, server: &ServerEntry, suffix: &
     }
 }
 
+/// When a refresh is made.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum When {
+    /// Only if the grant is due (inside the refresh margin).
+    Due,
+    /// Now, fresh or not (the person's "Renew now", `mcp-auth refresh`).
+    Now,
+    /// Now, unless the stored grant was obtained after this `obtained_at`.
+    UnlessRenewedSince(u64),
+}
+
 /// The one refresh of a stored grant, whichever face asks (`token`, `tools`,
 /// `call`, the bridge, the app): under the server's cross-process lock, after
 /// reading the vault again (hostile row 40).
@@ -88,7 +99,7 @@ pub(crate) async fn refresh_stored<V, F, Fut>(
     store: &Store<V>,
     server_name: &str,
     held: Option<&Grant>,
-    force: bool,
+    when: When,
     clock: &dyn Clock,
     run: F,
 ) -> Result<Option<Grant>>
@@ -113,6 +124,12 @@ where
         // Nothing stored: signed out (revoked, cleared) elsewhere. A grant
         // held in memory is never written back.
         (_, None) => return Ok(None),
+    };
+    let force = match when {
+        When::Due => false,
+        When::Now => true,
+        // Renewed by another face while this one waited for the lock: that stands.
+        When::UnlessRenewedSince(seen) => target.obtained_at <= seen,
     };
     if held.is_none() && !force && !target.needs_refresh(clock) {
         return Ok(Some(target));
@@ -169,7 +186,7 @@ impl<V: Vault> StoredGrant<V> {
 impl<V: Vault + 'static> GrantShelf for StoredGrant<V> {
     fn refresh<'a>(&'a self, held: &'a Grant, refresh: &'a (dyn Fn(Grant) -> GrantFuture<'a> + Send + Sync)) -> SharedRefreshFuture<'a> {
         Box::pin(async move {
-            match refresh_stored(&self.store, &self.server, Some(held), false, self.clock.as_ref(), |_, g| refresh(g)).await {
+            match refresh_stored(&self.store, &self.server, Some(held), When::Due, self.clock.as_ref(), |_, g| refresh(g)).await {
                 // Refused here, not by the server (another issuer now): sign in again.
                 Err(Error::NotSignedIn { .. }) => Ok(None),
                 other => other,
@@ -212,7 +229,7 @@ impl<V: Vault> Store<V> {
         if !grant.needs_refresh(clock) {
             return Ok(grant.access_token);
         }
-        let next = refresh_from_vault(self, &server, None, clock, false).await?;
+        let next = refresh_from_vault(self, &server, None, clock, When::Due).await?;
         if next.dpop_key.is_some() {
             return Err(bound());
         }
@@ -223,13 +240,22 @@ impl<V: Vault> Store<V> {
     /// lock; a newer grant another process stored meanwhile comes back instead.
     pub async fn refresh_held(&self, name: &str, held: &Grant, clock: &dyn Clock) -> Result<Grant> {
         let server = self.resolve(name)?;
-        refresh_from_vault(self, &server, Some(held), clock, false).await
+        refresh_from_vault(self, &server, Some(held), clock, When::Due).await
     }
 
     /// Refresh a server's grant now, even if its token is still fresh.
     pub async fn refresh_grant(&self, name: &str, clock: &dyn Clock) -> Result<Grant> {
         let server = self.resolve(name)?;
-        refresh_from_vault(self, &server, None, clock, true).await
+        refresh_from_vault(self, &server, None, clock, When::Now).await
+    }
+
+    /// Renew ahead of expiry, for the background pass: as [`refresh_grant`](Self::refresh_grant),
+    /// unless the stored grant was renewed since `seen` (the `obtained_at` the
+    /// pass read in the list) by another face while this one waited for the
+    /// lock; then that grant stands, refreshed only if it is itself due.
+    pub async fn renew_ahead(&self, name: &str, seen: u64, clock: &dyn Clock) -> Result<Grant> {
+        let server = self.resolve(name)?;
+        refresh_from_vault(self, &server, None, clock, When::UnlessRenewedSince(seen)).await
     }
 
     /// Revoke both tokens at the server (RFC 7009), then delete them locally,
@@ -245,8 +271,9 @@ async fn refresh_from_vault<V: Vault>(
     server: &ServerEntry,
     held: Option<&Grant>,
     clock: &dyn Clock,
-    force: bool,
+    when: When,
 ) -> Result<Grant> {
+    let force = !matches!(when, When::Due);
     let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
     let run = |server: ServerEntry, grant: Grant| async move {
         if let Some(kind) = server.grant_kind.as_ref().filter(|k| k.is_unattended() && grant.refresh_token.is_none()) {
@@ -262,7 +289,7 @@ async fn refresh_from_vault<V: Vault>(
         let http = HttpClient::new(Limits::default())?.serving(&server.url, server.allow_local_network);
         TokenEndpoint { url: &discovery.token_endpoint, client: &client, dpop: grant.dpop_key.as_ref() }.refresh(&http, &grant, clock).await
     };
-    refresh_stored(store, &server.name, held, force, clock, run).await?.ok_or_else(not_signed_in)
+    refresh_stored(store, &server.name, held, when, clock, run).await?.ok_or_else(not_signed_in)
 }
 
 /// Renew a grant no person attends the way it was obtained (client

@@ -82,6 +82,25 @@ async fn renewals_alone_do_not_keep_an_unused_grant_alive() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_another_face_renewed_meanwhile_is_not_renewed_again() {
+    let f = Fixture::start().await;
+    let (store, dir, expires_at) = signed_in(&f, "raced").await;
+    // What the pass read in the list before it took the lock.
+    let seen = store.resolve("it").unwrap().grant.unwrap().obtained_at;
+    // Meanwhile a bridge (or `mcp-auth token`) renewed it.
+    store.refresh_grant("it", &FixedClock(expires_at - 200)).await.unwrap();
+    assert_eq!(refreshes(&f), 1);
+    // The pass's turn: the newer grant stands, no second refresh.
+    let kept = store.renew_ahead("it", seen, &FixedClock(expires_at - 190)).await.unwrap();
+    assert_eq!(kept.obtained_at, expires_at - 200);
+    assert_eq!(refreshes(&f), 1, "renewed twice for one expiry");
+    // Read afresh, the same grant is due for this pass: renewed.
+    store.renew_ahead("it", kept.obtained_at, &FixedClock(expires_at - 180)).await.unwrap();
+    assert_eq!(refreshes(&f), 2);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_back_off_and_a_refused_refresh_is_not_tried_again() {
     let f = Fixture::start().await;
     let (store, dir, expires_at) = signed_in(&f, "fail").await;
