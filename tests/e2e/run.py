@@ -156,10 +156,34 @@ def reap_apps(grace=5):
         time.sleep(0.2)
 
 
+AXE = os.path.join(ROOT, "tools", "node_modules", "axe-core", "axe.min.js")
+# Per screen: how many rules axe ran, and the violations of serious or critical impact.
+AXE_RESULTS = []
+
+
+def accessibility(s, screen):
+    """axe-core over the window as it is (WCAG 2.1 A and AA rules): a serious
+    or critical violation fails the scenario at the screen that has it."""
+    if not s.script("return !!window.axe;"):
+        with open(AXE) as f:
+            s.script(f.read() + "\nreturn true;")
+    result = s.script("""
+        return axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                                  resultTypes: ['violations']})
+          .then((r) => ({rules: r.passes.length + r.violations.length + r.incomplete.length + r.inapplicable.length,
+                         bad: r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                           .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                         nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))}))}));
+    """)
+    AXE_RESULTS.append((screen, result["rules"], len(result["bad"])))
+    assert not result["bad"], f"accessibility ({screen}): " + "; ".join(f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result["bad"])
+
+
 def shot(s, name):
     os.makedirs(SHOTS, exist_ok=True)
     time.sleep(0.4)  # let transitions settle
     s.screenshot(os.path.join(SHOTS, name))
+    accessibility(s, name.removesuffix(".png"))
 
 
 def badge_of(s, name):
@@ -262,8 +286,10 @@ def listed(app):
 
 
 def open_developers(s):
-    s.script("document.querySelector('details.developers').open = true;")
-    s.find(".token-row", timeout=5)
+    """Open "For developers" as a person does, by its summary; a rebuild of the page keeps it open."""
+    if not s.script("return document.querySelector('details.developers').open;"):
+        s.find("details.developers > summary").click()
+    s.poll("For developers did not open", lambda: s.script("return document.querySelector('details.developers').open;"), 5)
 
 
 def more(s, item):
@@ -1041,6 +1067,10 @@ def main():
     finally:
         sdk.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
+    if AXE_RESULTS:
+        print("accessibility (axe-core, WCAG 2.1 A/AA): screen, rules run, serious or critical violations")
+        for screen, rules, bad in AXE_RESULTS:
+            print(f"  {screen}: {rules} rules, {bad}")
     passed = sum(1 for r in results if r[1])
     failed = len(results) - passed
     print(f"e2e: {passed} passed, {failed} failed")

@@ -80,6 +80,26 @@ function restore(edits: ReturnType<typeof unsavedEdits>): void {
   }
 }
 
+/** The disclosures ("Technical details", an error's "Details"…) the person
+ *  opened, by class and place: a rebuild (a renewal, a list change) must not
+ *  fold them again under the reader's eyes. */
+function detailsKeys(): [HTMLDetailsElement, string][] {
+  const seen = new Map<string, number>();
+  return Array.from(root.querySelectorAll<HTMLDetailsElement>("details")).map((d) => {
+    const n = seen.get(d.className) ?? 0;
+    seen.set(d.className, n + 1);
+    return [d, `${d.className}#${n}`];
+  });
+}
+
+function openDetails(): Set<string> {
+  return new Set(detailsKeys().filter(([d]) => d.open).map(([, key]) => key));
+}
+
+function reopen(keys: Set<string>): void {
+  for (const [d, key] of detailsKeys()) if (keys.has(key) && !d.open) d.open = true;
+}
+
 /** One live region outside the rebuilt page: each message is announced once,
  *  when it first appears, not again at every rebuild. */
 const announcer = document.getElementById("announcer")!;
@@ -97,10 +117,12 @@ onRender(() => {
   const active = document.activeElement as HTMLElement | null;
   const focused = active?.dataset?.key ?? (active?.id ? `#${active.id}` : undefined);
   const edits = unsavedEdits();
+  const opened = openDetails();
   const scroll = root.querySelector(".detail")?.scrollTop ?? 0;
   clear(root);
   root.append(view());
   restore(edits);
+  reopen(opened);
   const pane = root.querySelector(".detail");
   if (pane) pane.scrollTop = scroll;
   announce();
