@@ -705,6 +705,59 @@ def deep_link_flow(app):
     s.wait_text(".server-row", "Signed in")
 
 
+TAB, ENTER, SPACE = "\ue004", "\ue007", " "
+
+
+def tab_to(s, label, most=60):
+    """Tab until the focus is on the control that reads `label`, checking on
+    the way that each focused control shows where the focus is."""
+    for _ in range(most):
+        s.press(TAB)
+        focused = s.script("""
+            const e = document.activeElement;
+            if (!e || e === document.body) return null;
+            const st = getComputedStyle(e);
+            return {text: (e.innerText || e.value || e.getAttribute('aria-label') || '').trim(),
+                    ring: st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2};""")
+        if focused is None:
+            continue
+        assert focused["ring"], f"no visible focus on {focused['text']!r}"
+        if focused["text"].startswith(label):
+            return
+    raise AssertionError(f"{label!r} is not reached with Tab ({most} presses)")
+
+
+@scenario("the keyboard alone: add a server, settings, sign in, review, sign out")
+def keyboard_only(app, sdk_url):
+    s = app.s
+    s.wait_text(".empty", "No MCP servers yet")
+    tab_to(s, "Add a server")
+    s.press(ENTER)
+    s.poll("the Add dialog did not take the focus", lambda: s.script("return document.activeElement.id;") == "add-url", 5)
+    s.press(*sdk_url, ENTER)
+    s.find("#sign-in", timeout=30)
+    tab_to(s, "Settings")
+    s.press(ENTER)
+    s.find("#set-scope", timeout=10)
+    tab_to(s, "Save")
+    s.press(ENTER)
+    s.wait_text(".notice", "Settings saved", timeout=20)
+    s.find("#sign-in", timeout=30)
+    tab_to(s, "Sign in")
+    s.press(ENTER)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".review", "What this sign-in allows")
+    tab_to(s, "Technical details")
+    s.press(ENTER)
+    s.poll("Technical details did not open", lambda: s.script("return document.querySelector('details.technical').open;"), 5)
+    tab_to(s, "Sign out")
+    s.press(ENTER)
+    s.wait_text(".modal", "Sign out of")
+    tab_to(s, "Sign out")
+    s.press(ENTER)
+    s.wait_text(".server-row", "Needs sign-in", timeout=20)
+
+
 def mark_secret(value):
     """Add a secret seen on Reveal to the leak scan's markers."""
     if LEAK_DIR:
@@ -1038,6 +1091,7 @@ def main():
         wait_port(mcp_port)
         demo_flow(tmp)
         sdk_flow(tmp, f"http://localhost:{mcp_port}/mcp")
+        keyboard_only(tmp, f"http://localhost:{mcp_port}/mcp")
         down_server(tmp)
         diagnose_signed_in(tmp)
         cancelled(tmp)

@@ -114,6 +114,16 @@ class Session:
             return true;"""
         self.poll(f"no {css!r} with {needle!r} to click", lambda: self.script(js, css, needle), timeout)
 
+    def press(self, *keys):
+        """Keys pressed and released one after the other, as a keyboard does,
+        into whatever has the focus (WebDriver's key input actions). A key is a
+        character or a WebDriver key code (Tab "\ue004", Enter "\ue007",
+        Escape "\ue00c")."""
+        steps = []
+        for k in keys:
+            steps += [{"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]
+        self._post("/actions", {"actions": [{"type": "key", "id": "keyboard", "actions": steps}]})
+
     def script(self, js, *args):
         return self._post("/execute/sync", {"script": js, "args": list(args)})
 

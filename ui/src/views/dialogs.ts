@@ -60,7 +60,7 @@ export function openAdd(): void {
       errorSlot.append(errorCard(asCommandError(err)));
     }
   };
-  const form = h("form", { onsubmit: submit as EventListener },
+  const form = h("form", { id: "add-form", onsubmit: submit as EventListener },
     h("label", { for: "add-url" }, "Server address (URL)"),
     input,
     h("p", { class: "muted small" }, "Paste the MCP server's URL. The app checks at once how it wants you to sign in."),
@@ -70,7 +70,9 @@ export function openAdd(): void {
   );
   const d: HTMLDialogElement = modal("Add a server", [form], [
     h("button", { type: "button", onclick: () => d.close() }, "Cancel"),
-    h("button", { type: "button", class: "primary", onclick: () => void submit() }, "Add and check"),
+    // The form's own submit button, though it sits outside it: Enter in
+    // either field adds (a form with two fields and no submit button ignores Enter).
+    h("button", { type: "submit", form: "add-form", class: "primary" }, "Add and check"),
   ]);
   input.focus();
 }
