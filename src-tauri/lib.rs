@@ -18,6 +18,7 @@ mod prompts;
 mod redirect;
 mod renew;
 mod state;
+mod tray;
 pub mod views;
 mod watch;
 
@@ -86,6 +87,16 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app: &tauri::AppHandle, _argv, _cwd| redirect::on_second_instance(app)))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .manage(tray::Tray::default())
+        .on_window_event(|window, event| {
+            // With a tray, closing the window leaves the app running there.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().state::<tray::Tray>().is_shown() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             // Linux and Windows learn the scheme at run time (a .desktop
@@ -96,6 +107,7 @@ pub fn run() {
             }
             let state = app.state::<state::AppState>();
             prompts::listen(app.handle(), state.store.clone(), state.prompts.clone());
+            tray::install(app.handle(), &state.store);
             watch::watch_list(app.handle(), state.store.clone());
             renew::renew_in_background(app.handle().clone(), state.store.clone());
             let handle = app.handle().clone();

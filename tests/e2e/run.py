@@ -944,6 +944,74 @@ def ending_notice(app, harness):
         monitor.wait()
 
 
+class TrayHost:
+    """tests/e2e/tray_host.py: a StatusNotifierWatcher on the session bus, so
+    the app finds a tray; it reads and clicks the icon's menu over D-Bus."""
+
+    def __init__(self):
+        import queue
+        self.lines = queue.Queue()
+        self.p = subprocess.Popen([os.path.join(ROOT, "tools", "venv", "bin", "python"), os.path.join(ROOT, "tests", "e2e", "tray_host.py")],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=lambda: [self.lines.put(json.loads(l)) for l in iter(self.p.stdout.readline, "")], daemon=True).start()
+        self.expect("ready", 10)
+        self.registered = None
+
+    def expect(self, key, timeout):
+        import queue
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                msg = self.lines.get(timeout=max(0.1, deadline - time.time()))
+            except queue.Empty:
+                break
+            if "error" in msg:
+                raise AssertionError(f"tray host: {msg['error']}")
+            if key in msg:
+                return msg[key]
+        raise AssertionError(f"tray host: no {key!r} within {timeout}s")
+
+    def ask(self, line, key):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        return self.expect(key, 10)
+
+    def menu(self):
+        return {label: item for item, label in self.ask("menu", "menu")}
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(5)
+
+
+@scenario("the tray: the app's icon in the desktop's tray, each server with its state in words; a server's line opens it, Quit quits")
+def tray_flow(app, host):
+    s = app.s
+    host.expect("registered", 20)
+    menu = host.menu()
+    assert {"Open MCP Auth Manager", "Quit"} <= set(menu), menu
+    s.click_text("button", "Try it with a demo server")
+    s.find("#sign-in", timeout=30)
+    # The menu follows the list (the list watcher, every 2 s).
+    s.poll("the demo server is not in the tray menu", lambda: "Demo server — Needs sign-in" in host.menu(), 15)
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.poll("the tray menu did not follow the sign-in", lambda: "Demo server — Signed in" in host.menu(), 15)
+    # Another server selected in the window; the demo's line in the tray brings it back.
+    add_server(s, "https://mcp.example.com/mcp")
+    s.wait_text(".server-row.current", "mcp.example.com", timeout=20)
+    host.ask(f"click {host.menu()['Demo server — Signed in']}", "clicked")
+    s.wait_text(".server-row.current", "Demo server", timeout=10)
+    # Quit, from the tray, ends the app (what the page saw is kept for the leak scan first).
+    app.keep_evidence()
+    host.ask(f"click {host.menu()['Quit']}", "clicked")
+    deadline = time.time() + 10
+    while app_alive() and time.time() < deadline:
+        time.sleep(0.2)
+    assert not app_alive(), "Quit in the tray did not end the app"
+    app.s = None  # the window is gone with it
+
+
 SPY_DIR = os.path.join(ROOT, "tests", "hostile", "spy")
 
 
@@ -1118,6 +1186,11 @@ def main():
             harness.stop()
         copy_clears(tmp)
         dark_theme(tmp)
+        host = TrayHost()
+        try:
+            tray_flow(tmp, host)
+        finally:
+            host.stop()
     finally:
         sdk.terminate()
         shutil.rmtree(tmp, ignore_errors=True)

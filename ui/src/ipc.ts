@@ -87,4 +87,6 @@ export const events = {
   onDeviceCode: (f: (e: DeviceCodeShown) => void): Promise<UnlistenFn> => listen<DeviceCodeShown>("device-code", (e) => f(e.payload)),
   onListChanged: (f: () => void): Promise<UnlistenFn> => listen<null>("list-changed", () => f()),
   onPromptAsked: (f: (e: PromptAsked) => void): Promise<UnlistenFn> => listen<PromptAsked>("prompt-asked", (e) => f(e.payload)),
+  /** A server's line in the tray menu was chosen. */
+  onSelectServer: (f: (name: string) => void): Promise<UnlistenFn> => listen<string>("select-server", (e) => f(e.payload)),
 };

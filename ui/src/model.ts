@@ -451,6 +451,7 @@ export function wireEvents(): void {
   void events.onListChanged(() => {
     if (model.settingsOpen.size === 0 && !document.querySelector("dialog[open]")) void reload();
   });
+  void events.onSelectServer((name) => void select(name));
   void api.promptsWaiting().then(async (prompts) => {
     for (const p of prompts) await asked(p);
   });
