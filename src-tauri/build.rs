@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "rename_server",
     "open_sign_in_again",
     "import_scan",
+    "show_config_file",
     "import_add",
     "start_demo",
     "app_uses",

@@ -54,6 +54,7 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
         commands::rename_server,
         commands::open_sign_in_again,
         commands::import_scan,
+        commands::show_config_file,
         commands::import_add,
         commands::start_demo,
         connections::app_uses,

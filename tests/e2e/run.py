@@ -431,7 +431,12 @@ def cancelled(app):
     s.wait_text(".server-row", "Needs sign-in", timeout=10)
 
 
-@scenario("import from Claude, Cursor, VS Code, Windsurf: a checklist, static credentials flagged", with_home=True)
+# The import scenario's opener: the spy, so "Show in file" can be seen to open the folder.
+IMPORT_SPY_LOG = os.path.join(tempfile.gettempdir(), f"mcp-auth-e2e-import-spy-{os.getpid()}.jsonl")
+
+
+@scenario("import from Claude, Cursor, VS Code, Windsurf: a checklist, static credentials flagged", with_home=True,
+          env_extra={"PATH": os.path.join(ROOT, "tests", "hostile", "spy") + os.pathsep + os.environ.get("PATH", ""), "SPY_LOG": IMPORT_SPY_LOG})
 def import_flow(app):
     s = app.s
     s.click_text("button", "Import from your apps")
@@ -443,6 +448,12 @@ def import_flow(app):
     assert s.script("return [...document.querySelectorAll('.import-row > input')].filter((e) => e.checked).length;") == 0
     assert s.script("return document.getElementById('import-add').disabled;"), "Add with nothing ticked"
     assert s.script("return document.querySelectorAll('label label').length;") == 0, "a label in a label"
+    # "Show in file" opens the folder of the file that keeps the key, and nothing else.
+    open(IMPORT_SPY_LOG, "w").close()
+    s.find(".show-file[data-client=claude-desktop]").click()
+    s.poll("Show in file opened nothing", lambda: os.path.getsize(IMPORT_SPY_LOG) > 0, 10)
+    opened = [json.loads(l)["argv"] for l in open(IMPORT_SPY_LOG).read().splitlines()]
+    assert opened == [[os.path.join(app.config_dir, "home", ".config", "Claude")]], opened
     # GitHub is in Claude Code's and VS Code's files: one row, both named.
     rows = [t for t in s.texts(".import-row") if "api.githubcopilot.com" in t]
     assert len(rows) == 1 and "from Claude Code and VS Code" in rows[0], rows

@@ -66,6 +66,7 @@ export const api = {
   copyToken: (name: string) => call<number>("copy_token", { name }),
   copyText: (text: string) => call<null>("copy_text", { text }),
   importScan: () => call<ImportCandidate[]>("import_scan"),
+  showConfigFile: (client: string) => call<null>("show_config_file", { client }),
   importAdd: (choices: ImportChoice[]) => call<ServerView[]>("import_add", { choices }),
   startDemo: () => call<DemoView>("start_demo"),
   appUses: (name: string) => call<AppUse[]>("app_uses", { name }),
