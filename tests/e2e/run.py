@@ -1153,10 +1153,28 @@ def copy_clears(app):
 def dark_theme(app):
     s = app.s
     assert s.script("return matchMedia('(prefers-color-scheme: dark)').matches;"), "the page does not see the dark preference"
+    # axe on the main screens in the dark theme too (the light ones are checked at each screenshot).
+    s.wait_text(".empty", "No MCP servers yet")
+    accessibility(s, "dark: empty")
     s.click_text("button", "Try it with a demo server")
     click_sign_in(s)
     s.wait_text(".card h3", "Tools this server offers", timeout=30)
     shot(s, "15-dark.png")
+    open_developers(s)
+    accessibility(s, "dark: review, for developers")
+    s.click_text(".actions button", "Settings")
+    s.find("#set-scope", timeout=10)
+    accessibility(s, "dark: settings")
+    s.find("#settings-close").click()
+    s.click_text("button", "Sign out")
+    s.wait_text(".modal", "Sign out of")
+    accessibility(s, "dark: sign-out confirmation")
+    s.click_text(".modal button", "Sign out")
+    s.wait_text(".server-row", "Needs sign-in", timeout=20)
+    accessibility(s, "dark: signed out")
+    add_server(s, f"http://127.0.0.1:{free_port()}/mcp")
+    s.wait_text(".card.error", "could not be reached", timeout=30)
+    accessibility(s, "dark: a server that is down")
 
 
 def main():
