@@ -35,6 +35,9 @@ const COMMANDS: &[&str] = &[
     "agent_uses",
     "set_agent_use",
     "prompts_waiting",
+    "preferences",
+    "set_keep_in_tray",
+    "set_start_at_login",
     "answer_prompt",
 ];
 

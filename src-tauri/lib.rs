@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod jwt;
 mod opening;
+mod preferences;
 mod prompts;
 mod redirect;
 mod renew;
@@ -63,6 +64,9 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
         connections::agent_uses,
         connections::set_agent_use,
         prompts::prompts_waiting,
+        preferences::preferences,
+        preferences::set_keep_in_tray,
+        preferences::set_start_at_login,
         prompts::answer_prompt,
     ])
 }
@@ -88,11 +92,12 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app: &tauri::AppHandle, _argv, _cwd| redirect::on_second_instance(app)))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .manage(tray::Tray::default())
         .on_window_event(|window, event| {
-            // With a tray, closing the window leaves the app running there.
+            // With a tray (and the person keeping it so), closing the window leaves the app running there.
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                if window.app_handle().state::<tray::Tray>().is_shown() {
+                if preferences::keeps_in_tray(window.app_handle()) {
                     api.prevent_close();
                     let _ = window.hide();
                 }

@@ -10,6 +10,7 @@ Screenshots of each screen go to docs/screenshots/.
 Prints one line per scenario and ends with "N passed, M failed".
 """
 
+import glob
 import json
 import os
 import re
@@ -955,6 +956,26 @@ def ending_notice(app, harness):
         monitor.wait()
 
 
+@scenario("preferences: no tray here, so closing quits (and says so); start at login adds and removes the login item", with_home=True)
+def preferences_flow(app):
+    s = app.s
+    s.find("#open-preferences").click()
+    note = s.wait_text("#pref-tray-note", "no tray", timeout=10)
+    assert s.script("return document.getElementById('pref-tray').disabled;"), note
+    autostart = os.path.join(app.config_dir, "home", ".config", "autostart")
+    assert not glob.glob(os.path.join(autostart, "*.desktop")), "a login item before it was asked for"
+    s.find("#pref-login").click()
+    s.poll("no login item", lambda: len(glob.glob(os.path.join(autostart, "*.desktop"))) == 1, 10)
+    (item,) = glob.glob(os.path.join(autostart, "*.desktop"))
+    with open(item) as f:
+        entry = f.read()
+    assert "Exec=" in entry and APP in entry, entry
+    shot(s, "30-preferences.png")
+    s.find("#pref-login").click()
+    s.poll("the login item stayed", lambda: not glob.glob(os.path.join(autostart, "*.desktop")), 10)
+    assert not s.script("return document.getElementById('pref-login').checked;")
+
+
 class TrayHost:
     """tests/e2e/tray_host.py: a StatusNotifierWatcher on the session bus, so
     the app finds a tray; it reads and clicks the icon's menu over D-Bus."""
@@ -1001,6 +1022,11 @@ def tray_flow(app, host):
     host.expect("registered", 20)
     menu = host.menu()
     assert {"Open MCP Auth Manager", "Quit"} <= set(menu), menu
+    # With a tray, closing the window keeps the app there, and Preferences says so.
+    s.find("#open-preferences").click()
+    s.wait_text("#pref-tray-note", "Quit from the tray icon's menu", timeout=10)
+    assert s.script("const e = document.getElementById('pref-tray'); return e.checked && !e.disabled;")
+    s.click_text(".modal button", "Done")
     s.click_text("button", "Try it with a demo server")
     s.find("#sign-in", timeout=30)
     # The menu follows the list (the list watcher, every 2 s).
@@ -1215,6 +1241,7 @@ def main():
             harness.stop()
         copy_clears(tmp)
         dark_theme(tmp)
+        preferences_flow(tmp)
         host = TrayHost()
         try:
             tray_flow(tmp, host)

@@ -7,6 +7,7 @@ import type { ActivityView } from "./bindings/ActivityView";
 import type { AgentUse } from "./bindings/AgentUse";
 import type { AllConnected } from "./bindings/AllConnected";
 import type { AppUse } from "./bindings/AppUse";
+import type { PreferencesView } from "./bindings/PreferencesView";
 import type { BrowserNotOpened } from "./bindings/BrowserNotOpened";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConnectView } from "./bindings/ConnectView";
@@ -67,6 +68,9 @@ export const api = {
   copyText: (text: string) => call<null>("copy_text", { text }),
   importScan: () => call<ImportCandidate[]>("import_scan"),
   showConfigFile: (client: string) => call<null>("show_config_file", { client }),
+  preferences: () => call<PreferencesView>("preferences"),
+  setKeepInTray: (on: boolean) => call<PreferencesView>("set_keep_in_tray", { on }),
+  setStartAtLogin: (on: boolean) => call<PreferencesView>("set_start_at_login", { on }),
   importAdd: (choices: ImportChoice[]) => call<ServerView[]>("import_add", { choices }),
   startDemo: () => call<DemoView>("start_demo"),
   appUses: (name: string) => call<AppUse[]>("app_uses", { name }),

@@ -4,7 +4,7 @@
 
 import { clear, h } from "./dom";
 import { answerAddAsk, model, onRender, reload, render, shown, undoRemove, wireEvents } from "./model";
-import { openAdd, openAgents, openImport } from "./views/dialogs";
+import { openAdd, openAgents, openImport, openPreferences } from "./views/dialogs";
 import { detailPane, tickCountdown } from "./views/detail";
 import { errorCard } from "./views/errors";
 import { serverList } from "./views/list";
@@ -20,6 +20,7 @@ function view(): HTMLElement {
       h("div", { class: "brand" }, h("img", { src: "/icon.svg", alt: "", width: 26, height: 26 }), h("h1", {}, "MCP Auth Manager")),
       h("div", { class: "top-actions" },
         h("button", { type: "button", "data-key": "agents", id: "open-agents", onclick: () => void openAgents() }, "AI agents"),
+        h("button", { type: "button", "data-key": "preferences", id: "open-preferences", onclick: () => void openPreferences() }, "Preferences"),
         // The empty list offers these itself, larger: not twice.
         empty ? null : h("button", { type: "button", "data-key": "import", onclick: () => void openImport() }, "Import"),
         empty ? null : h("button", { type: "button", class: "primary", "data-key": "add", onclick: openAdd }, "Add server"),

@@ -196,3 +196,40 @@ export async function openAgents(): Promise<void> {
     list.append(errorCard(asCommandError(e)));
   }
 }
+
+/** The app's own preferences: the tray and starting at login. */
+export async function openPreferences(): Promise<void> {
+  const body = h("div", { class: "preferences" }, h("p", { class: "muted" }, h("span", { class: "spinner small" }), " Reading your preferences…"));
+  const d: HTMLDialogElement = modal("Preferences", [body], [h("button", { type: "button", class: "primary", onclick: () => d.close() }, "Done")]);
+  const show = (p: Awaited<ReturnType<typeof api.preferences>>) => {
+    clear(body);
+    const change = (set: (on: boolean) => ReturnType<typeof api.preferences>) => async (e: Event) => {
+      try {
+        show(await set((e.target as HTMLInputElement).checked));
+      } catch (err) {
+        body.prepend(errorCard(asCommandError(err)));
+      }
+    };
+    body.append(
+      h("div", { class: "field" },
+        h("label", { class: "check switch", for: "pref-tray" },
+          h("input", { type: "checkbox", role: "switch", id: "pref-tray", checked: p.trayShown && p.keepInTray, disabled: !p.trayShown, onchange: change(api.setKeepInTray) }),
+          h("span", {}, "Keep running in the tray when the window is closed")),
+        h("p", { class: "muted small", id: "pref-tray-note" }, p.trayShown
+          ? "Sign-ins keep renewing and your AI apps can still ask you to sign in. Quit from the tray icon's menu."
+          : "This desktop has no tray to show the app's icon in, so closing the window quits the app."),
+      ),
+      h("div", { class: "field" },
+        h("label", { class: "check switch", for: "pref-login" },
+          h("input", { type: "checkbox", role: "switch", id: "pref-login", checked: p.startAtLogin, onchange: change(api.setStartAtLogin) }),
+          h("span", {}, "Start MCP Auth Manager when you log in")),
+      ),
+    );
+  };
+  try {
+    show(await api.preferences());
+  } catch (e) {
+    clear(body);
+    body.append(errorCard(asCommandError(e)));
+  }
+}
