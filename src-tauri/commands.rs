@@ -340,15 +340,16 @@ pub fn import_scan(state: State<'_, AppState>) -> CommandResult<Vec<ImportCandid
 }
 
 /// "Show in file": the folder of an app's settings file that keeps a key in
-/// plain text, opened in the file manager. The page names the app, not a
-/// path: it can make the app open that folder and nothing else.
+/// plain text, opened in the file manager. The file must be one a scan finds
+/// now, for that app, holding a key: the page can make the app open such a
+/// folder and nothing else.
 #[tauri::command]
-pub fn show_config_file(client: String) -> CommandResult<()> {
+pub fn show_config_file(client: String, path: String) -> CommandResult<()> {
     let home = mcp_auth::home_dir().ok_or_else(|| CommandError::internal("no home directory"))?;
     let (found, _errors) = scan(&SourceClient::ALL, &home, None);
     let file = found
         .iter()
-        .find(|f| f.client.id() == client && !f.credential_headers.is_empty())
+        .find(|f| f.client.id() == client && f.path.display().to_string() == path && !f.credential_headers.is_empty())
         .map(|f| f.path.clone())
         .ok_or_else(|| CommandError::internal("that app's settings file is no longer there"))?;
     let folder = file.parent().ok_or_else(|| CommandError::internal("that settings file has no folder"))?;

@@ -24,6 +24,7 @@ pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>) {
         let mut alerts = Alerts::default();
         loop {
             tell_endings(&app, &store, &mut told, &mut alerts);
+            crate::tray::refresh(&app, &store);
             tokio::time::sleep(EVERY).await;
             match renewals.pass(&store, &SystemClock).await {
                 Ok(done) => {

@@ -10,6 +10,7 @@
 //! window quits, as it always did: an app that vanished into a tray nobody can
 //! see could never be quit.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use mcp_auth::{KeychainVault, Store};
@@ -27,13 +28,19 @@ const SERVER: &str = "server:";
 /// The page selects the server a menu line names.
 pub const SELECT_SERVER: &str = "select-server";
 
-/// The tray icon, once installed.
+/// The tray icon, once installed. Whether it is shown is a flag of its own:
+/// the window's close handler and the preferences commands run on the main
+/// thread, and must never wait on the lock a menu rebuild holds (building a
+/// menu waits for the main thread).
 #[derive(Default)]
-pub struct Tray(Mutex<Option<TrayIcon>>);
+pub struct Tray {
+    icon: Mutex<Option<TrayIcon>>,
+    shown: AtomicBool,
+}
 
 impl Tray {
     pub fn is_shown(&self) -> bool {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+        self.shown.load(Ordering::Acquire)
     }
 }
 
@@ -76,18 +83,23 @@ pub fn install(app: &AppHandle, store: &Store<KeychainVault>) {
     match builder.build(app) {
         Ok(icon) => {
             if let Some(tray) = app.try_state::<Tray>() {
-                *tray.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(icon);
+                *tray.icon.lock().unwrap_or_else(|p| p.into_inner()) = Some(icon);
+                tray.shown.store(true, Ordering::Release);
             }
         }
         Err(e) => eprintln!("MCP Auth Manager: no tray icon ({e})"),
     }
 }
 
-/// The menu again, after the list changed.
+/// The menu again: after the list changed, and at each renewal pass (a
+/// badge also changes with time: Signed in → Expires soon → Needs sign-in).
+/// The menu is built, and set, with no lock held.
 pub fn refresh(app: &AppHandle, store: &Store<KeychainVault>) {
     let Some(tray) = app.try_state::<Tray>() else { return };
-    let guard = tray.0.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(icon) = guard.as_ref() else { return };
+    if !tray.is_shown() {
+        return;
+    }
+    let Some(icon) = tray.icon.lock().unwrap_or_else(|p| p.into_inner()).clone() else { return };
     if let Ok(menu) = menu(app, store) {
         let _ = icon.set_menu(Some(menu));
     }
@@ -96,7 +108,8 @@ pub fn refresh(app: &AppHandle, store: &Store<KeychainVault>) {
 /// "Acme CRM — Signed in", one line a server, then Open and Quit.
 pub fn lines(servers: &[ServerView]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> =
-        servers.iter().take(SHOWN).map(|s| (format!("{SERVER}{}", s.name), format!("{} — {}", s.title, words(s.badge)))).collect();
+        // `&` marks a mnemonic in menu text: a name's own `&` is doubled.
+        servers.iter().take(SHOWN).map(|s| (format!("{SERVER}{}", s.name), format!("{} — {}", s.title.replace('&', "&&"), words(s.badge)))).collect();
     if servers.len() > SHOWN {
         out.push((OPEN.into(), format!("{} more…", servers.len() - SHOWN)));
     }
@@ -164,6 +177,7 @@ mod tests {
         signed_in.badge = Badge::Connected;
         let l = lines(&[signed_in, server("b")]);
         assert_eq!(l, [("server:a".into(), "a — Signed in".into()), ("server:b".into(), "b — Needs sign-in".into())]);
+        assert_eq!(lines(&[server("r&d")])[0].1, "r&&d — Needs sign-in", "an & of the name is not a mnemonic");
         let many: Vec<ServerView> = (0..20).map(|i| server(&format!("s{i}"))).collect();
         let l = lines(&many);
         assert_eq!(l.len(), SHOWN + 1);

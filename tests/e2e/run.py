@@ -974,6 +974,16 @@ def preferences_flow(app):
     s.find("#pref-login").click()
     s.poll("the login item stayed", lambda: not glob.glob(os.path.join(autostart, "*.desktop")), 10)
     assert not s.script("return document.getElementById('pref-login').checked;")
+    # No tray: the window's close button quits, as it says.
+    import wm
+    display, window = wm.app_window()
+    app.keep_evidence()
+    display.close(window)
+    deadline = time.time() + 10
+    while app_alive() and time.time() < deadline:
+        time.sleep(0.2)
+    assert not app_alive(), "closing the window left an app running with no tray to reach it"
+    app.s = None
 
 
 class TrayHost:
@@ -1027,6 +1037,15 @@ def tray_flow(app, host):
     s.wait_text("#pref-tray-note", "Quit from the tray icon's menu", timeout=10)
     assert s.script("const e = document.getElementById('pref-tray'); return e.checked && !e.disabled;")
     s.click_text(".modal button", "Done")
+    # The window's close button (what a window manager sends) hides it; the app goes on; Open brings it back.
+    import wm
+    display, window = wm.app_window()
+    assert display.viewable(window), "the window is not on screen"
+    display.close(window)
+    s.poll("closing did not hide the window", lambda: not display.viewable(window), 10)
+    assert app_alive(), "closing the window ended the app although it has a tray"
+    host.ask(f"click {host.menu()['Open MCP Auth Manager']}", "clicked")
+    s.poll("Open did not bring the window back", lambda: display.viewable(window), 10)
     s.click_text("button", "Try it with a demo server")
     s.find("#sign-in", timeout=30)
     # The menu follows the list (the list watcher, every 2 s).

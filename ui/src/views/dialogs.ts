@@ -132,7 +132,7 @@ export async function openImport(): Promise<void> {
           present ? h("span", { class: "muted small" }, `Already in your list as ${f.alreadyPresentAs}`) : null,
           ...group.filter((e) => e.credentialHeaders.length).map((e) =>
             h("span", { class: "warn small" }, `${e.clientName} keeps a key for it (${e.credentialHeaders.join(", ")}) in a plain file, `, h("code", { class: "import-path" }, e.path), ". It is not copied unless you ask; signing in here is better. ",
-              h("button", { type: "button", class: "link small show-file", "data-client": e.client, onclick: () => void api.showConfigFile(e.client).catch((err) => list.prepend(errorCard(asCommandError(err)))) }, "Show in file"))),
+              h("button", { type: "button", class: "link small show-file", "data-client": e.client, onclick: () => void api.showConfigFile(e.client, e.path).catch((err) => list.prepend(errorCard(asCommandError(err)))) }, "Show in file"))),
           move && keyed ? h("div", { class: "check small" }, move, h("label", { for: `imp-move-${i}` }, `Copy its key into my keychain (${keyed.clientName}'s file is left as it is)`)) : null,
         ),
       ),

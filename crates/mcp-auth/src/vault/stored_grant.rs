@@ -273,7 +273,9 @@ async fn refresh_from_vault<V: Vault>(
     clock: &dyn Clock,
     when: When,
 ) -> Result<Grant> {
-    let force = !matches!(when, When::Due);
+    // Only "now" refuses a grant that cannot be refreshed but still works; a
+    // renewal ahead of time hands it back, and tries again when it is due.
+    let force = matches!(when, When::Now);
     let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
     let run = |server: ServerEntry, grant: Grant| async move {
         if let Some(kind) = server.grant_kind.as_ref().filter(|k| k.is_unattended() && grant.refresh_token.is_none()) {
