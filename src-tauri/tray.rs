@@ -1,8 +1,9 @@
 //! Living in the tray: once AI tools sign in through the app, it is something
 //! people keep running, like a password manager. A tray icon with a menu —
 //! each server with its state in words, "Open MCP Auth Manager", "Quit" — and
-//! closing the window leaves the app running there, so background renewal and
-//! the bridges' sign-in prompts go on.
+//! closing the window leaves the app running there (unless the person turns
+//! that off in Preferences, `preferences.rs`), so background renewal and the
+//! bridges' sign-in prompts go on.
 //!
 //! Only where the desktop has a tray to show it in: on Linux, a
 //! StatusNotifierWatcher on the session bus (GNOME shows none without an
