@@ -43,11 +43,7 @@ fn load(dir: &Path) -> Stored {
 }
 
 fn save(dir: &Path, s: &Stored) -> CommandResult<()> {
-    let tmp = dir.join(format!("{FILE}.tmp"));
-    std::fs::create_dir_all(dir)
-        .and_then(|_| std::fs::write(&tmp, serde_json::to_vec_pretty(s).expect("preferences serialize")))
-        .and_then(|_| std::fs::rename(&tmp, path(dir)))
-        .map_err(|e| CommandError::internal(format!("the preferences could not be saved: {e}")))
+    Ok(mcp_auth::write_atomically(&path(dir), &serde_json::to_vec_pretty(s).expect("preferences serialize"))?)
 }
 
 /// Closing the window leaves the app in the tray (a tray is shown, and the person keeps it so).

@@ -12,6 +12,7 @@ Prints one line per scenario and ends with "N passed, M failed".
 
 import glob
 import json
+import queue
 import os
 import re
 import secrets
@@ -29,6 +30,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "hostile"))
 from control import Harness  # noqa: E402
 from webdriver import Session, WebDriverError  # noqa: E402
+import wm  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from loopback import free_port, wait_port  # noqa: E402
 
@@ -975,7 +977,6 @@ def preferences_flow(app):
     s.poll("the login item stayed", lambda: not glob.glob(os.path.join(autostart, "*.desktop")), 10)
     assert not s.script("return document.getElementById('pref-login').checked;")
     # No tray: the window's close button quits, as it says.
-    import wm
     display, window = wm.app_window()
     app.keep_evidence()
     display.close(window)
@@ -991,16 +992,13 @@ class TrayHost:
     the app finds a tray; it reads and clicks the icon's menu over D-Bus."""
 
     def __init__(self):
-        import queue
         self.lines = queue.Queue()
         self.p = subprocess.Popen([os.path.join(ROOT, "tools", "venv", "bin", "python"), os.path.join(ROOT, "tests", "e2e", "tray_host.py")],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         threading.Thread(target=lambda: [self.lines.put(json.loads(l)) for l in iter(self.p.stdout.readline, "")], daemon=True).start()
         self.expect("ready", 10)
-        self.registered = None
 
     def expect(self, key, timeout):
-        import queue
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
@@ -1038,7 +1036,6 @@ def tray_flow(app, host):
     assert s.script("const e = document.getElementById('pref-tray'); return e.checked && !e.disabled;")
     s.click_text(".modal button", "Done")
     # The window's close button (what a window manager sends) hides it; the app goes on; Open brings it back.
-    import wm
     display, window = wm.app_window()
     assert display.viewable(window), "the window is not on screen"
     display.close(window)

@@ -75,7 +75,7 @@ pub use mcp::signin_flow::{Prepared, SignInFlow};
 
 // apps/
 pub use apps::import::{scan, Found, ScanError, SourceClient};
-pub use apps::link::{AppConfig, ConnectReport, Connection, Connections, Launcher, SharedServers, PLATFORM_ENTRY};
+pub use apps::link::{write_atomically, AppConfig, ConnectReport, Connection, Connections, Launcher, SharedServers, PLATFORM_ENTRY};
 
 /// The address-class override only test builds have (`test-seams`): tests
 /// stand a loopback address in for one on the internet or the local network.
