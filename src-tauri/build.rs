@@ -39,6 +39,9 @@ const COMMANDS: &[&str] = &[
     "set_keep_in_tray",
     "set_start_at_login",
     "answer_prompt",
+    "answer_program",
+    "set_program_approval",
+    "forget_program",
 ];
 
 fn main() {

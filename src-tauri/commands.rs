@@ -28,6 +28,10 @@ fn has_client_secret(list: &ServerList, s: &ServerEntry) -> bool {
     })
 }
 
+pub(crate) fn server_view(store: &Store<KeychainVault>, name: &str) -> CommandResult<ServerView> {
+    view(store, name)
+}
+
 fn view(store: &Store<KeychainVault>, name: &str) -> CommandResult<ServerView> {
     let (list, _) = store.list()?;
     let s = list.find(name).ok_or_else(|| mcp_auth::Error::UnknownServer(name.to_string()))?;

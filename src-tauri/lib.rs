@@ -68,6 +68,9 @@ pub fn builder<R: tauri::Runtime>(state: state::AppState) -> tauri::Builder<R> {
         preferences::set_keep_in_tray,
         preferences::set_start_at_login,
         prompts::answer_prompt,
+        prompts::answer_program,
+        prompts::set_program_approval,
+        prompts::forget_program,
     ])
 }
 

@@ -7,11 +7,12 @@
 //! The engine keeps the waiters and says when to show a prompt (once, however
 //! many programs wait for it); this file brings the window forward, tells the
 //! page, and passes on the person's answer: a sign-in's end (see
-//! `commands::sign_in`), "Add" or "Don't add", "Not now".
+//! `commands::sign_in`), "Add" or "Don't add", "Not now", "Allow" or "Don't
+//! allow" a program (the allowance is written before the program is told).
 
 use std::sync::Arc;
 
-use mcp_auth::{canonical_resource, AppPrompts, AppSocket, KeychainVault, PromptKind, Store};
+use mcp_auth::{canonical_resource, AppPrompts, AppSocket, KeychainVault, PromptKind, Store, SystemClock};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CommandResult;
@@ -28,12 +29,14 @@ pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, 
     tauri::async_runtime::spawn(async move {
         let known = move |kind: PromptKind, subject: &str| match kind {
             PromptKind::SignIn | PromptKind::ClientSecret => store.resolve(subject).is_ok(),
+            // Only where the person asked to be asked.
+            PromptKind::NewProgram => store.resolve(subject).is_ok_and(|s| s.ask_before_new_program),
             // A URL this app would use, not in the list yet.
             PromptKind::AddServer => canonical_resource(subject).is_ok() && store.resolve(subject).is_err(),
         };
-        let show = move |kind: PromptKind, subject: &str| {
+        let show = move |asked: &mcp_auth::Asked| {
             crate::redirect::on_second_instance(&handle);
-            events::emit(&handle, PROMPT_ASKED, PromptAsked::of(kind, subject));
+            events::emit(&handle, PROMPT_ASKED, PromptAsked::of(asked));
         };
         if let Err(e) = prompts.listen(&socket, known, show).await {
             eprintln!("MCP Auth Manager: other programs cannot ask through this app ({e})");
@@ -44,7 +47,7 @@ pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, 
 /// The prompts programs wait for (for a page that loads after they were asked).
 #[tauri::command]
 pub fn prompts_waiting(state: State<'_, AppState>) -> CommandResult<Vec<PromptAsked>> {
-    Ok(state.prompts.waiting().into_iter().map(|(kind, subject)| PromptAsked::of(kind, &subject)).collect())
+    Ok(state.prompts.waiting().iter().map(PromptAsked::of).collect())
 }
 
 /// The person's answer to a prompt: the programs waiting are told.
@@ -52,4 +55,36 @@ pub fn prompts_waiting(state: State<'_, AppState>) -> CommandResult<Vec<PromptAs
 pub fn answer_prompt(state: State<'_, AppState>, kind: PromptKind, subject: String, yes: bool) -> CommandResult<()> {
     state.prompts.ended(kind, &subject, yes);
     Ok(())
+}
+
+/// The person's answer to a program that asks to use `server`'s sign-in
+/// (`key` names which, among those waiting). A yes is kept with the server's
+/// settings first, so the program finds it when it is told.
+#[tauri::command]
+pub fn answer_program(state: State<'_, AppState>, server: String, key: String, yes: bool) -> CommandResult<()> {
+    let waiting = state.prompts.waiting();
+    let asked = waiting
+        .iter()
+        .find(|a| a.kind == PromptKind::NewProgram && a.subject == server && a.program.as_ref().is_some_and(|p| p.key() == key));
+    let Some(asked) = asked else { return Ok(()) };
+    if yes {
+        let program = asked.program.as_ref().expect("a program's prompt names it");
+        state.store.allow_program(&server, program, &SystemClock)?;
+    }
+    state.prompts.answered(asked, yes);
+    Ok(())
+}
+
+/// Ask (or stop asking) before a program not seen before uses `server`'s sign-in.
+#[tauri::command]
+pub fn set_program_approval(state: State<'_, AppState>, server: String, on: bool) -> CommandResult<crate::views::ServerView> {
+    state.store.edit(&server, |s| s.ask_before_new_program = on)?;
+    crate::commands::server_view(&state.store, &server)
+}
+
+/// Forget a program allowed before: it is asked about again.
+#[tauri::command]
+pub fn forget_program(state: State<'_, AppState>, server: String, key: String) -> CommandResult<crate::views::ServerView> {
+    state.store.forget_program(&server, &key)?;
+    crate::commands::server_view(&state.store, &server)
 }

@@ -85,6 +85,31 @@ pub struct ServerView {
     pub failed_check: Option<FailedCheckView>,
     /// A sign-out the server did not confirm; retried by signing out again.
     pub sign_out_pending: Option<PendingSignOutView>,
+    /// Ask before a program not seen before uses this sign-in.
+    pub ask_before_new_program: bool,
+    /// The programs the person allowed, while it asks.
+    pub allowed_programs: Vec<ProgramView>,
+}
+
+/// A program that uses (or asks to use) a sign-in, as the OS names it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProgramView {
+    pub name: String,
+    /// Its executable (and script), where the OS told it.
+    pub path: Option<String>,
+    /// What the app is given back to forget it or answer for it.
+    pub key: String,
+    /// When it was allowed (Unix seconds); absent for one that asks.
+    #[ts(type = "number | null")]
+    pub allowed_at: Option<u64>,
+}
+
+impl ProgramView {
+    pub fn of(p: &mcp_auth::Program, allowed_at: Option<u64>) -> Self {
+        ProgramView { name: p.name.clone(), path: p.path.clone(), key: p.key().to_string(), allowed_at }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -226,6 +251,8 @@ impl ServerView {
                 host: host_of(&p.issuer).unwrap_or_else(|| p.issuer.clone()),
                 reason: p.reason.clone(),
             }),
+            ask_before_new_program: s.ask_before_new_program,
+            allowed_programs: s.allowed_programs.iter().map(|a| ProgramView::of(&a.program, Some(a.allowed_at))).collect(),
         }
     }
 }
@@ -444,18 +471,20 @@ pub struct DeviceCodeShown {
 /// Sent as the `prompt-asked` event: a program on this computer waits for the
 /// person: to sign in to `subject` (a bridge), to add the URL `subject` (an
 /// agent, through `serve`), or to enter `subject`'s client secret in its
-/// settings (an agent). `kind` is `sign_in`, `add_server` or `client_secret`.
+/// settings (an agent), or to let `program` use `subject`'s sign-in. `kind` is
+/// `sign_in`, `add_server`, `client_secret` or `new_program`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct PromptAsked {
     pub kind: String,
     pub subject: String,
+    pub program: Option<ProgramView>,
 }
 
 impl PromptAsked {
-    pub fn of(kind: mcp_auth::PromptKind, subject: &str) -> Self {
-        let kind = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        PromptAsked { kind, subject: subject.to_string() }
+    pub fn of(asked: &mcp_auth::Asked) -> Self {
+        let kind = serde_json::to_value(asked.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        PromptAsked { kind, subject: asked.subject.clone(), program: asked.program.as_ref().map(|p| ProgramView::of(p, None)) }
     }
 }
 

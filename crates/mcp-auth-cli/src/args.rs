@@ -136,14 +136,8 @@ pub enum ServersCommand {
     /// Change a server's settings.
     Set {
         server: String,
-        /// Let this server send the app to this computer or the local network.
-        #[arg(long, value_name = "true|false")]
-        allow_local_network: Option<bool>,
-        /// false: never ask the sign-in page for its consent screen
-        /// (`prompt=consent`, sent to OpenID providers with offline_access),
-        /// for organizations whose users may not consent themselves.
-        #[arg(long, value_name = "true|false")]
-        consent_prompt: Option<bool>,
+        #[command(flatten)]
+        change: ServerSettings,
     },
     /// Remove a server and its tokens, registration and secrets.
     Remove {
@@ -156,6 +150,27 @@ pub enum ServersCommand {
         #[arg(long)]
         disconnect_apps: bool,
     },
+}
+
+/// What `servers set` changes.
+#[derive(clap::Args, Debug)]
+pub struct ServerSettings {
+    /// Let this server send the app to this computer or the local network.
+    #[arg(long, value_name = "true|false")]
+    pub allow_local_network: Option<bool>,
+    /// false: never ask the sign-in page for its consent screen
+    /// (`prompt=consent`, sent to OpenID providers with offline_access),
+    /// for organizations whose users may not consent themselves.
+    #[arg(long, value_name = "true|false")]
+    pub consent_prompt: Option<bool>,
+    /// true: a program not seen before waits for your yes in MCP Auth Manager
+    /// before it gets this sign-in (`token`, `headers`, a bridge).
+    #[arg(long, value_name = "true|false")]
+    pub ask_before_new_program: Option<bool>,
+    /// Forget a program allowed before (its path, as `status` shows it): it
+    /// is asked about again.
+    #[arg(long, value_name = "PATH")]
+    pub forget_program: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

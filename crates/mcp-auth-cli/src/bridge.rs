@@ -37,8 +37,9 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64, grant: &
             flow.sign_in_on_another_device(Arc::new(super::session::show_device_code));
         }
         let opener = stdio_opener(browser)?;
+        let program = mcp_auth::caller();
         if !flow.entry().name.is_empty() {
-            if let Err(e) = store.record_activity(&flow.entry().name, "bridge_started", &mcp_auth::calling_program(), None, &SystemClock) {
+            if let Err(e) = store.record_activity(&flow.entry().name, "bridge_started", &program.name, None, &SystemClock) {
                 eprintln!("mcp-auth bridge: could not record this use of the sign-in ({e})");
             }
         }
@@ -48,7 +49,7 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64, grant: &
                 canceller.cancel();
             }
         });
-        run_bridge(flow, http, Arc::from(opener), cancel, tokio::io::stdin(), tokio::io::stdout()).await
+        run_bridge(flow, program, http, Arc::from(opener), cancel, tokio::io::stdin(), tokio::io::stdout()).await
     }
     .await;
     leave("bridge", result)

@@ -61,9 +61,7 @@ async fn dispatch(cli: args::Cli) -> ExitCode {
         Servers(args::ServersCommand::Add { url, name, allow_local_network }) => {
             manage::servers_add(&url, name.as_deref(), allow_local_network)
         }
-        Servers(args::ServersCommand::Set { server, allow_local_network, consent_prompt }) => {
-            manage::servers_set(&server, allow_local_network, consent_prompt)
-        }
+        Servers(args::ServersCommand::Set { server, change }) => manage::servers_set(&server, &change),
         Servers(args::ServersCommand::Remove { server, revoke, disconnect_apps }) => {
             manage::servers_remove(&server, revoke, disconnect_apps).await
         }

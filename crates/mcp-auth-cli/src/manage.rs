@@ -8,7 +8,7 @@ use mcp_auth::ServerEntry;
 use mcp_auth::{Clock, Error, HttpClient, Limits, Secret, Store, SystemClock};
 use serde_json::{json, Value};
 
-use super::args::ImportArgs;
+use super::args::{self, ImportArgs};
 use super::output::{failure, success};
 
 fn view(s: &ServerEntry, now: u64) -> Value {
@@ -39,6 +39,10 @@ fn view(s: &ServerEntry, now: u64) -> Value {
         // the last check's failure on the server's side.
         "sign_out_pending": s.sign_out_pending,
         "failed_check": s.failed_check,
+        // Ask before a program not seen before uses this sign-in, and the
+        // programs allowed so far.
+        "ask_before_new_program": s.ask_before_new_program,
+        "allowed_programs": s.allowed_programs,
     })
 }
 
@@ -77,10 +81,19 @@ pub fn servers_add(url: &str, name: Option<&str>, allow_local_network: bool) -> 
 }
 
 /// Change a server's settings that have no flow of their own.
-pub fn servers_set(server: &str, allow_local_network: Option<bool>, consent_prompt: Option<bool>) -> ExitCode {
+pub fn servers_set(server: &str, change: &args::ServerSettings) -> ExitCode {
+    let args::ServerSettings { allow_local_network, consent_prompt, ask_before_new_program, ref forget_program } = *change;
     let changed = open().and_then(|store| {
         let entry = store.resolve(server)?;
+        if let Some(key) = forget_program {
+            if !store.forget_program(&entry.name, key)? {
+                return Err(Error::InvalidInput(format!("{key} is not among the programs allowed to use {}", entry.name)));
+            }
+        }
         store.edit(&entry.name, |e| {
+            if let Some(ask) = ask_before_new_program {
+                e.ask_before_new_program = ask;
+            }
             if let Some(allow) = allow_local_network {
                 e.allow_local_network = allow;
             }
@@ -179,6 +192,7 @@ fn handed_out(store: &Store<mcp_auth::KeychainVault>, server: &str, what: &str) 
 pub async fn token(server: &str) -> ExitCode {
     let result = async {
         let store = open()?;
+        store.admit(server, &mcp_auth::caller(), mcp_auth::APPROVAL_ANSWER_WAIT).await?;
         let token = store.fresh_token(server, &SystemClock).await?;
         Ok::<_, Error>((store, token))
     }
@@ -204,6 +218,7 @@ pub async fn token(server: &str) -> ExitCode {
 pub async fn headers(server: &str) -> ExitCode {
     let result = async {
         let store = open()?;
+        store.admit(server, &mcp_auth::caller(), mcp_auth::APPROVAL_ANSWER_WAIT).await?;
         let token = store.fresh_token(server, &SystemClock).await?;
         Ok::<_, Error>((store, token))
     }

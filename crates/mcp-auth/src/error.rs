@@ -70,6 +70,8 @@ pub enum Error {
     NoDeviceGrant { issuer: String },
     #[error("MCP Auth Manager asked you to sign in to {server}, and no sign-in was made there")]
     NotSignedInInApp { server: String },
+    #[error("{}", not_allowed_words(server, program, *why))]
+    ProgramNotAllowed { server: String, program: String, why: crate::vault::approval::NotAllowed },
     #[error("port {port} on {host} is busy; close the program using it or choose another redirect URI")]
     PortBusy { host: String, port: u16 },
     #[error("invalid redirect URI {uri:?}: {reason}")]
@@ -177,7 +179,7 @@ impl Error {
             AuthorizationDenied { .. } => ErrorKind::Server,
             SignInTimedOut { .. } => ErrorKind::TimedOut,
             SignInUnderWay { .. } => ErrorKind::Local,
-            NotSignedInInApp { .. } => ErrorKind::Cancelled,
+            NotSignedInInApp { .. } | ProgramNotAllowed { .. } => ErrorKind::Cancelled,
             DeviceCodeExpired => ErrorKind::TimedOut,
             NoDeviceGrant { .. } => ErrorKind::Server,
             PortBusy { .. } | Browser { .. } | Io { .. } => ErrorKind::Local,
@@ -203,5 +205,16 @@ impl Error {
 
     pub(crate) fn metadata(url: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidMetadata { url: url.into(), reason: reason.into() }
+    }
+}
+
+fn not_allowed_words(server: &str, program: &str, why: crate::vault::approval::NotAllowed) -> String {
+    use crate::vault::approval::NotAllowed::*;
+    match why {
+        NoApp => format!(
+            "{server} asks before a new program uses its sign-in, and MCP Auth Manager is not running: open it, then try again to allow {program}"
+        ),
+        Declined => format!("you did not allow {program} to use your sign-in to {server} in MCP Auth Manager"),
+        Unanswered => format!("{program} waits for your answer in MCP Auth Manager: allow it to use your sign-in to {server}, then try again"),
     }
 }

@@ -44,13 +44,16 @@ pub use oauth::token::{TokenEndpoint, TokenResponse};
 
 // net/
 pub use net::address::{canonical_resource, check_endpoint, AddressClass};
-pub use net::app_socket::{AppAnswer, AppPrompts, AppSocket, PromptKind};
+pub use net::app_socket::{AppAnswer, AppPrompts, AppSocket, Asked, PromptKind};
 pub use net::browser::{BrowserUrl, HttpBrowser, LineSource, OpenFuture, Opener, PasteBack, PrintBrowser, SystemBrowser};
 pub use net::http::{Body, Fetched, HttpClient, Limits};
 pub use net::loopback::{cancel_pair, CancelSignal, Canceller, RedirectTarget};
 
 // vault/
-pub use vault::activity::{calling_program, Activity, ActivityEvent};
+pub use vault::activity::{caller, calling_program, Activity, ActivityEvent};
+pub use vault::approval::{
+    AllowedProgram, NotAllowed, Program, ANSWER_WAIT as APPROVAL_ANSWER_WAIT, QUESTION_WAIT as APPROVAL_QUESTION_WAIT,
+};
 pub use vault::keychain::{keychain_vault, keychain_vault_for, KeychainVault};
 pub use vault::paths::{config_dir, home_dir};
 pub use vault::renewal::{Renewals, Renewed};

@@ -203,8 +203,8 @@ async fn with_the_app_running_bridges_ask_it_for_one_sign_in() {
     asks.listen(
         &mcp_auth::AppSocket::for_config_dir(&dir),
         |kind, name| kind == PromptKind::SignIn && name == "shared",
-        move |_, name| {
-            shown_tx.send(name.to_string()).unwrap();
+        move |asked| {
+            shown_tx.send(asked.subject.clone()).unwrap();
         },
     )
     .await
@@ -255,8 +255,8 @@ async fn a_prompt_dismissed_in_the_app_is_an_error_that_says_what_to_do() {
     asks.listen(
         &mcp_auth::AppSocket::for_config_dir(&dir),
         |_, _| true,
-        move |kind, name| {
-            let (waiting, name) = (waiting.clone(), name.to_string());
+        move |asked| {
+            let (waiting, kind, name) = (waiting.clone(), asked.kind, asked.subject.clone());
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 waiting.ended(kind, &name, false);

@@ -38,6 +38,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::{mpsc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::mcp::admission::Admission;
 use crate::mcp::connect::Reauthorizations;
 use crate::mcp::param_headers::ParamHeaders;
 use crate::mcp::revision;
@@ -48,6 +49,7 @@ use crate::net::http::{www_authenticate, Body, HttpClient};
 use crate::net::loopback::CancelSignal;
 use crate::oauth::challenge::BearerChallenge;
 use crate::oauth::dpop;
+use crate::vault::approval::Program;
 use crate::vault::secret::Secret;
 use crate::vault::Vault;
 
@@ -101,11 +103,15 @@ struct Upstream<V: Vault + 'static> {
     /// The DPoP key the current token is bound to (RFC 9449), if it is: each
     /// request then carries a fresh proof and the `DPoP` scheme.
     dpop_key: StdMutex<Option<Secret>>,
+    /// Whether the program this bridge stands in for may use the sign-in.
+    admission: Admission<V>,
 }
 
-/// Run the bridge until `input` closes.
+/// Run the bridge until `input` closes; `program` is the one it stands in for
+/// (the server may ask the person before it uses the sign-in).
 pub async fn run_bridge<V, R, W>(
     flow: SignInFlow<V>,
+    program: Program,
     http: HttpClient,
     opener: Arc<dyn Opener>,
     cancel: CancelSignal,
@@ -128,6 +134,7 @@ where
         }
     });
     let name = if flow.entry().name.is_empty() { flow.session().url.clone() } else { flow.entry().name.clone() };
+    let admission = Admission::new(flow.store().clone(), &name, program);
     let upstream = Arc::new(Upstream {
         url: flow.session().url.clone(),
         name,
@@ -145,6 +152,7 @@ where
         params: StdMutex::new(ParamHeaders::default()),
         dpop_key: StdMutex::new(None),
         listing: StdMutex::new(Vec::new()),
+        admission,
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut reader = BufReader::new(input);
@@ -397,6 +405,7 @@ impl<V: Vault + 'static> Upstream<V> {
     /// The current access token, refreshed first when due; `Err` with what to
     /// tell the client when a sign-in is under way elsewhere for too long.
     async fn token(&self) -> std::result::Result<Option<String>, String> {
+        self.admission.admitted().await?;
         let mut flow = match tokio::time::timeout(SIGN_IN_WAIT, self.flow.lock()).await {
             Ok(f) => f,
             Err(_) => return Err(self.sign_in_hint()),

@@ -97,6 +97,11 @@ impl<V: Vault + 'static> SignInFlow<V> {
     }
 
     /// The server's name in the list (empty for a bare URL).
+    /// The store the sign-in is kept in.
+    pub fn store(&self) -> &Arc<Store<V>> {
+        &self.store
+    }
+
     pub fn entry(&self) -> &ServerEntry {
         &self.entry
     }

@@ -20,7 +20,8 @@
 //! person answers in the app, where they see what is asked.
 //!
 //! The exchange, one JSON object per line:
-//! - caller → app: `{"ask":"sign_in"|"add_server"|"client_secret","server":NAME_OR_URL}`
+//! - caller → app: `{"ask":"sign_in"|"add_server"|"client_secret","server":NAME_OR_URL}`,
+//!   or `{"ask":"new_program","server":NAME,"program":{"name":…,"path":…}}`
 //! - app → caller: `{"shown":true}`, or `{"shown":false,"why":…}`
 //! - app → caller, when the person answered: `{"ended":"yes"}` or `{"ended":"no"}`
 //!
@@ -37,6 +38,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
+use crate::vault::approval::Program;
 
 /// How long a caller waits for the app to answer that it shows the prompt: an
 /// app that does not answer at once is not the one to wait for.
@@ -61,6 +63,25 @@ pub enum PromptKind {
     /// Enter a server's client secret in the app's settings (an agent needs
     /// it, and a secret typed into a chat reaches the model's provider).
     ClientSecret,
+    /// Let a program not seen before use a server's sign-in (the server asks
+    /// before a new program uses it; see [`approval`](crate::vault::approval)).
+    NewProgram,
+}
+
+/// One prompt: what is asked, about which server (or URL), for which program.
+/// Programs waiting for the same prompt share it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Asked {
+    pub kind: PromptKind,
+    pub subject: String,
+    /// The program that waits, for [`PromptKind::NewProgram`].
+    pub program: Option<Program>,
+}
+
+impl Asked {
+    pub fn new(kind: PromptKind, subject: &str) -> Asked {
+        Asked { kind, subject: subject.to_string(), program: None }
+    }
 }
 
 /// What the app said of a prompt it was asked to show.
@@ -80,6 +101,8 @@ pub enum AppAnswer {
 struct Ask {
     ask: PromptKind,
     server: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    program: Option<Program>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -112,13 +135,19 @@ impl AppSocket {
     /// or the URL to add), and wait up to `wait` for the person's answer;
     /// with no `wait`, only until the prompt is shown.
     pub async fn ask(&self, kind: PromptKind, subject: &str, wait: Option<Duration>) -> AppAnswer {
+        self.put(&Asked::new(kind, subject), wait).await
+    }
+
+    /// Ask the app to put `asked` to the person, and wait up to `wait` for
+    /// the answer; with no `wait`, only until the prompt is shown.
+    pub async fn put(&self, asked: &Asked, wait: Option<Duration>) -> AppAnswer {
         #[cfg(unix)]
         {
-            unix::ask(&self.path, kind, subject, wait).await
+            unix::ask(&self.path, asked, wait).await
         }
         #[cfg(not(unix))]
         {
-            let _ = (kind, subject, wait);
+            let _ = (asked, wait);
             AppAnswer::NotRunning
         }
     }
@@ -130,8 +159,8 @@ impl AppSocket {
     }
 }
 
-/// Each prompt's callers, by kind and subject.
-type Waiters = HashMap<(PromptKind, String), Vec<oneshot::Sender<bool>>>;
+/// Each prompt's callers.
+type Waiters = HashMap<Asked, Vec<oneshot::Sender<bool>>>;
 
 /// The app's side: the prompts callers wait for, by kind and subject.
 #[derive(Default)]
@@ -152,7 +181,7 @@ impl AppPrompts {
         self: &Arc<Self>,
         socket: &AppSocket,
         known: impl Fn(PromptKind, &str) -> bool + Send + Sync + 'static,
-        show: impl Fn(PromptKind, &str) + Send + Sync + 'static,
+        show: impl Fn(&Asked) + Send + Sync + 'static,
     ) -> Result<()> {
         #[cfg(unix)]
         {
@@ -166,35 +195,46 @@ impl AppPrompts {
     }
 
     /// The prompts someone waits for an answer to.
-    pub fn waiting(&self) -> Vec<(PromptKind, String)> {
+    pub fn waiting(&self) -> Vec<Asked> {
         let mut waiting = self.waiting.lock().unwrap();
         waiting.retain(|_, senders| {
             senders.retain(|s| !s.is_closed());
             !senders.is_empty()
         });
-        let mut prompts: Vec<(PromptKind, String)> = waiting.keys().cloned().collect();
+        let mut prompts: Vec<Asked> = waiting.keys().cloned().collect();
         prompts.sort();
         prompts
     }
 
     /// How many callers wait for the answer to a prompt.
     pub fn waiters(&self, kind: PromptKind, subject: &str) -> usize {
-        self.waiting.lock().unwrap().get(&(kind, subject.to_string())).map_or(0, |s| s.iter().filter(|s| !s.is_closed()).count())
+        self.waiting
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(a, _)| a.kind == kind && a.subject == subject)
+            .map(|(_, s)| s.iter().filter(|s| !s.is_closed()).count())
+            .sum()
     }
 
     /// The person answered (or the sign-in ended): tell everyone who waits.
     pub fn ended(&self, kind: PromptKind, subject: &str, yes: bool) {
-        let senders = self.waiting.lock().unwrap().remove(&(kind, subject.to_string())).unwrap_or_default();
+        self.answered(&Asked::new(kind, subject), yes);
+    }
+
+    /// The person answered `asked`: tell everyone who waits for it.
+    pub fn answered(&self, asked: &Asked, yes: bool) {
+        let senders = self.waiting.lock().unwrap().remove(asked).unwrap_or_default();
         for s in senders {
             let _ = s.send(yes);
         }
     }
 
     /// Add a waiter; true when it is the first live one for the prompt.
-    fn join(&self, kind: PromptKind, subject: &str) -> (bool, oneshot::Receiver<bool>) {
+    fn join(&self, asked: &Asked) -> (bool, oneshot::Receiver<bool>) {
         let (tx, rx) = oneshot::channel();
         let mut waiting = self.waiting.lock().unwrap();
-        let senders = waiting.entry((kind, subject.to_string())).or_default();
+        let senders = waiting.entry(asked.clone()).or_default();
         senders.retain(|s| !s.is_closed());
         let first = senders.is_empty();
         senders.push(tx);
@@ -222,7 +262,7 @@ mod unix {
     use super::*;
 
     type Known = Arc<dyn Fn(PromptKind, &str) -> bool + Send + Sync>;
-    type Show = Arc<dyn Fn(PromptKind, &str) + Send + Sync>;
+    type Show = Arc<dyn Fn(&Asked) + Send + Sync>;
 
     /// One line, at most [`MAX_LINE`] bytes, within `wait`.
     async fn read_line<R: tokio::io::AsyncRead + Unpin>(reader: &mut BufReader<R>, wait: Duration) -> Option<Vec<u8>> {
@@ -234,13 +274,14 @@ mod unix {
         }
     }
 
-    pub(super) async fn ask(path: &Path, kind: PromptKind, subject: &str, wait: Option<Duration>) -> AppAnswer {
+    pub(super) async fn ask(path: &Path, asked: &Asked, wait: Option<Duration>) -> AppAnswer {
         let Ok(Ok(stream)) = tokio::time::timeout(SHOWN_WAIT, UnixStream::connect(path)).await else {
             return AppAnswer::NotRunning;
         };
         let (read, mut write) = stream.into_split();
         let mut reader = BufReader::new(read);
-        let mut ask = serde_json::to_vec(&Ask { ask: kind, server: subject.into() }).expect("an ask serializes");
+        let ask = Ask { ask: asked.kind, server: asked.subject.clone(), program: asked.program.clone() };
+        let mut ask = serde_json::to_vec(&ask).expect("an ask serializes");
         ask.push(b'\n');
         if write.write_all(&ask).await.is_err() {
             return AppAnswer::NotRunning;
@@ -308,8 +349,11 @@ mod unix {
         let mut reader = BufReader::new(read);
         let Some(line) = read_line(&mut reader, SHOWN_WAIT).await else { return };
         let refuse = |why: &str| line_of(&Reply { shown: Some(false), why: Some(why.into()), ..Reply::default() });
-        let (kind, subject) = match serde_json::from_slice::<Ask>(&line) {
-            Ok(a) if known(a.ask, &a.server) => (a.ask, a.server),
+        // A program is named in the one prompt about a program, and there only.
+        let asked = match serde_json::from_slice::<Ask>(&line) {
+            Ok(a) if known(a.ask, &a.server) && (a.ask == PromptKind::NewProgram) == a.program.is_some() => {
+                Asked { kind: a.ask, subject: a.server, program: a.program }
+            }
             Ok(_) => {
                 let _ = write.write_all(&refuse("not a server this app can ask about")).await;
                 return;
@@ -319,12 +363,12 @@ mod unix {
                 return;
             }
         };
-        let (first, ended) = asks.join(kind, &subject);
+        let (first, ended) = asks.join(&asked);
         if write.write_all(&line_of(&Reply { shown: Some(true), ..Reply::default() })).await.is_err() {
             return;
         }
         if first {
-            show(kind, &subject);
+            show(&asked);
         }
         // Until the sign-in ends, or the caller goes away (its receiver is then
         // dropped with this task, which `waiting` notices).
@@ -361,7 +405,7 @@ mod tests {
         asks.listen(
             &socket,
             |kind, name| kind == PromptKind::SignIn && name == "crm",
-            move |_, _| {
+            move |_| {
                 counter.fetch_add(1, Ordering::SeqCst);
             },
         )
@@ -383,7 +427,7 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(asks.waiting(), vec![(PromptKind::SignIn, "crm".to_string())]);
+        assert_eq!(asks.waiting(), vec![Asked::new(PromptKind::SignIn, "crm")]);
         assert_eq!(shown.load(Ordering::SeqCst), 1, "one prompt for three callers");
         asks.ended(PromptKind::SignIn, "crm", true);
         for c in callers {
@@ -419,11 +463,11 @@ mod tests {
         drop(std::os::unix::net::UnixListener::bind(socket.path()).unwrap());
         assert_eq!(socket.ask_sign_in("crm", Duration::from_secs(1)).await, AppAnswer::NotRunning);
         let asks = AppPrompts::new();
-        asks.listen(&socket, |_, _| true, |_, _| {}).await.unwrap();
+        asks.listen(&socket, |_, _| true, |_| {}).await.unwrap();
         // Asked not to wait, the caller hears yes once the prompt is shown.
         assert_eq!(socket.ask(PromptKind::ClientSecret, "crm", None).await, AppAnswer::Yes);
         // A second app on the same socket is refused.
-        assert!(AppPrompts::new().listen(&socket, |_, _| true, |_, _| {}).await.is_err());
+        assert!(AppPrompts::new().listen(&socket, |_, _| true, |_| {}).await.is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

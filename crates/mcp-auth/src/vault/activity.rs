@@ -17,6 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::vault::approval::Program;
 
 pub const KEPT_PER_SERVER: usize = 200;
 const FILE: &str = "activity.json";
@@ -42,10 +43,20 @@ const GO_BETWEENS: &[&str] = &[
     "mcp-auth",
 ];
 
-/// The program that asked: the first ancestor of this process that is not a
-/// shell or a package runner (`npx`, `uvx`…), by its name, where the OS tells
-/// it (Linux: `/proc`); "unknown" elsewhere.
+/// Interpreters: the program they run is their script, so a script's path is
+/// part of what tells two of them apart.
+const INTERPRETERS: &[&str] = &["node", "bun", "deno", "python", "python3", "ruby", "perl"];
+
+/// The program that asked, by its name: see [`caller`].
 pub fn calling_program() -> String {
+    caller().name
+}
+
+/// The program that asked: the first ancestor of this process that is not a
+/// shell or a package runner (`npx`, `uvx`…), by its name and its path (with
+/// its script's, for an interpreter), where the OS tells it (Linux: `/proc`);
+/// "unknown" elsewhere.
+pub fn caller() -> Program {
     #[cfg(target_os = "linux")]
     {
         let parent_of = |pid: u32| -> Option<u32> {
@@ -55,39 +66,52 @@ pub fn calling_program() -> String {
         };
         // The executable's own name (`comm` is cut at 15 characters); a
         // package runner written in Node or Python is named by its script.
-        let name_of = |pid: u32| {
-            let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
-                .ok()
+        let program_of = |pid: u32| -> Option<Program> {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            let exe_name = exe
+                .as_ref()
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .or_else(|| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|n| n.trim().to_string()))?;
-            let script = std::fs::read(format!("/proc/{pid}/cmdline")).ok().and_then(|c| {
-                let arg = c.split(|b| *b == 0).nth(1)?;
-                let arg = String::from_utf8_lossy(arg).into_owned();
-                std::path::Path::new(&arg)
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let script = cmdline.split(|b| *b == 0).nth(1).filter(|a| !a.is_empty() && !a.starts_with(b"-"));
+            let script = script.map(|a| String::from_utf8_lossy(a).into_owned());
+            let script_name = script.as_deref().and_then(|arg| {
+                std::path::Path::new(arg)
                     .file_name()
                     .map(|n| n.to_string_lossy().trim_end_matches("-cli.js").trim_end_matches(".js").to_string())
             });
-            match script {
-                Some(s) if GO_BETWEENS.contains(&s.as_str()) => Some(s),
-                _ => Some(exe),
+            if let Some(s) = script_name.filter(|s| GO_BETWEENS.contains(&s.as_str())) {
+                return Some(Program::named(&s, None));
             }
+            let mut path = exe.map(|p| p.to_string_lossy().into_owned());
+            if let (Some(p), Some(script)) = (path.as_mut(), script.as_deref()) {
+                if INTERPRETERS.iter().any(|i| exe_name == *i || exe_name.starts_with(&format!("{i}3."))) {
+                    // A relative script is the program's own cwd's (an absolute one replaces it).
+                    let script = std::fs::canonicalize(std::path::Path::new(&format!("/proc/{pid}/cwd")).join(script))
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|_| script.to_string());
+                    p.push(' ');
+                    p.push_str(&script);
+                }
+            }
+            Some(Program::named(&exe_name, path.as_deref()))
         };
         let mut pid = std::process::id();
         let mut first = None;
         for _ in 0..8 {
             let Some(parent) = parent_of(pid).filter(|p| *p > 1) else { break };
-            let Some(name) = name_of(parent) else { break };
-            first.get_or_insert_with(|| name.clone());
-            if !GO_BETWEENS.contains(&name.as_str()) {
-                return name;
+            let Some(program) = program_of(parent) else { break };
+            first.get_or_insert_with(|| program.clone());
+            if !GO_BETWEENS.contains(&program.name.as_str()) {
+                return program;
             }
             pid = parent;
         }
-        first.unwrap_or_else(|| "unknown".into())
+        first.unwrap_or_else(|| Program::named("unknown", None))
     }
     #[cfg(not(target_os = "linux"))]
     {
-        "unknown".into()
+        Program::named("unknown", None)
     }
 }
 

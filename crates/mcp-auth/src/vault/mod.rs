@@ -11,9 +11,11 @@
 //! into a live session and back, and [`stored_grant`] hands out, refreshes
 //! (under the one cross-process lock) and revokes a stored grant; [`renewal`]
 //! renews the grants in use ahead of their expiry while the app runs.
-//! [`activity`] records what used each sign-in.
+//! [`activity`] records what used each sign-in; [`approval`] asks the person
+//! before a program not seen before uses one.
 
 pub mod activity;
+pub mod approval;
 pub mod chunked;
 pub mod keychain;
 pub mod paths;

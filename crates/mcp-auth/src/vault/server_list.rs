@@ -120,6 +120,13 @@ pub struct ServerEntry {
     /// unusable or unsafe answer); cleared by the next check that succeeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_check: Option<FailedCheck>,
+    /// Ask the person before a program not seen before uses this sign-in
+    /// (see [`approval`](crate::vault::approval)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ask_before_new_program: bool,
+    /// The programs the person allowed, while it asks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_programs: Vec<crate::vault::approval::AllowedProgram>,
 }
 
 /// Which tokens wait for a sign-out to be confirmed, and why it was not.
