@@ -10,9 +10,9 @@
 //! `commands::sign_in`), "Add" or "Don't add", "Not now", "Allow" or "Don't
 //! allow" a program (the allowance is written before the program is told).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use mcp_auth::{canonical_resource, AppPrompts, AppSocket, KeychainVault, PromptKind, Store, SystemClock};
+use mcp_auth::{canonical_resource, AppPrompts, AppSocket, Asked, KeychainVault, PromptKind, Store, SystemClock};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CommandResult;
@@ -23,7 +23,12 @@ use crate::views::PromptAsked;
 /// Listen on the app socket of this store's config directory. A socket the app
 /// cannot open only costs the prompts: bridges then open the browser
 /// themselves, and agents are told to use the app.
-pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, prompts: Arc<AppPrompts>) {
+pub fn listen<R: Runtime>(
+    app: &AppHandle<R>,
+    store: Arc<Store<KeychainVault>>,
+    prompts: Arc<AppPrompts>,
+    programs_asking: Arc<Mutex<Vec<Asked>>>,
+) {
     let socket = AppSocket::for_config_dir(store.dir());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -34,7 +39,13 @@ pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, 
             // A URL this app would use, not in the list yet.
             PromptKind::AddServer => canonical_resource(subject).is_ok() && store.resolve(subject).is_err(),
         };
-        let show = move |asked: &mcp_auth::Asked| {
+        let show = move |asked: &Asked| {
+            if asked.kind == PromptKind::NewProgram {
+                let mut asking = programs_asking.lock().unwrap();
+                if !asking.contains(asked) {
+                    asking.push(asked.clone());
+                }
+            }
             crate::redirect::on_second_instance(&handle);
             events::emit(&handle, PROMPT_ASKED, PromptAsked::of(asked));
         };
@@ -44,10 +55,17 @@ pub fn listen<R: Runtime>(app: &AppHandle<R>, store: Arc<Store<KeychainVault>>, 
     });
 }
 
-/// The prompts programs wait for (for a page that loads after they were asked).
+/// The prompts programs wait for (for a page that loads after they were
+/// asked), and the programs that asked and have no answer yet.
 #[tauri::command]
 pub fn prompts_waiting(state: State<'_, AppState>) -> CommandResult<Vec<PromptAsked>> {
-    Ok(state.prompts.waiting().iter().map(PromptAsked::of).collect())
+    let mut prompts = state.prompts.waiting();
+    for asked in state.programs_asking.lock().unwrap().iter() {
+        if !prompts.contains(asked) {
+            prompts.push(asked.clone());
+        }
+    }
+    Ok(prompts.iter().map(PromptAsked::of).collect())
 }
 
 /// The person's answer to a prompt: the programs waiting are told.
@@ -62,16 +80,20 @@ pub fn answer_prompt(state: State<'_, AppState>, kind: PromptKind, subject: Stri
 /// settings first, so the program finds it when it is told.
 #[tauri::command]
 pub fn answer_program(state: State<'_, AppState>, server: String, key: String, yes: bool) -> CommandResult<()> {
-    let waiting = state.prompts.waiting();
-    let asked = waiting
-        .iter()
-        .find(|a| a.kind == PromptKind::NewProgram && a.subject == server && a.program.as_ref().is_some_and(|p| p.key() == key));
-    let Some(asked) = asked else { return Ok(()) };
+    // The program as it asked (never as the page names it), even if it
+    // stopped waiting: the answer holds for its next request.
+    let asked = {
+        let mut asking = state.programs_asking.lock().unwrap();
+        let Some(at) = asking.iter().position(|a| a.subject == server && a.program.as_ref().is_some_and(|p| p.key() == key)) else {
+            return Ok(());
+        };
+        asking.remove(at)
+    };
     if yes {
         let program = asked.program.as_ref().expect("a program's prompt names it");
         state.store.allow_program(&server, program, &SystemClock)?;
     }
-    state.prompts.answered(asked, yes);
+    state.prompts.answered(&asked, yes);
     Ok(())
 }
 

@@ -24,6 +24,9 @@ pub struct AppState {
     /// What other programs (bridges, `serve`) wait for the person to answer,
     /// through the app socket.
     pub prompts: Arc<AppPrompts>,
+    /// Programs that asked to use a sign-in and have no answer yet: the
+    /// person's answer holds even after the program stopped waiting.
+    pub programs_asking: Arc<Mutex<Vec<mcp_auth::Asked>>>,
     /// The sign-in page of each flow waiting for the browser, for "Open again".
     pub pages: Mutex<HashMap<String, mcp_auth::BrowserUrl>>,
     /// Where Copy puts an access token, for a while.
@@ -68,6 +71,7 @@ impl AppState {
             links: Mutex::new(Vec::new()),
             step_ups: Mutex::new(HashMap::new()),
             prompts: AppPrompts::new(),
+            programs_asking: Default::default(),
             pages: Mutex::new(HashMap::new()),
             clipboard: Default::default(),
         }

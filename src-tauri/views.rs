@@ -437,7 +437,8 @@ pub struct ActivityView {
     #[ts(type = "number")]
     pub at: u64,
     /// `token`, `headers`, `bridge_started`, `agent_added_server`,
-    /// `agent_started_sign_in`, `agent_signed_in`, `agent_cleared`.
+    /// `agent_started_sign_in`, `agent_signed_in`, `agent_cleared`,
+    /// `renewed_in_background`, `program_allowed`, `program_refused`.
     pub what: String,
     /// The program that asked.
     pub by: String,

@@ -93,6 +93,8 @@ export const ACTIVITY_WORDS: Record<string, string> = {
   agent_signed_in: "finished a sign-in",
   agent_cleared: "signed you out",
   renewed_in_background: "renewed the access ahead of its expiry",
+  program_allowed: "was allowed to use this sign-in",
+  program_refused: "was not given this sign-in",
 };
 
 export const BADGE_WORDS: Record<string, string> = {

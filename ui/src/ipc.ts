@@ -23,11 +23,12 @@ import type { RevokeView } from "./bindings/RevokeView";
 import type { ServerView } from "./bindings/ServerView";
 import type { SettingsInput } from "./bindings/SettingsInput";
 import type { PromptAsked } from "./bindings/PromptAsked";
+import type { ProgramView } from "./bindings/ProgramView";
 import type { SignInFinished } from "./bindings/SignInFinished";
 import type { SignInStarted } from "./bindings/SignInStarted";
 import type { StepUpAsked } from "./bindings/StepUpAsked";
 
-export type { ActivityView, AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, Diagnosis, ImportCandidate, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
+export type { ActivityView, AllConnected, AppUse, CommandError, ConnectView, DemoView, DetailView, DeviceCodeShown, Diagnosis, ImportCandidate, ProgramView, ProgressEvent, RevokeView, ServerView, SignInFinished, StepUpAsked };
 
 /** Errors from commands are CommandError; anything else is wrapped into one. */
 export function asCommandError(e: unknown): CommandError {
@@ -81,6 +82,9 @@ export const api = {
   setAgentUse: (app: string, connected: boolean) => call<AgentUse[]>("set_agent_use", { app, connected }),
   promptsWaiting: () => call<PromptAsked[]>("prompts_waiting"),
   answerPrompt: (kind: string, subject: string, yes: boolean) => call<void>("answer_prompt", { kind, subject, yes }),
+  answerProgram: (server: string, key: string, yes: boolean) => call<void>("answer_program", { server, key, yes }),
+  setProgramApproval: (server: string, on: boolean) => call<ServerView>("set_program_approval", { server, on }),
+  forgetProgram: (server: string, key: string) => call<ServerView>("forget_program", { server, key }),
 };
 
 export const events = {

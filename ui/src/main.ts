@@ -113,6 +113,7 @@ function announce(): void {
 }
 
 let stepUpShown = false;
+let programAskShown = false;
 
 onRender(() => {
   const active = document.activeElement as HTMLElement | null;
@@ -127,15 +128,20 @@ onRender(() => {
   const pane = root.querySelector(".detail");
   if (pane) pane.scrollTop = scroll;
   announce();
-  // A step-up prompt takes the focus when it appears: it is what waits.
+  // A step-up prompt, or a program asking to use a sign-in, takes the focus
+  // when it appears: it is what waits.
   const stepUp = root.querySelector<HTMLElement>("#step-up");
+  const programAsk = root.querySelector<HTMLElement>("#program-ask");
   if (stepUp && !stepUpShown) {
     stepUp.focus();
+  } else if (programAsk && !programAskShown) {
+    programAsk.focus();
   } else if (focused) {
     const el = focused.startsWith("#") ? root.querySelector<HTMLElement>(`#${CSS.escape(focused.slice(1))}`) : root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`);
     el?.focus();
   }
   stepUpShown = !!stepUp;
+  programAskShown = !!programAsk;
 });
 
 wireEvents();

@@ -1,7 +1,7 @@
 // The app's state in the page, and the actions that change it. Views read the
 // model and call actions; actions call the IPC layer and re-render.
 
-import { api, asCommandError, events, type ActivityView, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type Diagnosis, type ServerView, type StepUpAsked } from "./ipc";
+import { api, asCommandError, events, type ActivityView, type AppUse, type CommandError, type ConnectView, type DetailView, type DeviceCodeShown, type Diagnosis, type ProgramView, type ServerView, type StepUpAsked } from "./ipc";
 import type { ToolView } from "./bindings/ToolView";
 
 export interface Flow {
@@ -36,6 +36,8 @@ export const model = {
   stepUps: new Map<string, StepUpAsked>(),
   /** Servers a program on this computer (a bridge) waits for a sign-in to. */
   asks: new Set<string>(),
+  /** Programs not seen before that ask to use a server's sign-in, by server. */
+  programAsks: new Map<string, ProgramView[]>(),
   /** URLs an agent (through `mcp-auth serve`) asks to add to the list. */
   addAsks: [] as string[],
   detail: null as DetailView | null,
@@ -258,6 +260,39 @@ export async function dismissAsk(name: string): Promise<void> {
   await guard(name, () => api.answerPrompt("sign_in", name, false));
 }
 
+/** "Allow" or "Don't allow" a program to use a server's sign-in. */
+export async function answerProgram(server: string, p: ProgramView, yes: boolean): Promise<void> {
+  const left = (model.programAsks.get(server) ?? []).filter((x) => x.key !== p.key);
+  if (left.length) model.programAsks.set(server, left);
+  else model.programAsks.delete(server);
+  render();
+  const done = await guard(server, async () => {
+    await api.answerProgram(server, p.key, yes);
+    return true;
+  });
+  if (done) {
+    say(server, yes ? `${p.name} may now use this sign-in.` : `${p.name} was not allowed. It will ask again the next time it starts.`, yes ? "ok" : "warn");
+  }
+  await reload();
+}
+
+/** Ask (or stop asking) before a program not seen before uses this sign-in. */
+export async function setProgramApproval(name: string, on: boolean): Promise<void> {
+  const s = await guard(name, () => api.setProgramApproval(name, on));
+  if (s) upsert(s);
+  render();
+}
+
+/** Forget a program allowed before: it asks again next time. */
+export async function forgetProgram(name: string, p: ProgramView): Promise<void> {
+  const s = await guard(name, () => api.forgetProgram(name, p.key));
+  if (s) {
+    upsert(s);
+    say(name, `${p.name} will ask again before it uses this sign-in.`);
+  }
+  render();
+}
+
 /** "Add" or "Don't add" to an agent's request to add a server. */
 export async function answerAddAsk(url: string, add: boolean): Promise<void> {
   model.addAsks = model.addAsks.filter((u) => u !== url);
@@ -276,8 +311,13 @@ export async function answerAddAsk(url: string, add: boolean): Promise<void> {
   await reload();
 }
 
-async function asked(p: { kind: string; subject: string }): Promise<void> {
-  if (p.kind === "sign_in") {
+async function asked(p: { kind: string; subject: string; program: ProgramView | null }): Promise<void> {
+  if (p.kind === "new_program" && p.program) {
+    const asking = model.programAsks.get(p.subject) ?? [];
+    if (!asking.some((x) => x.key === p.program?.key)) asking.push(p.program);
+    model.programAsks.set(p.subject, asking);
+    model.selected = p.subject;
+  } else if (p.kind === "sign_in") {
     model.asks.add(p.subject);
     model.selected = p.subject;
   } else if (p.kind === "add_server") {

@@ -10,7 +10,8 @@ export type ActivityView = {
 at: number, 
 /**
  * `token`, `headers`, `bridge_started`, `agent_added_server`,
- * `agent_started_sign_in`, `agent_signed_in`, `agent_cleared`.
+ * `agent_started_sign_in`, `agent_signed_in`, `agent_cleared`,
+ * `renewed_in_background`, `program_allowed`, `program_refused`.
  */
 what: string, 
 /**

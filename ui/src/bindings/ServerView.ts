@@ -2,6 +2,7 @@
 import type { Badge } from "./Badge";
 import type { FailedCheckView } from "./FailedCheckView";
 import type { PendingSignOutView } from "./PendingSignOutView";
+import type { ProgramView } from "./ProgramView";
 
 export type ServerView = { name: string, url: string, host: string, badge: Badge, issuer: string | null, clientId: string | null, clientSource: string | null, 
 /**
@@ -74,4 +75,12 @@ failedCheck: FailedCheckView | null,
 /**
  * A sign-out the server did not confirm; retried by signing out again.
  */
-signOutPending: PendingSignOutView | null, };
+signOutPending: PendingSignOutView | null, 
+/**
+ * Ask before a program not seen before uses this sign-in.
+ */
+askBeforeNewProgram: boolean, 
+/**
+ * The programs the person allowed, while it asks.
+ */
+allowedPrograms: Array<ProgramView>, };

@@ -4,9 +4,9 @@
 import { h } from "../dom";
 import { ACTIVITY_WORDS, ago, andList, clientSourceWords, countdown, scopeRisk, scopeWords, until, when } from "../format";
 import {
-  answerStepUp, cancelDeviceSignIn, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyText, copyToken, discover, model, refresh, removeServer, rename, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
+  answerProgram, answerStepUp, cancelDeviceSignIn, forgetProgram, setProgramApproval, cancelSignIn, clearLocal, diagnose, dismissAsk, signInOnDevice, copyText, copyToken, discover, model, refresh, removeServer, rename, render, reveal, revoke, selected, setAppUse, connectAppAll, signIn,
 } from "../model";
-import { api, asCommandError, type AppUse, type ServerView } from "../ipc";
+import { api, asCommandError, type AppUse, type ProgramView, type ServerView } from "../ipc";
 import { confirm, prompt } from "./dialogs";
 import { errorCard } from "./errors";
 import { failing, refused, serverBadge } from "./list";
@@ -80,6 +80,45 @@ function askCard(s: ServerView): HTMLElement {
       h("button", { type: "button", class: "primary", id: "ask-sign-in", "data-key": "ask-sign-in", disabled: model.busy.has(s.name), onclick: () => void signIn(s.name) }, "Sign in"),
       h("button", { type: "button", id: "ask-dismiss", "data-key": "ask-dismiss", onclick: () => void dismissAsk(s.name) }, "Not now"),
     ),
+  );
+}
+
+/** Programs not seen before that ask to use this sign-in (the server asks first). */
+function programAskCards(s: ServerView): HTMLElement[] {
+  return (model.programAsks.get(s.name) ?? []).map((p, i) =>
+    h("div", { class: "card ask program-ask", role: "alertdialog", "aria-labelledby": `program-ask-title-${i}`, "aria-describedby": `program-ask-text-${i}`, tabindex: "-1", id: i === 0 ? "program-ask" : undefined },
+      h("h3", { id: `program-ask-title-${i}` }, `${p.name} wants to use your sign-in to ${s.title}`),
+      h("p", { id: `program-ask-text-${i}` }, "A program on this computer asks for this sign-in for the first time. Allow it if you set it up to use this server; if you don't know it, don't."),
+      p.path ? h("p", { class: "muted small program-path" }, "Program: ", h("code", {}, "\u200e" + p.path)) : null,
+      h("div", { class: "actions even" },
+        h("button", { type: "button", id: `program-allow-${i}`, "data-key": `program-allow-${p.key}`, onclick: () => void answerProgram(s.name, p, true) }, "Allow"),
+        h("button", { type: "button", id: `program-refuse-${i}`, "data-key": `program-refuse-${p.key}`, onclick: () => void answerProgram(s.name, p, false) }, "Don't allow"),
+      ),
+    ));
+}
+
+/** "Ask before a new program uses this sign-in", and the programs allowed. */
+function programs(s: ServerView): HTMLElement {
+  const busy = model.busy.has(s.name);
+  const allowed = (p: ProgramView): HTMLElement =>
+    h("li", { class: "allowed-program" },
+      h("strong", {}, p.name), " ",
+      h("span", { class: "muted small" }, p.allowedAt ? `allowed ${ago(p.allowedAt)}` : ""),
+      p.path ? h("span", { class: "muted small config-path", title: p.path }, "\u200e" + p.path) : null,
+      h("button", { type: "button", class: "link small", "data-key": `forget-${p.key}`, disabled: busy, title: `${p.name} will ask again`, onclick: () => void forgetProgram(s.name, p) }, "Forget"));
+  return h("div", { class: "card programs" },
+    h("label", { class: "check" },
+      h("input", { type: "checkbox", id: "ask-new-program", "data-key": "ask-new-program", checked: s.askBeforeNewProgram, disabled: busy,
+        onchange: (e: Event) => void setProgramApproval(s.name, (e.target as HTMLInputElement).checked) }),
+      " Ask before a new program uses this sign-in"),
+    h("p", { class: "muted small" }, s.askBeforeNewProgram
+      ? "A program that has not used this sign-in before waits until you allow it here. This guards against surprises; it cannot stop a harmful program that already runs on your computer."
+      : "Any program you set up can use this sign-in without asking."),
+    s.askBeforeNewProgram
+      ? s.allowedPrograms.length
+        ? h("ul", { class: "apps allowed-programs" }, s.allowedPrograms.map(allowed))
+        : h("p", { class: "muted small" }, "No program is allowed yet: each one asks the first time.")
+      : null,
   );
 }
 
@@ -450,6 +489,7 @@ export function detailPane(): HTMLElement {
       h("div", { class: "head-actions" }, serverBadge(s), signOutButton(s)),
     ),
     notice ? h("div", { class: `notice${notice.tone === "warn" ? " warn" : ""}` }, notice.text, h("button", { class: "link", type: "button", onclick: () => { model.notices.delete(s.name); render(); } }, "OK")) : null,
+    ...programAskCards(s),
     usedBy(s),
     steps ? null : failureCard(s),
     pendingSignOut(s),
@@ -461,6 +501,7 @@ export function detailPane(): HTMLElement {
     tools(s.name),
     diagnosisCard(s),
     activity(s),
+    programs(s),
     actions(s),
   );
 }

@@ -320,3 +320,95 @@ async fn a_sign_out_elsewhere_is_not_undone_by_a_running_bridge() {
     bridge.close().await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// "Ask before a new program uses this sign-in": with no app running, `token`
+/// is refused and says so; with the app, a bridge's first request waits for the
+/// person's yes (one question), goes through after it, and the program is
+/// remembered (the same program's `token` then asks nothing); a program the
+/// person refused gets the words on each request, asked once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_asks_first_lets_a_new_program_in_only_on_the_persons_yes() {
+    let f = Fixture::start().await;
+    let (dir, name) = signed_in(&f, "approval").await;
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mcp-auth"));
+        c.args(args).env("MCP_AUTH_CONFIG_DIR", &dir);
+        c
+    };
+    let set = cli(&["servers", "set", &name, "--ask-before-new-program", "true"]).output().await.unwrap();
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stdout));
+    assert_eq!(serde_json::from_slice::<Value>(&set.stdout).unwrap()["ask_before_new_program"], true);
+
+    let token = cli(&["token", &name]).output().await.unwrap();
+    assert!(!token.status.success());
+    assert!(token.stdout.is_empty(), "a token went out without the person's yes");
+    let said = String::from_utf8_lossy(&token.stderr);
+    assert!(said.contains("asks before a new program uses its sign-in, and MCP Auth Manager is not running"), "{said}");
+
+    // The app: what it was asked, answered by the test as the person would.
+    let store = std::sync::Arc::new(mcp_auth::Store::new(&dir, mcp_auth::ChunkedVault::new(mcp_auth::MemoryEntries::default())));
+    let asks = mcp_auth::AppPrompts::new();
+    let (shown_tx, mut shown) = tokio::sync::mpsc::unbounded_channel::<mcp_auth::Asked>();
+    asks.listen(
+        &mcp_auth::AppSocket::for_config_dir(&dir),
+        |kind, _| kind == PromptKind::NewProgram,
+        move |asked| {
+            shown_tx.send(asked.clone()).unwrap();
+        },
+    )
+    .await
+    .unwrap();
+
+    let reached = f.seen("/mcp").len();
+    let mut bridge = Bridge::start(&dir, &name);
+    bridge
+        .send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
+        .await;
+    let asked = question(&mut shown).await;
+    let program = asked.program.clone().expect("the question names the program");
+    // The program that started the bridge: this test's own executable.
+    let me = std::env::current_exe().unwrap();
+    assert_eq!(program.path.as_deref(), Some(me.to_str().unwrap()), "{program:?}");
+    assert_eq!(f.seen("/mcp").len(), reached, "the server was reached before the person said yes");
+    store.allow_program(&asked.subject, &program, &mcp_auth::SystemClock).unwrap();
+    asks.answered(&asked, true);
+    let init = bridge.answer(0).await;
+    assert_eq!(init["result"]["serverInfo"]["name"], "fixture-mcp", "{init}");
+    bridge.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
+    assert!(has_tools(&bridge.list_tools(1).await));
+    bridge.close().await;
+
+    // Remembered: the same program's `token` goes through, nobody asked.
+    let token = cli(&["token", &name]).output().await.unwrap();
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    assert!(shown.try_recv().is_err(), "asked again about a program allowed before");
+    let status: Value = serde_json::from_slice(&cli(&["status", &name]).output().await.unwrap().stdout).unwrap();
+    assert_eq!(status["allowed_programs"][0]["path"], json!(me.to_str().unwrap()), "{status}");
+
+    // Forgotten, then refused: each request says so, and the person is asked once.
+    let forget = cli(&["servers", "set", &name, "--forget-program", me.to_str().unwrap()]).output().await.unwrap();
+    assert!(forget.status.success(), "{}", String::from_utf8_lossy(&forget.stdout));
+    let mut bridge = Bridge::start(&dir, &name);
+    bridge
+        .send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
+        .await;
+    let asked = question(&mut shown).await;
+    asks.answered(&asked, false);
+    let refused = bridge.answer(0).await;
+    let message = refused["error"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("you did not allow") && message.contains(&name), "{refused}");
+    let again = bridge.list_tools(1).await;
+    assert!(again["error"]["message"].as_str().unwrap_or_default().contains("you did not allow"), "{again}");
+    assert!(shown.try_recv().is_err(), "a refused program was asked about again by the same bridge");
+    bridge.close().await;
+    let activity: Value = serde_json::from_slice(&cli(&["activity", &name]).output().await.unwrap().stdout).unwrap();
+    let whats: Vec<&str> = activity["events"].as_array().unwrap().iter().filter_map(|e| e["what"].as_str()).collect();
+    assert!(whats.contains(&"program_allowed") && whats.contains(&"program_refused"), "{whats:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+async fn question(shown: &mut tokio::sync::mpsc::UnboundedReceiver<mcp_auth::Asked>) -> mcp_auth::Asked {
+    tokio::time::timeout(Duration::from_secs(20), shown.recv()).await.expect("the app was asked").unwrap()
+}

@@ -29,7 +29,8 @@ pub struct ActivityEvent {
     pub at: u64,
     /// What happened: `token`, `headers`, `bridge_started`,
     /// `agent_added_server`, `agent_started_sign_in`, `agent_signed_in`,
-    /// `agent_cleared`.
+    /// `agent_cleared`, `renewed_in_background`, `program_allowed`,
+    /// `program_refused`.
     pub what: String,
     /// Who asked, in words ("sdk-stdio-client, through mcp-auth serve").
     pub by: String,
