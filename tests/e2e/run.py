@@ -612,6 +612,54 @@ def bridge_asks(app, sdk_url):
     assert "/authorize" not in log, "the bridge printed a sign-in link of its own: " + log
 
 
+@scenario("ask before a new program uses a sign-in: the app asks, Allow lets it in and remembers it; Forget, then Don't allow, refuses it")
+def program_approval(app, sdk_url):
+    s = app.s
+    add_server(s, sdk_url)
+    click_sign_in(s)
+    s.wait_text(".server-row", "Signed in", timeout=30)
+    s.script("document.getElementById('ask-new-program').scrollIntoView({block: 'center'});")
+    s.find("#ask-new-program").click()
+    s.wait_text(".programs", "No program is allowed yet", timeout=10)
+
+    def token():
+        """`mcp-auth token`, run by this script: the program that asks is this Python."""
+        return subprocess.Popen([BIN, "token", sdk_url], env=dict(os.environ, MCP_AUTH_CONFIG_DIR=app.config_dir),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    p = token()
+    asked = s.wait_text("#program-ask", "wants to use your sign-in", timeout=20)
+    assert "python" in asked and "run.py" in asked, asked
+    assert p.poll() is None, "the token went out before the person answered"
+    shot(s, "31-program-asks.png")
+    s.find("#program-allow-0").click()
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    mark_secret(out.decode().strip())
+    s.wait_text(".notice", "may now use this sign-in", timeout=10)
+    listed = s.wait_text(".allowed-programs", "allowed", timeout=10)
+    assert "python" in listed, listed
+    s.script("document.querySelector('.programs').scrollIntoView({block: 'center'});")
+    shot(s, "32-programs-allowed.png")
+    # The same program again: through at once, nobody asked.
+    p = token()
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    mark_secret(out.decode().strip())
+    assert not s.exists("#program-ask"), "asked again about a program allowed before"
+    # Forgotten, it asks again; Don't allow refuses it, in words.
+    s.click_text(".allowed-program button", "Forget")
+    s.wait_text(".programs", "No program is allowed yet", timeout=10)
+    p = token()
+    s.wait_text("#program-ask", "wants to use your sign-in", timeout=20)
+    s.find("#program-refuse-0").click()
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 1 and not out, (p.returncode, out)
+    assert b"you did not allow" in err, err
+    s.wait_text(".notice", "was not allowed", timeout=10)
+    s.wait_text(".activity", "was not given this sign-in", timeout=20)
+
+
 @scenario("an agent asks, through mcp-auth serve, to add a server: the app asks the person, who adds it; the agent then connects them")
 def agent_asks_to_add(app, sdk_url):
     s = app.s
@@ -1238,6 +1286,7 @@ def main():
         used_by(tmp)
         used_by_all(tmp)
         bridge_asks(tmp, f"http://localhost:{mcp_port}/mcp")
+        program_approval(tmp, f"http://localhost:{mcp_port}/mcp")
         agent_asks_to_add(tmp, f"http://localhost:{mcp_port}/mcp")
         agents_switch(tmp)
         device_sign_in(tmp)

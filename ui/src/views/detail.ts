@@ -107,6 +107,7 @@ function programs(s: ServerView): HTMLElement {
       p.path ? h("span", { class: "muted small config-path", title: p.path }, "\u200e" + p.path) : null,
       h("button", { type: "button", class: "link small", "data-key": `forget-${p.key}`, disabled: busy, title: `${p.name} will ask again`, onclick: () => void forgetProgram(s.name, p) }, "Forget"));
   return h("div", { class: "card programs" },
+    h("h3", {}, "Programs on this computer"),
     h("label", { class: "check" },
       h("input", { type: "checkbox", id: "ask-new-program", "data-key": "ask-new-program", checked: s.askBeforeNewProgram, disabled: busy,
         onchange: (e: Event) => void setProgramApproval(s.name, (e.target as HTMLInputElement).checked) }),
