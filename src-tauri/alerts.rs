@@ -4,11 +4,16 @@
 //! renewal. At most one notification per server an hour, so a server that
 //! flaps is not a stream of them. A desktop without a notification service
 //! still has the list's badges; the failure to notify is logged, nothing more.
+//!
+//! On Linux a notification carries the freedesktop "default" action: clicking
+//! it opens the window on that server, where its sign-in is. Tauri's plugin
+//! has no click callback on desktop, so there the notification goes through
+//! notify-rust (the crate the plugin itself uses), and a thread waits for the
+//! click or the close; elsewhere through the plugin, without the click.
 
 use std::collections::HashMap;
 
 use tauri::AppHandle;
-use tauri_plugin_notification::NotificationExt;
 
 /// The least time between two notifications about one server.
 pub const QUIET_SECONDS: u64 = 3600;
@@ -25,7 +30,7 @@ impl Alerts {
         if !self.may_tell(server, now) {
             return;
         }
-        if let Err(err) = app.notification().builder().title(title).body(body).show() {
+        if let Err(err) = show(app, server, &title, &body) {
             eprintln!("MCP Auth Manager: could not show a notification for {server} ({err})");
         }
     }
@@ -38,6 +43,48 @@ impl Alerts {
                 true
             }
         }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn show(app: &AppHandle, server: &str, title: &str, body: &str) -> Result<(), String> {
+    let mut notification = notify_rust::Notification::new();
+    notification.appname("MCP Auth Manager").summary(title).body(body).action("default", "Open MCP Auth Manager");
+    let (app, server) = (app.clone(), server.to_string());
+    // On a thread of its own: the call to the notification service may take
+    // its time, and the wait for the click or the close lasts as long as the
+    // notification does (at most one per server an hour).
+    let waiting = std::thread::Builder::new().name("notification".into()).spawn(move || match notification.show() {
+        Ok(shown) => shown.wait_for_action(|action| {
+            if action == "default" {
+                crate::tray::open_on(&app, &server);
+            }
+        }),
+        Err(err) => eprintln!("MCP Auth Manager: could not show a notification for {server} ({err})"),
+    });
+    waiting.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn show(app: &AppHandle, _server: &str, title: &str, body: &str) -> Result<(), String> {
+    use tauri_plugin_notification::NotificationExt;
+    app.notification().builder().title(title).body(body).show().map_err(|e| e.to_string())
+}
+
+/// A program waits for the person in the app (a bridge's sign-in, a new
+/// program asking for a sign-in): said also on the desktop, for a window that
+/// is hidden in the tray or behind others.
+pub fn prompt_words(asked: &mcp_auth::Asked, title: &str) -> Option<(String, String)> {
+    match (asked.kind, &asked.program) {
+        (mcp_auth::PromptKind::SignIn, _) => Some((
+            format!("Sign in to {title}"),
+            "An AI app waits for you to sign in. Open MCP Auth Manager to sign in, or to say not now.".into(),
+        )),
+        (mcp_auth::PromptKind::NewProgram, Some(p)) => Some((
+            format!("{} asks to use your sign-in to {title}", p.name),
+            "It has not used this sign-in before. Open MCP Auth Manager to allow it, or not.".into(),
+        )),
+        _ => None,
     }
 }
 
@@ -60,6 +107,17 @@ mod tests {
         assert!(!a.may_tell("acme", 1_000 + QUIET_SECONDS - 1), "within the hour");
         assert!(a.may_tell("other", 1_001), "another server is told");
         assert!(a.may_tell("acme", 1_000 + QUIET_SECONDS), "an hour later");
+    }
+
+    #[test]
+    fn a_waiting_program_is_said_and_other_prompts_are_not() {
+        let mut asked = mcp_auth::Asked::new(mcp_auth::PromptKind::NewProgram, "crm");
+        asked.program = Some(mcp_auth::Program::named("cursor", Some("/opt/cursor/cursor")));
+        let (title, body) = prompt_words(&asked, "acme.com/crm").unwrap();
+        assert_eq!(title, "cursor asks to use your sign-in to acme.com/crm");
+        assert!(body.contains("Open MCP Auth Manager to allow it"), "{body}");
+        assert!(prompt_words(&mcp_auth::Asked::new(mcp_auth::PromptKind::SignIn, "crm"), "crm").is_some());
+        assert!(prompt_words(&mcp_auth::Asked::new(mcp_auth::PromptKind::AddServer, "https://x.example/mcp"), "x").is_none());
     }
 
     #[test]

@@ -115,10 +115,10 @@ pub fn run() {
                 eprintln!("MCP Auth Manager: app links are not available: {e}");
             }
             let state = app.state::<state::AppState>();
-            prompts::listen(app.handle(), state.store.clone(), state.prompts.clone(), state.programs_asking.clone());
+            prompts::listen(app.handle(), &state);
             tray::install(app.handle(), &state.store);
             watch::watch_list(app.handle(), state.store.clone());
-            renew::renew_in_background(app.handle().clone(), state.store.clone());
+            renew::renew_in_background(app.handle().clone(), state.store.clone(), state.alerts.clone());
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {

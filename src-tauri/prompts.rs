@@ -10,10 +10,8 @@
 //! `commands::sign_in`), "Add" or "Don't add", "Not now", "Allow" or "Don't
 //! allow" a program (the allowance is written before the program is told).
 
-use std::sync::{Arc, Mutex};
-
-use mcp_auth::{canonical_resource, AppPrompts, AppSocket, Asked, KeychainVault, PromptKind, Store, SystemClock};
-use tauri::{AppHandle, Runtime, State};
+use mcp_auth::{canonical_resource, AppSocket, Asked, PromptKind, SystemClock};
+use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
 use crate::events::{self, PROMPT_ASKED};
@@ -23,12 +21,9 @@ use crate::views::PromptAsked;
 /// Listen on the app socket of this store's config directory. A socket the app
 /// cannot open only costs the prompts: bridges then open the browser
 /// themselves, and agents are told to use the app.
-pub fn listen<R: Runtime>(
-    app: &AppHandle<R>,
-    store: Arc<Store<KeychainVault>>,
-    prompts: Arc<AppPrompts>,
-    programs_asking: Arc<Mutex<Vec<Asked>>>,
-) {
+pub fn listen(app: &AppHandle, state: &AppState) {
+    let (store, prompts, programs_asking) = (state.store.clone(), state.prompts.clone(), state.programs_asking.clone());
+    let (alerts, titles) = (state.alerts.clone(), state.store.clone());
     let socket = AppSocket::for_config_dir(store.dir());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -48,6 +43,10 @@ pub fn listen<R: Runtime>(
             }
             crate::redirect::on_second_instance(&handle);
             events::emit(&handle, PROMPT_ASKED, PromptAsked::of(asked));
+            let title = titles.resolve(&asked.subject).map(|s| crate::views::title_of(&s)).unwrap_or_else(|_| asked.subject.clone());
+            if let Some(words) = crate::alerts::prompt_words(asked, &title) {
+                alerts.lock().unwrap().tell(&handle, &asked.subject, words, mcp_auth::Clock::now(&SystemClock));
+            }
         };
         if let Err(e) = prompts.listen(&socket, known, show).await {
             eprintln!("MCP Auth Manager: other programs cannot ask through this app ({e})");

@@ -5,7 +5,7 @@
 //! pass tells the desktop (`alerts.rs`) of access that cannot renew and ends
 //! within ten minutes (`ending.rs`), and of a renewal the server refused.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcp_auth::{Clock, KeychainVault, Renewals, Renewed, Store, SystemClock};
@@ -17,13 +17,12 @@ use crate::ending::{self, Told};
 /// Less than the lead the engine renews with (two minutes before the margin).
 const EVERY: Duration = Duration::from_secs(30);
 
-pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>) {
+pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>, alerts: Arc<Mutex<Alerts>>) {
     tauri::async_runtime::spawn(async move {
         let mut renewals = Renewals::default();
         let mut told = Told::default();
-        let mut alerts = Alerts::default();
         loop {
-            tell_endings(&app, &store, &mut told, &mut alerts);
+            tell_endings(&app, &store, &mut told, &mut alerts.lock().unwrap());
             crate::tray::refresh(&app, &store);
             tokio::time::sleep(EVERY).await;
             match renewals.pass(&store, &SystemClock).await {
@@ -38,7 +37,7 @@ pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>) {
                             }
                             Renewed::NeedsSignIn { server, .. } => {
                                 let title = title_of(&store, &server);
-                                alerts.tell(&app, &server, alerts::needs_sign_in(&title), SystemClock.now());
+                                alerts.lock().unwrap().tell(&app, &server, alerts::needs_sign_in(&title), SystemClock.now());
                             }
                             Renewed::Renewed { .. } => {}
                         }

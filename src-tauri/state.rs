@@ -27,6 +27,8 @@ pub struct AppState {
     /// Programs that asked to use a sign-in and have no answer yet: the
     /// person's answer holds even after the program stopped waiting.
     pub programs_asking: Arc<Mutex<Vec<mcp_auth::Asked>>>,
+    /// What the desktop was told, and when (one notification per server an hour).
+    pub alerts: Arc<Mutex<crate::alerts::Alerts>>,
     /// The sign-in page of each flow waiting for the browser, for "Open again".
     pub pages: Mutex<HashMap<String, mcp_auth::BrowserUrl>>,
     /// Where Copy puts an access token, for a while.
@@ -72,6 +74,7 @@ impl AppState {
             step_ups: Mutex::new(HashMap::new()),
             prompts: AppPrompts::new(),
             programs_asking: Default::default(),
+            alerts: Default::default(),
             pages: Mutex::new(HashMap::new()),
             clipboard: Default::default(),
         }

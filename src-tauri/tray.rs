@@ -148,10 +148,16 @@ fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
         app.exit(0);
         return;
     }
-    show_window(app);
-    if let Some(server) = id.strip_prefix(SERVER) {
-        let _ = app.emit(SELECT_SERVER, server.to_string());
+    match id.strip_prefix(SERVER) {
+        Some(server) => open_on(app, server),
+        None => show_window(app),
     }
+}
+
+/// Bring the window forward on one server (a menu line, a notification clicked).
+pub fn open_on(app: &AppHandle, server: &str) {
+    show_window(app);
+    let _ = app.emit(SELECT_SERVER, server.to_string());
 }
 
 pub fn show_window(app: &AppHandle) {

@@ -613,8 +613,9 @@ def bridge_asks(app, sdk_url):
 
 
 @scenario("ask before a new program uses a sign-in: the app asks, Allow lets it in and remembers it; Forget, then Don't allow, refuses it")
-def program_approval(app, sdk_url):
+def program_approval(app, sdk_url, notes):
     s = app.s
+    notes.forget()
     add_server(s, sdk_url)
     click_sign_in(s)
     s.wait_text(".server-row", "Signed in", timeout=30)
@@ -631,6 +632,9 @@ def program_approval(app, sdk_url):
     asked = s.wait_text("#program-ask", "wants to use your sign-in", timeout=20)
     assert "python" in asked and "run.py" in asked, asked
     assert p.poll() is None, "the token went out before the person answered"
+    # Said on the desktop too, for a window hidden in the tray.
+    told = notes.expect("notified", 10, lambda n: "asks to use your sign-in" in n["summary"])
+    assert told["summary"].startswith("python"), told
     shot(s, "31-program-asks.png")
     s.find("#program-allow-0").click()
     out, err = p.communicate(timeout=30)
@@ -966,44 +970,42 @@ def step_up(app, harness):
     assert review
 
 
-@scenario("notifications: access that cannot renew ends in ten minutes; a renewal the server refused asks for a sign-in (on the session bus)")
-def ending_notice(app, harness):
+@scenario("notifications: access that cannot renew ends in ten minutes; a renewal the server refused asks for a sign-in; clicking it opens that server")
+def ending_notice(app, harness, notes):
     s = app.s
-    # What the app sends to the desktop's notification service, as the bus carries it.
-    monitor = subprocess.Popen(["dbus-monitor", "--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    seen = []
-    reader = threading.Thread(target=lambda: seen.extend(iter(monitor.stdout.readline, "")), daemon=True)
-    reader.start()
-    try:
-        # No refresh token, five minutes of access.
-        ending = harness.tenant("app-ending", expires_in=300, refresh="none")
-        add_server(s, ending)
-        click_sign_in(s)
-        s.wait_text(".card h3", "Tools this server offers", timeout=30)
-        s.wait_text(".server-row.current", "Expires soon", timeout=10)
-        # A refresh token the server will refuse; its renewal falls due about 40 s after the sign-in.
-        refused = harness.tenant("app-refused", expires_in=150, refresh="invalid_grant")
-        add_server(s, refused)
-        click_sign_in(s)
-        s.wait_text(".card h3", "Tools this server offers", timeout=30)
-        # The background pass runs every half minute.
-        s.poll("no notification of the ending", lambda: "ends in 5 minutes" in "".join(seen), 45)
-        s.poll("no notification of the refused renewal", lambda: "/t/app-refused again" in "".join(seen), 100)
-        said = "".join(seen)
-        assert re.search(r"Your sign-in to 127\.0\.0\.1:\d+/t/app-ending ends in 5 minutes", said), said
-        assert re.search(r"Sign in to 127\.0\.0\.1:\d+/t/app-refused again", said), said
-        assert "sign in again" in said and "Open MCP Auth Manager and sign in" in said, said
-        assert said.count("/t/app-ending ends in") == 1, f"told more than once: {said}"
-        assert "/t/app-refused ends in" not in said, "a grant that renews was said to end"
-        assert "LEAKCANARY" not in said, "a token in a notification"  # every token the harness issues carries it
-        tokens = sum(1 for r in harness.seen("app-refused") if r["path"].endswith("/token"))
-        assert tokens == 2, f"{tokens} token requests: the code exchange and one renewal expected"
-        s.click_text(".server-row", "app-refused")
-        s.wait_text(".server-row.current", "Needs sign-in", timeout=10)
-    finally:
-        monitor.terminate()
-        monitor.wait()
+    # What the app sends to the desktop's notification service (notify_host.py).
+    notes.forget()
+    # No refresh token, five minutes of access.
+    ending = harness.tenant("app-ending", expires_in=300, refresh="none")
+    add_server(s, ending)
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    s.wait_text(".server-row.current", "Expires soon", timeout=10)
+    # A refresh token the server will refuse; its renewal falls due about 40 s after the sign-in.
+    refused = harness.tenant("app-refused", expires_in=150, refresh="invalid_grant")
+    add_server(s, refused)
+    click_sign_in(s)
+    s.wait_text(".card h3", "Tools this server offers", timeout=30)
+    # The background pass runs every half minute.
+    notes.expect("notified", 45, lambda n: "ends in 5 minutes" in n["summary"])
+    told = notes.expect("notified", 100, lambda n: "/t/app-refused again" in n["summary"])
+    said = json.dumps(notes.all("notified"), ensure_ascii=False)
+    assert re.search(r"Your sign-in to 127\.0\.0\.1:\d+/t/app-ending ends in 5 minutes", said), said
+    assert re.search(r"Sign in to 127\.0\.0\.1:\d+/t/app-refused again", said), said
+    assert "sign in again" in said and "Open MCP Auth Manager and sign in" in said, said
+    assert said.count("/t/app-ending ends in") == 1, f"told more than once: {said}"
+    assert "/t/app-refused ends in" not in said, "a grant that renews was said to end"
+    assert "LEAKCANARY" not in said, "a token in a notification"  # every token the harness issues carries it
+    assert told["app"] == "MCP Auth Manager" and "default" in told["actions"], told
+    tokens = sum(1 for r in harness.seen("app-refused") if r["path"].endswith("/token"))
+    assert tokens == 2, f"{tokens} token requests: the code exchange and one renewal expected"
+    # Clicked, the notification opens the window on its server, where the sign-in is.
+    s.click_text(".server-row", "app-ending")
+    s.wait_text(".server-row.current", "app-ending", timeout=10)
+    notes.ask(f"click {told['id']}", "clicked")
+    s.wait_text(".server-row.current", "app-refused", timeout=10)
+    s.wait_text(".server-row.current", "Needs sign-in", timeout=10)
+    s.find("#sign-in", timeout=10)
 
 
 @scenario("preferences: no tray here, so closing quits (and says so); start at login adds and removes the login item", with_home=True)
@@ -1035,18 +1037,20 @@ def preferences_flow(app):
     app.s = None
 
 
-class TrayHost:
-    """tests/e2e/tray_host.py: a StatusNotifierWatcher on the session bus, so
-    the app finds a tray; it reads and clicks the icon's menu over D-Bus."""
+class DbusHost:
+    """A desktop service on the session bus, run by a script of tests/e2e/
+    (tray_host.py: a StatusNotifierWatcher; notify_host.py: a notification
+    service), driven one JSON line each way."""
 
-    def __init__(self):
+    def __init__(self, script):
         self.lines = queue.Queue()
-        self.p = subprocess.Popen([os.path.join(ROOT, "tools", "venv", "bin", "python"), os.path.join(ROOT, "tests", "e2e", "tray_host.py")],
+        self.kept = []
+        self.p = subprocess.Popen([os.path.join(ROOT, "tools", "venv", "bin", "python"), os.path.join(ROOT, "tests", "e2e", script)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         threading.Thread(target=lambda: [self.lines.put(json.loads(l)) for l in iter(self.p.stdout.readline, "")], daemon=True).start()
         self.expect("ready", 10)
 
-    def expect(self, key, timeout):
+    def expect(self, key, timeout, want=lambda _: True):
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
@@ -1054,15 +1058,25 @@ class TrayHost:
             except queue.Empty:
                 break
             if "error" in msg:
-                raise AssertionError(f"tray host: {msg['error']}")
-            if key in msg:
+                raise AssertionError(f"{self.p.args[-1]}: {msg['error']}")
+            self.kept.append(msg)
+            if key in msg and want(msg[key]):
                 return msg[key]
-        raise AssertionError(f"tray host: no {key!r} within {timeout}s")
+        raise AssertionError(f"{self.p.args[-1]}: no {key!r} within {timeout}s")
 
     def ask(self, line, key):
         self.p.stdin.write(line + "\n")
         self.p.stdin.flush()
         return self.expect(key, 10)
+
+    def forget(self):
+        """Drop what came so far: a scenario reads only its own."""
+        while not self.lines.empty():
+            self.lines.get()
+        self.kept = []
+
+    def all(self, key):
+        return [m[key] for m in self.kept if key in m]
 
     def menu(self):
         return {label: item for item, label in self.ask("menu", "menu")}
@@ -1274,6 +1288,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mcp-auth-e2e-")
     mcp_port, auth_port = free_port(), free_port()
     sdk = subprocess.Popen([NODE, SDK_DEMO, "--oauth", "--oauth-strict"], env=dict(os.environ, MCP_PORT=str(mcp_port), MCP_AUTH_PORT=str(auth_port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A desktop notification service for the whole run, as a desktop has.
+    notes = DbusHost("notify_host.py")
     try:
         wait_port(mcp_port)
         demo_flow(tmp)
@@ -1286,7 +1302,7 @@ def main():
         used_by(tmp)
         used_by_all(tmp)
         bridge_asks(tmp, f"http://localhost:{mcp_port}/mcp")
-        program_approval(tmp, f"http://localhost:{mcp_port}/mcp")
+        program_approval(tmp, f"http://localhost:{mcp_port}/mcp", notes)
         agent_asks_to_add(tmp, f"http://localhost:{mcp_port}/mcp")
         agents_switch(tmp)
         device_sign_in(tmp)
@@ -1301,19 +1317,20 @@ def main():
             wrong_secret(tmp, harness)
             hostile_text(tmp, harness)
             step_up(tmp, harness)
-            ending_notice(tmp, harness)
+            ending_notice(tmp, harness, notes)
         finally:
             harness.stop()
         copy_clears(tmp)
         dark_theme(tmp)
         preferences_flow(tmp)
-        host = TrayHost()
+        host = DbusHost("tray_host.py")
         try:
             tray_flow(tmp, host)
         finally:
             host.stop()
     finally:
         sdk.terminate()
+        notes.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     if AXE_RESULTS:
         print("accessibility (axe-core, WCAG 2.1 A/AA): screen, rules run, serious or critical violations")
