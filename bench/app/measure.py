@@ -14,9 +14,13 @@ points, and records the times from just before the spawn:
 First paint is `list` for the app and `top` for the floor. Memory: after the
 paint, IDLE seconds idle, then Pss from /proc/PID/smaps_rollup summed over the
 binary's process and all its descendants (WebKitWebProcess, WebKitNetworkProcess…).
+Idle CPU: one more run per side, after the timed ones: IDLE seconds after the
+paint, the CPU time (utime + stime, /proc/PID/stat) of the same process tree
+over CPU_IDLE seconds, as a share of one core (the app with its background
+renewal task, and its tray icon where run.sh started a tray host).
 
 Usage: measure.py --app BIN --floor BIN --results DIR [--runs N] [--warmup N]
-                  [--mem-runs N] [--idle S] [--timeout S]
+                  [--mem-runs N] [--idle S] [--cpu-idle S] [--tray-log F] [--timeout S]
 Writes DIR/app.json and the Markdown report to DIR/report.md (run.sh prints it:
 services the D-Bus session starts, such as the accessibility registry, inherit
 this process's stdout and write to it).
@@ -107,6 +111,40 @@ def memory_kb(pid):
         return None
     return {"pss_kb": fields["Pss"], "rss_kb": fields.get("Rss", 0),
             "uss_kb": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)}
+
+
+def cpu_ticks(pids):
+    """pid -> utime + stime in clock ticks, for those still there."""
+    out = {}
+    for p in pids:
+        try:
+            s = open(f"/proc/{p}/stat").read()
+        except OSError:
+            continue
+        rest = s[s.rindex(")") + 2:].split()
+        out[p] = int(rest[11]) + int(rest[12])  # fields 14 and 15
+    return out
+
+
+def idle_cpu(proc, span):
+    """The share of one core the process tree used over `span` seconds, and
+    by process name. A process that ends meanwhile keeps its last reading
+    (none does in an idle app); one that starts counts whole."""
+    table = proc_table()
+    before = cpu_ticks([proc.pid] + descendants(proc.pid, table))
+    t = time.monotonic()
+    time.sleep(span)
+    table_after = proc_table()
+    after = cpu_ticks([proc.pid] + descendants(proc.pid, table_after))
+    wall = time.monotonic() - t
+    hz = os.sysconf("SC_CLK_TCK")
+    used = {p: after.get(p, v) - v for p, v in before.items()}
+    used.update({p: v for p, v in after.items() if p not in before})
+    by = {}
+    for p, ticks in used.items():
+        name = (table_after.get(p) or table.get(p) or (0, "?", ""))[1]
+        by[name] = by.get(name, 0) + ticks / hz / wall * 100
+    return sum(used.values()) / hz / wall * 100, by
 
 
 def foreign_webkit(tree, table):
@@ -267,7 +305,7 @@ def calibrate(disp, side, tmp_root, timeout):
         stop(proc)
 
 
-def run_once(disp, side, tmp_root, timeout, idle, with_memory):
+def run_once(disp, side, tmp_root, timeout, idle, with_memory, cpu_span=0.0):
     wait_screen_clear(disp, side)
     disp.events.clear()
     disp.pump(0)
@@ -325,6 +363,9 @@ def run_once(disp, side, tmp_root, timeout, idle, with_memory):
                 run[k] = sum(p[k] for p in procs)
             run["processes"] = procs
             run["foreign_webkit"] = foreign_webkit(set(tree), table)
+        if cpu_span:
+            time.sleep(idle)
+            run["cpu_pct"], run["cpu_by_process"] = idle_cpu(proc, cpu_span)
         return run
     finally:
         stop(proc)
@@ -408,6 +449,11 @@ def report(data):
     else:
         out.append("| Idle memory | not measured | not measured | — | ≤ 1.3× | — |")
     out.append(f"| Release binary | **{mb(size_a)}** | {mb(size_f)} | {size_a / size_f:.2f}× | < 20 MB | {yes(size_a < 20e6)} |")
+    ca, cf = app.get("cpu"), floor.get("cpu")
+    if ca and cf:
+        # The floor may use next to nothing: a ratio says little there, the target is absolute.
+        out.append(f"| Idle CPU over {data['cpu_idle_s']:g} s, all processes, share of one core | **{ca['cpu_pct']:.2f} %** "
+                   f"| {cf['cpu_pct']:.2f} % | — | < 1 % | {yes(ca['cpu_pct'] < 1.0)} |")
     for label, path in data["bundles"].items():
         out.append(f"| {label} | {mb(os.path.getsize(path)) if path else 'not built'} | — | — | — | — |")
     out.append("")
@@ -430,6 +476,13 @@ def report(data):
                 by.setdefault(p["comm"], []).append(p["pss_kb"])
         procs[name] = ", ".join(f"{c} {median(v) / 1024:.0f}" for c, v in sorted(by.items(), key=lambda kv: -median(kv[1])))
     out.append(f"PSS by process, MiB (median): app: {procs['app']}; floor: {procs['floor']}.")
+    if ca and cf:
+        words = lambda by: ", ".join(f"{n} {v:.2f} %" for n, v in sorted(by.items(), key=lambda kv: -kv[1]))  # noqa: E731
+        out.append(f"Idle CPU by process (one run each, {data['idle_s']:g} s after the paint): app: {words(ca['cpu_by_process'])}; "
+                   f"floor: {words(cf['cpu_by_process'])}.")
+    if data.get("tray_registrations") is not None:
+        out.append(f"Tray: a StatusNotifierWatcher (tests/e2e/tray_host.py) ran for the whole run; the app's icon registered with it "
+                   f"{data['tray_registrations']} times (once per start of the app).")
     ua = [r["uss_kb"] for r in app["runs"] if "uss_kb" in r]
     uf = [r["uss_kb"] for r in floor["runs"] if "uss_kb" in r]
     ra = [r["rss_kb"] for r in app["runs"] if "rss_kb" in r]
@@ -463,7 +516,8 @@ def report(data):
     warn = [b for b in (data["app"]["binary"], data["floor"]["binary"]) if "/debug/" in b]
     if warn:
         out.append(f"**Warning: debug build(s): {', '.join(warn)}.**")
-    met = {"first_paint": r_paint <= 1.2, "memory": r_mem is None or r_mem <= 1.3, "binary": size_a < 20e6}
+    met = {"first_paint": r_paint <= 1.2, "memory": r_mem is None or r_mem <= 1.3, "binary": size_a < 20e6,
+           "idle_cpu": not ca or ca["cpu_pct"] < 1.0}
     return "\n".join(out), met
 
 
@@ -478,6 +532,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--mem-runs", type=int, default=5)
     ap.add_argument("--idle", type=float, default=5.0)
+    ap.add_argument("--cpu-idle", type=float, default=60.0)
+    ap.add_argument("--tray-log", default="")
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--bundle-dir", default="")
     a = ap.parse_args()
@@ -506,6 +562,11 @@ def main():
             say(f"run {i + 1}/{a.runs} {k}: mapped {r['mapped']:.0f} ms, top {r['top']:.0f} ms"
                 + (f", list {r['list']:.0f} ms" if r.get("list") is not None else "")
                 + (f", PSS {r['pss_kb'] / 1024:.0f} MiB" if "pss_kb" in r else ""))
+    cpu = {}
+    if a.cpu_idle > 0:
+        for k in ("app", "floor"):
+            cpu[k] = run_once(disp, sides[k], tmp_root, a.timeout, a.idle, False, a.cpu_idle)
+            say(f"idle CPU {k}: {cpu[k]['cpu_pct']:.2f} % of one core over {a.cpu_idle:g} s")
     t = time.monotonic()
     for _ in range(1000):
         disp.pixel(0, 0)
@@ -519,6 +580,8 @@ def main():
     data = {
         "warmup": a.warmup,
         "idle_s": a.idle,
+        "cpu_idle_s": a.cpu_idle,
+        "tray_registrations": (open(a.tray_log).read().count('"registered"') if a.tray_log and os.path.exists(a.tray_log) else None),
         "pixel_read_us": pixel_us,
         "import_ms": imp,
         "bundles": bundles,
@@ -529,7 +592,7 @@ def main():
     }
     for k, s in sides.items():
         data[k] = {"binary": s.binary, "binary_bytes": os.path.getsize(s.binary),
-                   "targets": s.targets, "runs": s.runs}
+                   "targets": s.targets, "runs": s.runs, "cpu": cpu.get(k)}
     text, data["met"] = report(data)
     with open(os.path.join(a.results, "app.json"), "w") as f:
         json.dump(data, f, indent=1)
