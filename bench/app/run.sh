@@ -78,7 +78,7 @@ mkdir -p "$RESULTS"
 tray_log=""
 py="$root/tools/venv/bin/python"
 if [[ "${BENCH_APP_TRAY:-1}" == 1 && -x "$py" ]] && "$py" -c 'import dbus_next' 2>/dev/null; then
-  tray_log="$RESULTS/tray_host.log"
+  tray_log="$RESULTS/tray-host.out"  # not *.log: measure.py clears those
   exec 3< <(exec sleep 100000)
   sleep_pid=$!
   "$py" "$root/tests/e2e/tray_host.py" <&3 >"$tray_log" 2>&1 &
