@@ -192,6 +192,37 @@ async fn a_dpop_bound_grant_proves_every_request_and_is_never_handed_out() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// A server that binds the refresh token to the key but answers a refresh
+/// with an unbound Bearer token (RFC 9449 §5): the access token is then sent
+/// as Bearer and may be handed out, and the key stays, so the next refresh
+/// proves it again (without it the server would refuse the refresh token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bearer_answer_to_a_proven_refresh_keeps_the_key_for_the_next_one() {
+    let f = Fixture::start().await;
+    f.set(|b| {
+        b.dpop = true;
+        b.dpop_bearer_on_refresh = true;
+        b.rotate_refresh = true;
+    });
+    let dir = sandbox("dpop-bearer-refresh");
+    let login = run(&dir, &["login", &f.mcp_url(), "--browser", "http", "--timeout", "10"], &[]).await;
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    let name = json_of(&login)["server"].as_str().unwrap().to_string();
+    assert_eq!(json_of(&run(&dir, &["status", &name], &[]).await)["dpop_bound"], true);
+    for round in 1..=2 {
+        let refreshed = run(&dir, &["refresh", &name], &[]).await;
+        assert!(refreshed.status.success(), "refresh {round}: {}", String::from_utf8_lossy(&refreshed.stderr));
+        assert_eq!(json_of(&run(&dir, &["status", &name], &[]).await)["dpop_bound"], false, "refresh {round}");
+        assert!(run(&dir, &["tools", &name], &[]).await.status.success(), "refresh {round}: the unbound token works as Bearer");
+    }
+    let refreshes: Vec<_> = f.seen("/token").into_iter().filter(|t| t.form["grant_type"] == "refresh_token").collect();
+    assert_eq!(refreshes.len(), 2);
+    assert!(refreshes.iter().all(|t| t.dpop.is_some()), "each refresh proved the key");
+    let token = run(&dir, &["token", &name], &[]).await;
+    assert!(token.status.success(), "an unbound token is handed out: {}", String::from_utf8_lossy(&token.stderr));
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_binding_where_only_the_authorization_server_takes_dpop() {
     // oidc-provider advertises DPoP whatever the resource server behind it

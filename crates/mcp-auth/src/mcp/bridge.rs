@@ -412,7 +412,7 @@ impl<V: Vault + 'static> Upstream<V> {
         };
         flow.refresh_if_due().await.map_err(|e| e.to_string())?;
         let grant = flow.session().grant.as_ref();
-        *self.dpop_key.lock().unwrap() = grant.and_then(|g| g.dpop_key.clone());
+        *self.dpop_key.lock().unwrap() = grant.and_then(|g| g.access_proof_key().cloned());
         Ok(grant.map(|g| g.access_token.expose().to_string()))
     }
 

@@ -526,7 +526,7 @@ impl ServerSession {
     async fn attempt(&self, op: &Operation) -> Result<OperationResult> {
         let http = self.authorizer.http();
         let token = self.grant.as_ref().map(|g| &g.access_token);
-        let dpop = self.grant.as_ref().and_then(|g| g.dpop_key.as_ref());
+        let dpop = self.grant.as_ref().and_then(Grant::access_proof_key);
         let mut session = McpSession::connect(http, &self.url, token, dpop).await?;
         let listed = session.list_tools().await?;
         let result = match op {

@@ -380,7 +380,7 @@ fn stored_grant<V: Vault>(
         None => "the server did not say when its access ends".to_string(),
     };
     let renewal = if renews { "it renews itself" } else { "it cannot renew itself (no refresh token)" };
-    let bound = if g.dpop_key.is_some() { "; bound to this computer (DPoP)" } else { "" };
+    let bound = if g.access_is_bound() { "; bound to this computer (DPoP)" } else { "" };
     let found = format!("Yes, at {} as {}: {expiry}, {renewal}{bound}", g.issuer, g.client_id);
     match d {
         Some(d) if d.auth_server.issuer != g.issuer => steps.add(
@@ -404,7 +404,7 @@ async fn test_call(http: &HttpClient, entry: &ServerEntry, grant: Option<&crate:
         return steps.skip("test_call", TEST, "the address is not usable");
     };
     let tried = async {
-        let mut session = McpSession::connect(http, &url, Some(&g.access_token), g.dpop_key.as_ref()).await?;
+        let mut session = McpSession::connect(http, &url, Some(&g.access_token), g.access_proof_key()).await?;
         let tools = session.list_tools().await;
         session.close().await;
         tools

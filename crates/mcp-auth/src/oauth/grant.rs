@@ -65,8 +65,12 @@ pub struct Grant {
     /// When the person (or the unattended grant) signed in: kept through every
     /// renewal, which changes `obtained_at`, so a renewal never passes for a use.
     pub signed_in_at: u64,
-    /// The private key (PEM) the tokens are bound to (DPoP, RFC 9449): every
-    /// request with them carries a proof made with it.
+    /// The private key (PEM) the tokens were asked for with (DPoP, RFC 9449):
+    /// every request to the token endpoint carries a proof made with it. The
+    /// access token is bound to it only where the server said so
+    /// (`token_type` DPoP, [`Grant::access_proof_key`]); a server may decline
+    /// to bind an access token and still bind the refresh token (§5), so the
+    /// key stays with the grant either way.
     pub dpop_key: Option<Secret>,
     /// Whose sign-in it is, as the server named it (not verified; a label).
     pub account: Option<String>,
@@ -109,6 +113,17 @@ impl Grant {
         }
     }
 
+    /// The key each request with the access token must prove (the `DPoP`
+    /// scheme), where the server bound the token to it.
+    pub fn access_proof_key(&self) -> Option<&Secret> {
+        self.dpop_key.as_ref().filter(|_| self.token_type.eq_ignore_ascii_case("DPoP"))
+    }
+
+    /// The access token works only with a proof (so never for another program).
+    pub fn access_is_bound(&self) -> bool {
+        self.access_proof_key().is_some()
+    }
+
     pub fn summary(&self) -> GrantSummary {
         GrantSummary {
             resource: self.resource.clone(),
@@ -121,7 +136,7 @@ impl Grant {
             obtained_at: self.obtained_at,
             signed_in_at: self.signed_in_at,
             has_refresh_token: self.refresh_token.is_some(),
-            dpop_bound: self.dpop_key.is_some(),
+            dpop_bound: self.access_is_bound(),
             account: self.account.clone(),
         }
     }
@@ -145,11 +160,9 @@ pub fn expiry_from(expires_in: Option<&serde_json::Value>, now: u64) -> Option<u
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn grant(expires_at: Option<u64>) -> Grant {
+impl Grant {
+    /// A Bearer grant with every field plain, for tests to change.
+    pub(crate) fn test_default() -> Grant {
         Grant {
             resource: "r".into(),
             issuer: "i".into(),
@@ -160,12 +173,22 @@ mod tests {
             token_type: "Bearer".into(),
             scopes: vec![],
             requested_scopes: vec![],
-            expires_at,
+            expires_at: None,
             obtained_at: 0,
             signed_in_at: 0,
             dpop_key: None,
             account: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn grant(expires_at: Option<u64>) -> Grant {
+        Grant { expires_at, ..Grant::test_default() }
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub struct TokenResponse {
     /// The account the ID token or a JWT access token names, for display
     /// ([`account`](crate::oauth::account)).
     pub account: Option<String>,
-    /// The DPoP key the token is bound to (`token_type` DPoP), if it is.
+    /// The DPoP key this request proved (RFC 9449). The access token is bound
+    /// to it where `token_type` is DPoP; a Bearer answer leaves the access
+    /// token unbound, but the refresh token may still be bound (§5), so the
+    /// next refresh proves the same key again.
     pub dpop_key: Option<Secret>,
 }
 
@@ -222,21 +225,18 @@ impl TokenEndpoint<'_> {
 
     /// Read a token answer: a `DPoP` token is only taken when this request
     /// sent a proof (a server binding a token to a key it never saw is
-    /// broken), and then remembers its key; a Bearer answer to a DPoP request
-    /// is an unbound token (the server may decline to bind, §5).
+    /// broken); the key the request proved stays with the answer either way
+    /// (a Bearer answer to a DPoP request is an unbound access token, §5).
     pub(crate) fn read(&self, fetched: &Fetched, now: u64) -> Result<TokenResponse> {
         let mut response = parse_token_response(fetched, now)?;
-        match (response.token_type.as_str(), self.dpop) {
-            ("DPoP", Some(key)) => response.dpop_key = Some(key.clone()),
-            ("DPoP", None) => {
-                return Err(Error::TokenEndpoint {
-                    status: None,
-                    error: "the token is bound to a DPoP key this client never sent".into(),
-                    description: None,
-                })
-            }
-            _ => {}
+        if response.token_type.eq_ignore_ascii_case("DPoP") && self.dpop.is_none() {
+            return Err(Error::TokenEndpoint {
+                status: None,
+                error: "the token is bound to a DPoP key this client never sent".into(),
+                description: None,
+            });
         }
+        response.dpop_key = self.dpop.cloned();
         Ok(response)
     }
 }
@@ -367,8 +367,18 @@ mod tests {
         let bound = TokenEndpoint { dpop: Some(&key), ..unbound };
         assert!(unbound.read(&answer("DPoP"), 0).is_err(), "bound to a key never sent");
         assert_eq!(bound.read(&answer("DPoP"), 0).unwrap().dpop_key, Some(key.clone()));
-        // The server declined to bind: an ordinary bearer token, no key kept.
-        assert!(bound.read(&answer("Bearer"), 0).unwrap().dpop_key.is_none());
+        // The server declined to bind the access token: the key stays for the
+        // refresh token, which may still be bound to it (RFC 9449 §5).
+        let declined = bound.read(&answer("Bearer"), 0).unwrap();
+        assert_eq!(declined.dpop_key, Some(key.clone()));
+        let grant = crate::oauth::grant::Grant {
+            token_type: declined.token_type.clone(),
+            dpop_key: declined.dpop_key.clone(),
+            ..crate::oauth::grant::Grant::test_default()
+        };
+        assert!(grant.access_proof_key().is_none() && !grant.summary().dpop_bound, "a Bearer token is not sent with a proof");
+        let grant = crate::oauth::grant::Grant { token_type: "DPoP".into(), ..grant };
+        assert_eq!(grant.access_proof_key(), Some(&key));
     }
 
     #[test]

@@ -223,14 +223,14 @@ impl<V: Vault> Store<V> {
         let not_signed_in = || Error::NotSignedIn { server: server.name.clone() };
         let bound = || Error::DpopBound { server: server.name.clone() };
         let grant = self.load_grant(&server)?.ok_or_else(not_signed_in)?;
-        if grant.dpop_key.is_some() {
+        if grant.access_is_bound() {
             return Err(bound());
         }
         if !grant.needs_refresh(clock) {
             return Ok(grant.access_token);
         }
         let next = refresh_from_vault(self, &server, None, clock, When::Due).await?;
-        if next.dpop_key.is_some() {
+        if next.access_is_bound() {
             return Err(bound());
         }
         Ok(next.access_token)

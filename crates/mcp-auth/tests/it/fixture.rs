@@ -34,6 +34,8 @@ pub struct Seen {
     pub path: String,
     pub query: HashMap<String, String>,
     pub authorization: Option<String>,
+    /// The `DPoP` proof header, if the request had one.
+    pub dpop: Option<String>,
     pub body: String,
     pub form: HashMap<String, String>,
 }
@@ -118,9 +120,16 @@ pub struct Behaviour {
     /// Advertise DPoP at the authorization server only (the MCP endpoint
     /// knows Bearer alone): a client must not bind its tokens.
     pub dpop_at_as_only: bool,
+    /// With `dpop`: refresh tokens are bound to the key the code exchange
+    /// proved (a refresh must prove the same key), and a refresh is answered
+    /// with an unbound Bearer access token (RFC 9449 §5 lets a server decline
+    /// to bind one).
+    pub dpop_bearer_on_refresh: bool,
     // state
     /// Bound tokens, with the public JWK they are bound to.
     bound: HashMap<String, Value>,
+    /// Refresh tokens bound to a key, with its public JWK.
+    bound_refresh: HashMap<String, Value>,
     device_codes: HashMap<String, (Vec<String>, u32)>,
     tag: String,
     next: u64,
@@ -222,7 +231,9 @@ impl Behaviour {
             accepted_assertions: Vec::new(),
             dpop: false,
             dpop_at_as_only: false,
+            dpop_bearer_on_refresh: false,
             bound: HashMap::new(),
+            bound_refresh: HashMap::new(),
             sse: false,
             open: false,
             device: DeviceMode::ApproveAfter(1),
@@ -283,6 +294,7 @@ fn record(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u
         path: uri.path().to_string(),
         query,
         authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        dpop: headers.get("dpop").and_then(|v| v.to_str().ok()).map(str::to_owned),
         body,
         form,
     });
@@ -453,17 +465,26 @@ async fn token(State(s): State<Shared>, method: Method, uri: Uri, headers: Heade
         },
         _ => None,
     };
+    let is_refresh = form.get("grant_type").map(String::as_str) == Some("refresh_token");
+    if let Some(jwk) = form.get("refresh_token").filter(|_| is_refresh).and_then(|rt| b.bound_refresh.get(rt)) {
+        if proof_key.as_ref() != Some(jwk) {
+            return invalid_grant();
+        }
+    }
     let access = b.id("at");
     b.tokens.insert(access.clone(), scopes.clone());
-    let token_type = if proof_key.is_some() { "DPoP" } else { "Bearer" };
-    if let Some(jwk) = proof_key {
+    let bind_access = proof_key.is_some() && !(is_refresh && b.dpop_bearer_on_refresh);
+    let token_type = if bind_access { "DPoP" } else { "Bearer" };
+    if let Some(jwk) = proof_key.clone().filter(|_| bind_access) {
         b.bound.insert(access.clone(), jwk);
     }
     let mut reply = json!({"access_token": access, "token_type": token_type, "expires_in": b.expires_in, "scope": scopes.join(" ")});
-    let is_refresh = form.get("grant_type").map(String::as_str) == Some("refresh_token");
     if b.issue_refresh && (!is_refresh || b.rotate_refresh) {
         let rt = b.id("rt");
         b.refresh.insert(rt.clone(), scopes);
+        if let Some(jwk) = proof_key.filter(|_| b.dpop_bearer_on_refresh) {
+            b.bound_refresh.insert(rt.clone(), jwk);
+        }
         reply["refresh_token"] = json!(rt);
     }
     json_response(200, reply)
