@@ -18,16 +18,27 @@ use tauri::AppHandle;
 /// The least time between two notifications about one server.
 pub const QUIET_SECONDS: u64 = 3600;
 
-/// When each server was last the subject of a notification.
+/// What a notification is about: each has its own hour, so a program's
+/// question does not silence a sign-in that ended, nor the other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// The sign-in ends, or the server refused to renew it.
+    Access,
+    /// A program waits for the person in the app.
+    Question,
+}
+
+/// When each server was last the subject of a notification, by topic.
 #[derive(Default)]
 pub struct Alerts {
-    last: HashMap<String, u64>,
+    last: HashMap<(String, Topic), u64>,
 }
 
 impl Alerts {
-    /// Tell the desktop about `server`, unless it was told about it in the last hour.
-    pub fn tell(&mut self, app: &AppHandle, server: &str, (title, body): (String, String), now: u64) {
-        if !self.may_tell(server, now) {
+    /// Tell the desktop about `server`, unless it was told about it (on this
+    /// topic) in the last hour.
+    pub fn tell(&mut self, app: &AppHandle, server: &str, topic: Topic, (title, body): (String, String), now: u64) {
+        if !self.may_tell(server, topic, now) {
             return;
         }
         if let Err(err) = show(app, server, &title, &body) {
@@ -35,11 +46,12 @@ impl Alerts {
         }
     }
 
-    fn may_tell(&mut self, server: &str, now: u64) -> bool {
-        match self.last.get(server) {
+    fn may_tell(&mut self, server: &str, topic: Topic, now: u64) -> bool {
+        let key = (server.to_string(), topic);
+        match self.last.get(&key) {
             Some(at) if now < at + QUIET_SECONDS => false,
             _ => {
-                self.last.insert(server.to_string(), now);
+                self.last.insert(key, now);
                 true
             }
         }
@@ -103,10 +115,12 @@ mod tests {
     #[test]
     fn one_notification_per_server_an_hour() {
         let mut a = Alerts::default();
-        assert!(a.may_tell("acme", 1_000));
-        assert!(!a.may_tell("acme", 1_000 + QUIET_SECONDS - 1), "within the hour");
-        assert!(a.may_tell("other", 1_001), "another server is told");
-        assert!(a.may_tell("acme", 1_000 + QUIET_SECONDS), "an hour later");
+        assert!(a.may_tell("acme", Topic::Access, 1_000));
+        assert!(!a.may_tell("acme", Topic::Access, 1_000 + QUIET_SECONDS - 1), "within the hour");
+        assert!(a.may_tell("other", Topic::Access, 1_001), "another server is told");
+        assert!(a.may_tell("acme", Topic::Question, 1_002), "a question does not wait for the access hour");
+        assert!(!a.may_tell("acme", Topic::Question, 1_003), "nor is it told twice in the hour");
+        assert!(a.may_tell("acme", Topic::Access, 1_000 + QUIET_SECONDS), "an hour later");
     }
 
     #[test]

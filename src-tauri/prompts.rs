@@ -13,10 +13,13 @@
 use mcp_auth::{canonical_resource, AppSocket, Asked, PromptKind, SystemClock};
 use tauri::{AppHandle, State};
 
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 use crate::events::{self, PROMPT_ASKED};
 use crate::state::AppState;
 use crate::views::PromptAsked;
+
+/// The most questions from programs kept for the page at once.
+const MAX_PROGRAMS_ASKING: usize = 20;
 
 /// Listen on the app socket of this store's config directory. A socket the app
 /// cannot open only costs the prompts: bridges then open the browser
@@ -38,6 +41,12 @@ pub fn listen(app: &AppHandle, state: &AppState) {
             if asked.kind == PromptKind::NewProgram {
                 let mut asking = programs_asking.lock().unwrap();
                 if !asking.contains(asked) {
+                    // However many programs ask, the page shows a bounded
+                    // number of questions: the oldest go (their programs
+                    // hear nothing and ask again).
+                    if asking.len() >= MAX_PROGRAMS_ASKING {
+                        asking.remove(0);
+                    }
                     asking.push(asked.clone());
                 }
             }
@@ -45,7 +54,13 @@ pub fn listen(app: &AppHandle, state: &AppState) {
             events::emit(&handle, PROMPT_ASKED, PromptAsked::of(asked));
             let title = titles.resolve(&asked.subject).map(|s| crate::views::title_of(&s)).unwrap_or_else(|_| asked.subject.clone());
             if let Some(words) = crate::alerts::prompt_words(asked, &title) {
-                alerts.lock().unwrap().tell(&handle, &asked.subject, words, mcp_auth::Clock::now(&SystemClock));
+                alerts.lock().unwrap().tell(
+                    &handle,
+                    &asked.subject,
+                    crate::alerts::Topic::Question,
+                    words,
+                    mcp_auth::Clock::now(&SystemClock),
+                );
             }
         };
         if let Err(e) = prompts.listen(&socket, known, show).await {
@@ -82,16 +97,18 @@ pub fn answer_program(state: State<'_, AppState>, server: String, key: String, y
     // The program as it asked (never as the page names it), even if it
     // stopped waiting: the answer holds for its next request.
     let asked = {
-        let mut asking = state.programs_asking.lock().unwrap();
-        let Some(at) = asking.iter().position(|a| a.subject == server && a.program.as_ref().is_some_and(|p| p.key() == key)) else {
-            return Ok(());
-        };
-        asking.remove(at)
+        let asking = state.programs_asking.lock().unwrap();
+        let found = asking.iter().find(|a| a.subject == server && a.program.as_ref().is_some_and(|p| p.key() == key));
+        found
+            .cloned()
+            .ok_or_else(|| CommandError::input("This program no longer waits for an answer. It asks again the next time it tries."))?
     };
     if yes {
         let program = asked.program.as_ref().expect("a program's prompt names it");
+        // Kept until the allowance is written: a failure leaves the question up.
         state.store.allow_program(&server, program, &SystemClock)?;
     }
+    state.programs_asking.lock().unwrap().retain(|a| a != &asked);
     state.prompts.answered(&asked, yes);
     Ok(())
 }
@@ -100,6 +117,19 @@ pub fn answer_program(state: State<'_, AppState>, server: String, key: String, y
 #[tauri::command]
 pub fn set_program_approval(state: State<'_, AppState>, server: String, on: bool) -> CommandResult<crate::views::ServerView> {
     state.store.edit(&server, |s| s.ask_before_new_program = on)?;
+    if !on {
+        // Nobody is asked any more: the programs waiting go through (each
+        // reads the setting back).
+        let waiting: Vec<Asked> = {
+            let mut asking = state.programs_asking.lock().unwrap();
+            let (gone, kept) = asking.drain(..).partition(|a| a.subject == server);
+            *asking = kept;
+            gone
+        };
+        for asked in waiting {
+            state.prompts.answered(&asked, true);
+        }
+    }
     crate::commands::server_view(&state.store, &server)
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use mcp_auth::{Clock, KeychainVault, Renewals, Renewed, Store, SystemClock};
 use tauri::AppHandle;
 
-use crate::alerts::{self, Alerts};
+use crate::alerts::{self, Alerts, Topic};
 use crate::ending::{self, Told};
 
 /// Less than the lead the engine renews with (two minutes before the margin).
@@ -37,7 +37,7 @@ pub fn renew_in_background(app: AppHandle, store: Arc<Store<KeychainVault>>, ale
                             }
                             Renewed::NeedsSignIn { server, .. } => {
                                 let title = title_of(&store, &server);
-                                alerts.lock().unwrap().tell(&app, &server, alerts::needs_sign_in(&title), SystemClock.now());
+                                alerts.lock().unwrap().tell(&app, &server, Topic::Access, alerts::needs_sign_in(&title), SystemClock.now());
                             }
                             Renewed::Renewed { .. } => {}
                         }
@@ -54,7 +54,7 @@ fn tell_endings(app: &AppHandle, store: &Store<KeychainVault>, told: &mut Told, 
     let Ok((list, _)) = store.list() else { return };
     let now = SystemClock.now();
     for e in told.to_tell(&list.servers, now) {
-        alerts.tell(app, &e.server, ending::words(&e, now), now);
+        alerts.tell(app, &e.server, Topic::Access, ending::words(&e, now), now);
     }
 }
 

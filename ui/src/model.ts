@@ -270,8 +270,12 @@ export async function answerProgram(server: string, p: ProgramView, yes: boolean
     await api.answerProgram(server, p.key, yes);
     return true;
   });
+  if (!done) {
+    // The question is still up (or gone): show what the app holds.
+    for (const w of await api.promptsWaiting().catch(() => [])) if (w.kind === "new_program") await asked(w);
+  }
   if (done) {
-    say(server, yes ? `${p.name} may now use this sign-in.` : `${p.name} was not allowed. It will ask again the next time it starts.`, yes ? "ok" : "warn");
+    say(server, yes ? `${p.name} may now use this sign-in.` : `${p.name} was not allowed. If it tries again, you will be asked again.`, yes ? "ok" : "warn");
   }
   await reload();
 }

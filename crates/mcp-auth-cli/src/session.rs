@@ -105,12 +105,25 @@ pub(crate) fn opener(choice: BrowserChoice) -> Result<Box<dyn Opener>, Error> {
     })
 }
 
+/// Where the server asks before a new program uses its sign-in, the program
+/// that runs this command is asked about like one that runs `token` (a
+/// server not in the list has no such setting).
+async fn admitted(flow: &SignInFlow<KeychainVault>) -> Result<(), Error> {
+    match flow.entry().name.as_str() {
+        "" => Ok(()),
+        name => flow.store().admit(name, &mcp_auth::caller(), mcp_auth::APPROVAL_ANSWER_WAIT).await,
+    }
+}
+
 pub async fn connect(server: &str, c: &ClientArgs) -> ExitCode {
     let name = host_of(server);
     let mut flow = match open_flow(server, c, None, false) {
         Ok(f) => f,
         Err(e) => return failure(Some(&name), &e),
     };
+    if let Err(e) = admitted(&flow).await {
+        return failure(Some(&name), &e);
+    }
     let (status, _pending) = flow.check().await;
     print_json(&status);
     match status {
@@ -126,6 +139,12 @@ async fn run(server: &str, flow_args: &FlowArgs, op: Operation, sign_in_first: b
         Err(e) => return failure(Some(&name), &e),
     };
     let name = if flow.entry().name.is_empty() { name } else { flow.entry().name.clone() };
+    // A sign-in (`login`) is the person's own doing, in their browser.
+    if !sign_in_first {
+        if let Err(e) = admitted(&flow).await {
+            return failure(Some(&name), &e);
+        }
+    }
     flow.set_sign_in_timeout(Duration::from_secs(flow_args.timeout.max(1)));
     if flow_args.browser == BrowserChoice::Device {
         flow.sign_in_on_another_device(Arc::new(show_device_code));

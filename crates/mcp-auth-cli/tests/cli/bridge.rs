@@ -403,6 +403,13 @@ async fn a_server_that_asks_first_lets_a_new_program_in_only_on_the_persons_yes(
     assert!(again["error"]["message"].as_str().unwrap_or_default().contains("you did not allow"), "{again}");
     assert!(shown.try_recv().is_err(), "a refused program was asked about again by the same bridge");
     bridge.close().await;
+    // `tools` (and `call`, `connect`) use the sign-in too: asked the same way.
+    let tools = tokio::spawn(cli(&["tools", &name]).output());
+    let asked = question(&mut shown).await;
+    asks.answered(&asked, false);
+    let tools = tools.await.unwrap().unwrap();
+    assert!(!tools.status.success());
+    assert!(String::from_utf8_lossy(&tools.stdout).contains("you did not allow"), "{}", String::from_utf8_lossy(&tools.stdout));
     let activity: Value = serde_json::from_slice(&cli(&["activity", &name]).output().await.unwrap().stdout).unwrap();
     let whats: Vec<&str> = activity["events"].as_array().unwrap().iter().filter_map(|e| e["what"].as_str()).collect();
     assert!(whats.contains(&"program_allowed") && whats.contains(&"program_refused"), "{whats:?}");

@@ -41,12 +41,14 @@ pub(crate) struct Admission<V: Vault + 'static> {
 }
 
 impl<V: Vault + 'static> Admission<V> {
-    pub(crate) fn new(store: Arc<Store<V>>, server: &str, program: Program) -> Self {
+    /// `listed`: the server is in the list (a bridge started for a URL the
+    /// list does not have has nothing that asks).
+    pub(crate) fn new(store: Arc<Store<V>>, server: &str, program: Program, listed: bool) -> Self {
         Admission {
             store,
             server: server.to_string(),
             program,
-            state: Arc::new(watch::Sender::new(State::Unasked)),
+            state: Arc::new(watch::Sender::new(if listed { State::Unasked } else { State::Allowed })),
             last_failure: Arc::new(std::sync::Mutex::new(None)),
         }
     }
@@ -93,8 +95,6 @@ impl<V: Vault + 'static> Admission<V> {
         tokio::spawn(async move {
             let next = match store.admit(&server, &program, QUESTION_WAIT).await {
                 Ok(()) => State::Allowed,
-                // A bridge for a URL not in the list: nothing asks for it.
-                Err(Error::UnknownServer(_)) => State::Allowed,
                 Err(e @ Error::ProgramNotAllowed { why: NotAllowed::Declined, .. }) => State::Refused(e.to_string()),
                 Err(e) => {
                     eprintln!("mcp-auth bridge: {e}");

@@ -134,7 +134,7 @@ where
         }
     });
     let name = if flow.entry().name.is_empty() { flow.session().url.clone() } else { flow.entry().name.clone() };
-    let admission = Admission::new(flow.store().clone(), &name, program);
+    let admission = Admission::new(flow.store().clone(), &name, program, !flow.entry().name.is_empty());
     let upstream = Arc::new(Upstream {
         url: flow.session().url.clone(),
         name,

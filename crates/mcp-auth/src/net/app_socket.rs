@@ -87,7 +87,8 @@ impl Asked {
 /// What the app said of a prompt it was asked to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppAnswer {
-    /// No app listens (or it would not show the prompt): do without it.
+    /// No app listens (or it would not show the prompt, or it went away
+    /// before an answer): do without it.
     NotRunning,
     /// The person did it (signed in, added the server); or, when asked not to
     /// wait, the prompt is shown.
@@ -292,9 +293,23 @@ mod unix {
             _ => return AppAnswer::NotRunning,
         }
         let Some(wait) = wait else { return AppAnswer::Yes };
-        match reply(read_line(&mut reader, wait).await) {
-            Some(Reply { ended: Some(e), .. }) if e == "yes" => AppAnswer::Yes,
-            _ => AppAnswer::No,
+        // An app that quits (or crashes) before an answer closes the socket:
+        // nobody said no, and there is no app to ask any more.
+        let ended = tokio::time::timeout(wait, async {
+            let mut line = Vec::new();
+            match (&mut reader).take(MAX_LINE as u64).read_until(b'\n', &mut line).await {
+                Ok(n) if n > 0 && line.ends_with(b"\n") => Some(line),
+                _ => None,
+            }
+        })
+        .await;
+        match ended {
+            Ok(line) => match reply(line) {
+                Some(Reply { ended: Some(e), .. }) if e == "yes" => AppAnswer::Yes,
+                Some(Reply { ended: Some(_), .. }) => AppAnswer::No,
+                _ => AppAnswer::NotRunning,
+            },
+            Err(_) => AppAnswer::No,
         }
     }
 
@@ -352,7 +367,9 @@ mod unix {
         // A program is named in the one prompt about a program, and there only.
         let asked = match serde_json::from_slice::<Ask>(&line) {
             Ok(a) if known(a.ask, &a.server) && (a.ask == PromptKind::NewProgram) == a.program.is_some() => {
-                Asked { kind: a.ask, subject: a.server, program: a.program }
+                // Named by the caller: cleaned before the app shows it.
+                let program = a.program.map(|p| Program::named(&p.name, p.path.as_deref()));
+                Asked { kind: a.ask, subject: a.server, program }
             }
             Ok(_) => {
                 let _ = write.write_all(&refuse("not a server this app can ask about")).await;
@@ -468,6 +485,25 @@ mod tests {
         assert_eq!(socket.ask(PromptKind::ClientSecret, "crm", None).await, AppAnswer::Yes);
         // A second app on the same socket is refused.
         assert!(AppPrompts::new().listen(&socket, |_, _| true, |_| {}).await.is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn an_app_that_quits_before_an_answer_is_no_app_not_a_no() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let dir = std::env::temp_dir().join(format!("mcp-auth-socket-{}", crate::oauth::authorize::new_state()));
+        let socket = socket_in(&dir);
+        std::fs::create_dir_all(socket.path().parent().unwrap()).unwrap();
+        let listener = tokio::net::UnixListener::bind(socket.path()).unwrap();
+        // An app that shows the prompt, then goes away (it quit, or crashed).
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut ask = [0u8; 256];
+            let _ = stream.read(&mut ask).await;
+            stream.write_all(b"{\"shown\":true}\n").await.unwrap();
+        });
+        let answer = socket.ask(PromptKind::NewProgram, "crm", Some(Duration::from_secs(5))).await;
+        assert_eq!(answer, AppAnswer::NotRunning);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

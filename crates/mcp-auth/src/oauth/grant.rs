@@ -91,7 +91,9 @@ pub struct GrantSummary {
     #[serde(default)]
     pub signed_in_at: u64,
     pub has_refresh_token: bool,
-    /// Bound to a key (DPoP): the token alone is useless to another program.
+    /// Bound to a key kept here (DPoP): its tokens (the refresh token at
+    /// least, the access token where the server said so) are useless to
+    /// another program without it, so apps use it through the bridge.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dpop_bound: bool,
     /// Whose sign-in it is, as the server named it (not verified; a label).
@@ -136,7 +138,9 @@ impl Grant {
             obtained_at: self.obtained_at,
             signed_in_at: self.signed_in_at,
             has_refresh_token: self.refresh_token.is_some(),
-            dpop_bound: self.access_is_bound(),
+            // The grant, not this access token: a later refresh may bind the
+            // access token again, so an app is set up for the bridge.
+            dpop_bound: self.dpop_key.is_some(),
             account: self.account.clone(),
         }
     }

@@ -376,7 +376,8 @@ mod tests {
             dpop_key: declined.dpop_key.clone(),
             ..crate::oauth::grant::Grant::test_default()
         };
-        assert!(grant.access_proof_key().is_none() && !grant.summary().dpop_bound, "a Bearer token is not sent with a proof");
+        assert!(grant.access_proof_key().is_none(), "a Bearer token is not sent with a proof");
+        assert!(grant.summary().dpop_bound, "the grant stays bound to this computer: its refresh needs the key");
         let grant = crate::oauth::grant::Grant { token_type: "DPoP".into(), ..grant };
         assert_eq!(grant.access_proof_key(), Some(&key));
     }

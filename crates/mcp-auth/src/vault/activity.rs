@@ -74,9 +74,8 @@ pub fn caller() -> Program {
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .or_else(|| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|n| n.trim().to_string()))?;
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let script = cmdline.split(|b| *b == 0).nth(1).filter(|a| !a.is_empty() && !a.starts_with(b"-"));
-            let script = script.map(|a| String::from_utf8_lossy(a).into_owned());
-            let script_name = script.as_deref().and_then(|arg| {
+            let args: Vec<String> = cmdline.split(|b| *b == 0).skip(1).take(32).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            let script_name = args.first().and_then(|arg| {
                 std::path::Path::new(arg)
                     .file_name()
                     .map(|n| n.to_string_lossy().trim_end_matches("-cli.js").trim_end_matches(".js").to_string())
@@ -85,14 +84,11 @@ pub fn caller() -> Program {
                 return Some(Program::named(&s, None));
             }
             let mut path = exe.map(|p| p.to_string_lossy().into_owned());
-            if let (Some(p), Some(script)) = (path.as_mut(), script.as_deref()) {
-                if INTERPRETERS.iter().any(|i| exe_name == *i || exe_name.starts_with(&format!("{i}3."))) {
-                    // A relative script is the program's own cwd's (an absolute one replaces it).
-                    let script = std::fs::canonicalize(std::path::Path::new(&format!("/proc/{pid}/cwd")).join(script))
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_else(|_| script.to_string());
+            let interpreter = INTERPRETERS.iter().any(|i| exe_name == *i || exe_name.starts_with(&format!("{i}3.")));
+            if let (Some(p), true) = (path.as_mut(), interpreter) {
+                if let Some(what) = what_it_runs(&args, pid) {
                     p.push(' ');
-                    p.push_str(&script);
+                    p.push_str(&what);
                 }
             }
             Some(Program::named(&exe_name, path.as_deref()))
@@ -114,6 +110,29 @@ pub fn caller() -> Program {
     {
         Program::named("unknown", None)
     }
+}
+
+/// What an interpreter runs, from its arguments: `-m module` (Python), else
+/// the first argument that is not an option or a runner's subcommand (`deno
+/// run x.ts`, `bun run x`), as a path from the process's own directory.
+/// Options before it (`--inspect`) do not change which program it is.
+#[cfg(target_os = "linux")]
+fn what_it_runs(args: &[String], pid: u32) -> Option<String> {
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "-m" => return rest.next().map(|m| format!("-m {m}")),
+            "-c" | "-e" | "--eval" => return Some(a.clone()),
+            "run" | "x" | "exec" => continue,
+            _ if a.starts_with('-') || a.is_empty() => continue,
+            _ => {
+                // A relative script is the program's own cwd's (an absolute one replaces it).
+                let at = std::path::Path::new(&format!("/proc/{pid}/cwd")).join(a);
+                return Some(std::fs::canonicalize(at).map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|_| a.clone()));
+            }
+        }
+    }
+    None
 }
 
 /// Every server's events, oldest first.
@@ -171,6 +190,21 @@ pub fn forget(dir: &Path, server: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_interpreter_is_told_apart_by_what_it_runs_not_by_its_options() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let me = std::process::id();
+        assert_eq!(what_it_runs(&args(&["--inspect", "/nowhere/cli.js", "--port", "1"]), me).as_deref(), Some("/nowhere/cli.js"));
+        assert_eq!(what_it_runs(&args(&["-u", "-m", "mcp_server", "serve"]), me).as_deref(), Some("-m mcp_server"));
+        assert_eq!(what_it_runs(&args(&["run", "--allow-net", "/nowhere/main.ts"]), me).as_deref(), Some("/nowhere/main.ts"));
+        assert_eq!(what_it_runs(&args(&["-c", "import x"]), me).as_deref(), Some("-c"));
+        assert_eq!(what_it_runs(&args(&["--version"]), me), None);
+        // A relative script is found from the process's own directory.
+        let here = std::env::current_dir().unwrap().join("Cargo.toml");
+        assert_eq!(what_it_runs(&args(&["Cargo.toml"]), me), Some(std::fs::canonicalize(here).unwrap().to_string_lossy().into_owned()));
+    }
 
     #[test]
     fn the_last_events_of_each_server_are_kept_across_writers() {

@@ -54,7 +54,10 @@ impl Program {
     pub fn named(name: &str, path: Option<&str>) -> Program {
         let clean = |s: &str| -> String {
             s.chars()
-                .filter(|c| !c.is_control() && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}'))
+                .filter(|c| {
+                    !c.is_control()
+                        && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{feff}')
+                })
                 .take(MAX_WORDS)
                 .collect::<String>()
                 .trim()
@@ -112,8 +115,16 @@ impl<V: Vault> Store<V> {
         let answer = AppSocket::for_config_dir(self.dir()).put(&asked, Some(wait)).await;
         let why = match answer {
             AppAnswer::NotRunning => NotAllowed::NoApp,
-            // The app wrote the allowance before it said yes: read it back.
-            AppAnswer::Yes if is_allowed(&self.resolve(&entry.name)?.allowed_programs, program) => return Ok(()),
+            // The app wrote the allowance before it said yes: read it back (or
+            // the person stopped asking for this server meanwhile).
+            AppAnswer::Yes
+                if {
+                    let now = self.resolve(&entry.name)?;
+                    !now.ask_before_new_program || is_allowed(&now.allowed_programs, program)
+                } =>
+            {
+                return Ok(())
+            }
             AppAnswer::Yes => NotAllowed::Declined,
             AppAnswer::No if started.elapsed() >= wait => NotAllowed::Unanswered,
             AppAnswer::No => NotAllowed::Declined,
@@ -123,10 +134,21 @@ impl<V: Vault> Store<V> {
             NotAllowed::Declined => "you did not allow it",
             NotAllowed::Unanswered => "nobody answered",
         };
-        let refused =
-            ActivityEvent { at: SystemClock.now(), what: "program_refused".into(), by: program.name.clone(), detail: Some(detail.into()) };
-        if let Err(e) = crate::vault::activity::record(self.dir(), &entry.name, refused) {
-            eprintln!("mcp-auth: could not record the refusal ({e})");
+        // Once in a while, not once a request: a client that keeps asking
+        // with no app running would push everything else out of the log.
+        let now = SystemClock.now();
+        let said_lately = self.activity().get(&entry.name).is_some_and(|events| {
+            events
+                .iter()
+                .rev()
+                .take(20)
+                .any(|e| e.what == "program_refused" && e.by == program.name && e.detail.as_deref() == Some(detail) && now < e.at + 600)
+        });
+        if !said_lately {
+            let refused = ActivityEvent { at: now, what: "program_refused".into(), by: program.name.clone(), detail: Some(detail.into()) };
+            if let Err(e) = crate::vault::activity::record(self.dir(), &entry.name, refused) {
+                eprintln!("mcp-auth: could not record the refusal ({e})");
+            }
         }
         Err(Error::ProgramNotAllowed { server: entry.name, program: program.words(), why })
     }
@@ -178,7 +200,7 @@ mod tests {
 
     #[test]
     fn a_name_is_cleaned_and_a_path_tells_programs_apart() {
-        let p = Program::named("cla\u{202e}ude\n", Some("/usr/bin/claude"));
+        let p = Program::named("cla\u{202e}u\u{200b}de\u{2028}\n", Some("/usr/bin/claude"));
         assert_eq!(p.name, "claude");
         assert_eq!(p.key(), "/usr/bin/claude");
         assert_eq!(Program::named("", None).key(), "unknown");
@@ -199,16 +221,18 @@ mod tests {
         assert!(matches!(e, Error::ProgramNotAllowed { why: NotAllowed::NoApp, .. }), "{e}");
         assert!(e.to_string().contains("MCP Auth Manager is not running"), "{e}");
 
-        // The app: yes for claude (written before the answer), no for anyone else.
+        // The app: yes to the first program that asks (written before the
+        // answer), no to every one after.
         let prompts = AppPrompts::new();
         let (answering, writer) = (prompts.clone(), store.clone());
+        let said_yes = std::sync::atomic::AtomicBool::new(false);
         prompts
             .listen(
                 &AppSocket::for_config_dir(store.dir()),
                 |kind, name| kind == PromptKind::NewProgram && name == "crm",
                 move |asked| {
                     let program = asked.program.clone().unwrap();
-                    let yes = program.name == "claude";
+                    let yes = !said_yes.swap(true, std::sync::atomic::Ordering::SeqCst);
                     if yes {
                         writer.allow_program(&asked.subject, &program, &FixedClock(5)).unwrap();
                     }
@@ -220,20 +244,25 @@ mod tests {
         store.admit("crm", &claude, Duration::from_secs(5)).await.unwrap();
         let entry = store.resolve("crm").unwrap();
         assert_eq!(entry.allowed_programs, vec![AllowedProgram { program: claude.clone(), allowed_at: 5 }]);
-        // The same program again: no question (the app, gone, would refuse now).
+        // Another program is asked about, and refused (the app says no from now on).
         let other = Program::named("curl", Some("/usr/bin/curl"));
         let e = store.admit("crm", &other, Duration::from_secs(5)).await.unwrap_err();
         assert!(matches!(e, Error::ProgramNotAllowed { why: NotAllowed::Declined, .. }), "{e}");
         assert!(e.to_string().contains("curl (/usr/bin/curl)"), "{e}");
+        // The same program again: let in without a question (the app would say no).
         store.admit("crm", &claude, Duration::from_secs(5)).await.unwrap();
         // A program of the same name elsewhere is another program.
         let e = store.admit("crm", &Program::named("claude", Some("/tmp/claude")), Duration::from_secs(5)).await;
-        assert!(e.is_ok(), "named claude: this test's app says yes to it, and it is then kept apart");
-        assert_eq!(store.resolve("crm").unwrap().allowed_programs.len(), 2);
+        assert!(e.is_err(), "a program named claude at another path passed for the one allowed");
+        assert_eq!(store.resolve("crm").unwrap().allowed_programs.len(), 1);
+        // Refusals are recorded, not once a request.
+        let _ = store.admit("crm", &other, Duration::from_secs(5)).await;
+        let refusals = store.activity()["crm"].iter().filter(|e| e.what == "program_refused").count();
+        assert_eq!(refusals, 3, "no app, curl, the other claude; curl again is not recorded again");
 
         assert!(store.forget_program("crm", "/usr/bin/claude").unwrap());
         assert!(!store.forget_program("crm", "/usr/bin/claude").unwrap());
-        assert_eq!(store.resolve("crm").unwrap().allowed_programs.len(), 1);
+        assert!(store.resolve("crm").unwrap().allowed_programs.is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
