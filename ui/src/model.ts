@@ -226,16 +226,36 @@ export async function discover(name: string): Promise<void> {
   await reload();
 }
 
+/** What the app said of a sign-in before the command that started it had
+ *  answered: the browser may fail (or a device code arrive) in the time the
+ *  reply takes to reach the page, and the event would otherwise find no flow
+ *  to belong to. Taken when the flow is known; a few at most. */
+const early = new Map<string, { noBrowser?: string; code?: DeviceCodeShown }>();
+
+function keepEarly(flowId: string, said: { noBrowser?: string; code?: DeviceCodeShown }): void {
+  early.set(flowId, { ...early.get(flowId), ...said });
+  while (early.size > 16) early.delete(early.keys().next().value as string);
+}
+
+function takeEarly(flowId: string): { noBrowser?: string; code?: DeviceCodeShown } {
+  const said = early.get(flowId) ?? {};
+  early.delete(flowId);
+  return said;
+}
+
 export async function signIn(name: string): Promise<void> {
   const started = await guard(name, () => api.signIn(name));
-  if (started) model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl, startedAt: Date.now() });
+  if (started) {
+    const said = takeEarly(started.flowId);
+    model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl, startedAt: Date.now(), noBrowser: said.noBrowser });
+  }
   render();
 }
 
 /** Sign in on another device: the code and the page are shown when they arrive. */
 export async function signInOnDevice(name: string): Promise<void> {
   const started = await guard(name, () => api.signInOnDevice(name));
-  if (started) model.deviceFlows.set(name, { flowId: started.flowId, code: null });
+  if (started) model.deviceFlows.set(name, { flowId: started.flowId, code: takeEarly(started.flowId).code ?? null });
   render();
 }
 
@@ -480,6 +500,8 @@ export function wireEvents(): void {
     if (f && f.flowId === e.flowId) {
       f.noBrowser = e.reason;
       render();
+    } else {
+      keepEarly(e.flowId, { noBrowser: e.reason });
     }
   });
   void events.onDeviceCode((e) => {
@@ -487,6 +509,8 @@ export function wireEvents(): void {
     if (f && f.flowId === e.flowId) {
       f.code = e;
       render();
+    } else {
+      keepEarly(e.flowId, { code: e });
     }
   });
   // Another program (a bridge, `mcp-auth serve`, the CLI) changed the list.
