@@ -65,10 +65,15 @@ impl Bridge {
         .expect("an answer within 20 s")
     }
 
-    async fn initialize(&mut self) -> Value {
+    /// Send the client's `initialize` (id 0) without waiting for its answer.
+    async fn send_initialize(&mut self) {
         self.send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
             .await;
+    }
+
+    async fn initialize(&mut self) -> Value {
+        self.send_initialize().await;
         let answer = self.answer(0).await;
         self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         answer
@@ -361,10 +366,7 @@ async fn a_server_that_asks_first_lets_a_new_program_in_only_on_the_persons_yes(
 
     let reached = f.seen("/mcp").len();
     let mut bridge = Bridge::start(&dir, &name);
-    bridge
-        .send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
-        .await;
+    bridge.send_initialize().await;
     let asked = question(&mut shown).await;
     let program = asked.program.clone().expect("the question names the program");
     // The program that started the bridge: this test's own executable.
@@ -390,10 +392,7 @@ async fn a_server_that_asks_first_lets_a_new_program_in_only_on_the_persons_yes(
     let forget = cli(&["servers", "set", &name, "--forget-program", me.to_str().unwrap()]).output().await.unwrap();
     assert!(forget.status.success(), "{}", String::from_utf8_lossy(&forget.stdout));
     let mut bridge = Bridge::start(&dir, &name);
-    bridge
-        .send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}))
-        .await;
+    bridge.send_initialize().await;
     let asked = question(&mut shown).await;
     asks.answered(&asked, false);
     let refused = bridge.answer(0).await;

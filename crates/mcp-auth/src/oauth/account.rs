@@ -36,15 +36,20 @@ fn name_in_jwt(token: &str) -> Option<String> {
     NAMING_CLAIMS.iter().find_map(|c| claims.get(c).and_then(Value::as_str).and_then(shown))
 }
 
+/// A character a name from elsewhere (a server's claims, a program's name)
+/// may show: no control characters, and none that reorder or hide the text
+/// around it (bidirectional marks and overrides, zero-width characters, line
+/// and paragraph separators).
+pub(crate) fn shows_as_text(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{feff}')
+}
+
 /// A claim as a label can show it: trimmed, one line, no control or
 /// bidirectional-override characters (a name must not reorder the text around
 /// it), not empty, not overlong.
 fn shown(raw: &str) -> Option<String> {
-    let clean: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        .collect();
+    let clean: String = raw.trim().chars().filter(|c| shows_as_text(*c)).collect();
     let clean = clean.trim();
     (!clean.is_empty() && clean.chars().count() <= MAX_CHARS).then(|| clean.to_string())
 }

@@ -53,15 +53,7 @@ impl Program {
     /// characters dropped and cut to a length a window can show.
     pub fn named(name: &str, path: Option<&str>) -> Program {
         let clean = |s: &str| -> String {
-            s.chars()
-                .filter(|c| {
-                    !c.is_control()
-                        && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{feff}')
-                })
-                .take(MAX_WORDS)
-                .collect::<String>()
-                .trim()
-                .to_string()
+            s.chars().filter(|c| crate::oauth::account::shows_as_text(*c)).take(MAX_WORDS).collect::<String>().trim().to_string()
         };
         let name = clean(name);
         Program { name: if name.is_empty() { "unknown".into() } else { name }, path: path.map(clean).filter(|p| !p.is_empty()) }
