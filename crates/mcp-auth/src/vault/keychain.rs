@@ -1,9 +1,35 @@
-//! The OS keychain as an [`EntryStore`]: Secret Service on Linux (GNOME Keyring,
-//! KWallet; one session per process, `secret_service.rs`), Keychain on macOS and
-//! Credential Manager on Windows through `keyring`.
+//! The OS keychain as an [`EntryStore`], on the keyring ecosystem: `keyring-core`
+//! entries over each platform's native store, chosen explicitly: the Secret
+//! Service on Linux (GNOME Keyring, KWallet; `dbus-secret-service-keyring-store`),
+//! the login Keychain on macOS (`apple-native-keyring-store`) and Credential
+//! Manager on Windows (`windows-native-keyring-store`). These are the stores
+//! `keyring` 4 itself is made of; its own crate is sample glue whose default picks
+//! the zbus store, an async D-Bus stack this project does not otherwise build, so
+//! the engine names its stores itself, as keyring's documentation asks of
+//! applications. No store is a mock and none is a file.
 //!
-//! The platform store is chosen explicitly, so keyring's in-memory mock can never
-//! be what a shipping build talks to. Errors name the cause and the fix.
+//! Three things the engine adds around the store:
+//! - One store per process, made at the first read or write (nothing is contacted
+//!   before): on Linux that is one D-Bus connection and one encrypted session.
+//!   `mcp-auth token` is called before each request of other programs and a
+//!   sign-in touches a dozen entries; a session costs 4–5 ms to negotiate. A
+//!   connection that broke (a restarted keyring daemon) is made again once.
+//! - A bound on the wait: the store waits as long as an unlock prompt stays on
+//!   screen; each operation here gives up after [`PROMPT_WAIT`] and says the
+//!   keychain is locked, so a bridge or `token` never hangs for good.
+//! - Errors that name the cause and the fix, down to "no Secret Service is
+//!   running: here is how to start one".
+//!
+//! Items written before this store (by `keyring` 3 and by this engine's own
+//! Secret Service client, with the attributes `service`, `username`,
+//! `target = "default"`, `application = "rust-keyring"`) are the same items:
+//! the store finds them by `service` and `username`, updates them in place and
+//! deletes them (`tests/it/keychain.rs` writes one the old way and checks).
+
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry, Error as StoreError};
 
 use crate::error::{Error, Result};
 use crate::vault::secret::Secret;
@@ -12,12 +38,13 @@ use crate::vault::{ChunkedVault, EntryStore, SERVICE};
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 compile_error!("MCP Auth Manager needs an OS keychain: Linux (Secret Service), macOS or Windows");
 
-/// The keychain, one entry per name under [`SERVICE`].
+/// How long one keychain operation may wait (for an unlock prompt, mostly)
+/// before it fails as "locked" instead of hanging.
+pub const PROMPT_WAIT: Duration = Duration::from_secs(120);
+
+/// The keychain, one entry per name under one service name.
 pub struct KeychainEntries {
     service: String,
-    /// Linux: one Secret Service session for the process (`secret_service.rs`).
-    #[cfg(target_os = "linux")]
-    session: crate::vault::secret_service::SessionStore,
 }
 
 /// The vault every face of the app uses.
@@ -30,22 +57,114 @@ pub fn keychain_vault() -> KeychainVault {
 
 /// A keychain vault under another service name (tests keep their entries apart).
 pub fn keychain_vault_for(service: &str) -> KeychainVault {
-    #[cfg(not(target_os = "linux"))]
-    {
-        use std::sync::Once;
-        static CHOOSE_STORE: Once = Once::new();
-        CHOOSE_STORE.call_once(|| {
-            #[cfg(target_os = "macos")]
-            keyring::set_default_credential_builder(keyring::macos::default_credential_builder());
-            #[cfg(windows)]
-            keyring::set_default_credential_builder(keyring::windows::default_credential_builder());
-        });
+    ChunkedVault::new(KeychainEntries { service: service.to_string() })
+}
+
+/// The process's store, made at first use and kept.
+static STORE: Mutex<Option<Arc<CredentialStore>>> = Mutex::new(None);
+
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    #[cfg(target_os = "linux")]
+    let store: Arc<CredentialStore> = dbus_secret_service_keyring_store::Store::new()?;
+    #[cfg(target_os = "macos")]
+    let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
+    #[cfg(windows)]
+    let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new()?;
+    Ok(store)
+}
+
+/// Run `op` on the process's store, making it first if needed; a broken
+/// connection drops the store and `op` runs once more on a new one.
+fn with_store<T>(op: &dyn Fn(&Arc<CredentialStore>) -> keyring_core::Result<T>) -> keyring_core::Result<T> {
+    let mut kept = STORE.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut retried = false;
+    loop {
+        let store = match kept.as_ref() {
+            Some(store) => store.clone(),
+            None => kept.insert(platform_store()?).clone(),
+        };
+        match op(&store) {
+            Err(e) if !retried && connection_lost(&e) => {
+                retried = true;
+                *kept = None;
+            }
+            other => return other,
+        }
     }
-    ChunkedVault::new(KeychainEntries {
-        service: service.to_string(),
+}
+
+/// Run `op` on the store from a thread of its own and wait at most
+/// [`PROMPT_WAIT`]. A thread left waiting on a prompt keeps the store's lock,
+/// so the operations after it wait their own bound too, until the person
+/// answers the prompt.
+fn bounded<T: Send + 'static>(op: impl Fn(&Arc<CredentialStore>) -> keyring_core::Result<T> + Send + 'static) -> Result<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("keychain".into())
+        .spawn(move || {
+            let _ = tx.send(with_store(&op).map_err(explain));
+        })
+        .map_err(|e| unavailable(format!("the keychain could not be reached ({e})")))?;
+    match rx.recv_timeout(PROMPT_WAIT) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(unavailable(format!(
+            "the keychain is locked and did not open within {} seconds (an unlock prompt may be waiting for you)",
+            PROMPT_WAIT.as_secs()
+        ))),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(unavailable("the keychain operation stopped without an answer".into())),
+    }
+}
+
+impl KeychainEntries {
+    fn entry(store: &Arc<CredentialStore>, service: &str, name: &str) -> keyring_core::Result<Entry> {
+        // The Secret Service shows a label in Seahorse and KWallet; the other
+        // stores take no such modifier.
         #[cfg(target_os = "linux")]
-        session: Default::default(),
-    })
+        {
+            let label = format!("MCP Auth Manager: {name}");
+            Entry::new_in_store_with_modifiers(store, service, name, &std::collections::HashMap::from([("label", label.as_str())]))
+        }
+        #[cfg(not(target_os = "linux"))]
+        Entry::new_in_store(store, service, name)
+    }
+}
+
+impl EntryStore for KeychainEntries {
+    fn read(&self, name: &str) -> Result<Option<Secret>> {
+        let (service, name) = (self.service.clone(), name.to_string());
+        bounded(move |store| {
+            let read = |entry: &Entry| entry.get_password().map(|v| Some(Secret::new(v)));
+            match read(&Self::entry(store, &service, &name)?) {
+                Err(StoreError::NoEntry) => Ok(None),
+                // The same name twice (another program wrote it again): the
+                // first, as every reader before took it.
+                Err(StoreError::Ambiguous(entries)) => read(&entries[0]),
+                other => other,
+            }
+        })
+    }
+
+    fn write(&self, name: &str, value: &str) -> Result<()> {
+        let (service, name, value) = (self.service.clone(), name.to_string(), Secret::new(value));
+        bounded(move |store| match Self::entry(store, &service, &name)?.set_password(value.expose()) {
+            // One value under one name: the first takes it, the others go.
+            Err(StoreError::Ambiguous(entries)) => {
+                entries[0].set_password(value.expose())?;
+                entries[1..].iter().try_for_each(Entry::delete_credential)
+            }
+            other => other,
+        })
+    }
+
+    fn remove(&self, name: &str) -> Result<bool> {
+        let (service, name) = (self.service.clone(), name.to_string());
+        bounded(move |store| match Self::entry(store, &service, &name)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(StoreError::NoEntry) => Ok(false),
+            Err(StoreError::Ambiguous(entries)) => entries.iter().try_for_each(Entry::delete_credential).map(|()| true),
+            Err(e) => Err(e),
+        })
+    }
 }
 
 /// How to start a Secret Service where there is none: a server, a container,
@@ -67,17 +186,39 @@ fn unavailable(cause: String) -> Error {
     Error::Keychain { reason: format!("{cause}. {hint}") }
 }
 
-/// No Secret Service to talk to: say why, and how to start one.
-#[cfg(target_os = "linux")]
-fn none_running(why: &str) -> Error {
-    Error::Keychain { reason: format!("{why}.\n{START_A_SECRET_SERVICE}") }
+/// The store's error in words. The store wraps the platform's own error; on
+/// Linux that one says whether there is a bus, a service, a desktop.
+fn explain(e: StoreError) -> Error {
+    #[cfg(target_os = "linux")]
+    if let StoreError::PlatformFailure(inner) | StoreError::NoStorageAccess(inner) = &e {
+        if let Some(cause) = inner.downcast_ref::<dbus_secret_service::Error>() {
+            return explain_secret_service(cause);
+        }
+    }
+    unavailable(match &e {
+        StoreError::NoStorageAccess(inner) => format!("the keychain is locked or refused access ({inner})"),
+        StoreError::PlatformFailure(inner) => format!("the keychain could not be reached ({inner})"),
+        // Never the bytes: a value that is not text is still a secret.
+        StoreError::BadEncoding(_) => "a keychain entry of this app is not text".into(),
+        other => other.to_string(),
+    })
+}
+
+/// Whether the store's connection broke under it (worth one new connection).
+fn connection_lost(e: &StoreError) -> bool {
+    #[cfg(target_os = "linux")]
+    if let StoreError::PlatformFailure(inner) = e {
+        return matches!(inner.downcast_ref::<dbus_secret_service::Error>(), Some(dbus_secret_service::Error::Dbus(_)));
+    }
+    let _ = e;
+    false
 }
 
 #[cfg(target_os = "linux")]
-fn explain(e: dbus_secret_service::Error) -> Error {
+fn explain_secret_service(e: &dbus_secret_service::Error) -> Error {
     use dbus_secret_service::Error as E;
     let text = e.to_string();
-    match &e {
+    match e {
         // Locked, and no desktop to show the unlock prompt on (SSH, a
         // container): the prompt can only be dismissed. Unlocking from the shell works.
         E::Locked | E::NoResult | E::Prompt if no_desktop() => none_running(&format!(
@@ -94,6 +235,12 @@ fn explain(e: dbus_secret_service::Error) -> Error {
     }
 }
 
+/// No Secret Service to talk to: say why, and how to start one.
+#[cfg(target_os = "linux")]
+fn none_running(why: &str) -> Error {
+    Error::Keychain { reason: format!("{why}.\n{START_A_SECRET_SERVICE}") }
+}
+
 /// No display to show a prompt on.
 #[cfg(target_os = "linux")]
 fn no_desktop() -> bool {
@@ -104,63 +251,4 @@ fn no_desktop() -> bool {
 #[cfg(target_os = "linux")]
 fn session_bus_socket() -> String {
     std::env::var("XDG_RUNTIME_DIR").map(|d| format!("{d}/bus")).unwrap_or_default()
-}
-
-#[cfg(target_os = "linux")]
-impl EntryStore for KeychainEntries {
-    fn read(&self, name: &str) -> Result<Option<Secret>> {
-        match self.session.read(&self.service, name).map_err(explain)? {
-            Some(bytes) => String::from_utf8(bytes)
-                .map(|v| Some(Secret::new(v)))
-                .map_err(|_| unavailable(format!("the keychain entry {name} is not text"))),
-            None => Ok(None),
-        }
-    }
-
-    fn write(&self, name: &str, value: &str) -> Result<()> {
-        self.session.write(&self.service, name, value).map_err(explain)
-    }
-
-    fn remove(&self, name: &str) -> Result<bool> {
-        self.session.remove(&self.service, name).map_err(explain)
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn explain(e: keyring::Error) -> Error {
-    unavailable(match &e {
-        keyring::Error::NoStorageAccess(inner) => format!("the keychain is locked or refused access ({inner})"),
-        keyring::Error::PlatformFailure(inner) => format!("the keychain could not be reached ({inner})"),
-        other => other.to_string(),
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-impl KeychainEntries {
-    fn entry(&self, name: &str) -> Result<keyring::Entry> {
-        keyring::Entry::new(&self.service, name).map_err(explain)
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-impl EntryStore for KeychainEntries {
-    fn read(&self, name: &str) -> Result<Option<Secret>> {
-        match self.entry(name)?.get_password() {
-            Ok(v) => Ok(Some(Secret::new(v))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(explain(e)),
-        }
-    }
-
-    fn write(&self, name: &str, value: &str) -> Result<()> {
-        self.entry(name)?.set_password(value).map_err(explain)
-    }
-
-    fn remove(&self, name: &str) -> Result<bool> {
-        match self.entry(name)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(explain(e)),
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //!
 //! - secrets go to the OS keychain only: [`Secret`](secret::Secret) holds them in
 //!   memory, [`chunked`] splits long values over keychain entries, [`keychain`]
-//!   (and on Linux [`secret_service`]) is the platform store, [`records`] is the
+//!   is the platform's store (through `keyring-core`), [`records`] is the
 //!   one place a grant or a client becomes JSON, and only for the keychain;
 //! - everything else goes to the server list, a file with no secret in it
 //!   ([`server_list`], in the folder [`paths`] finds).
@@ -22,8 +22,6 @@ pub mod paths;
 mod records;
 pub mod renewal;
 pub mod secret;
-#[cfg(target_os = "linux")]
-mod secret_service;
 pub mod server_list;
 pub mod store;
 pub mod stored_grant;

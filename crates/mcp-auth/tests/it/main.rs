@@ -5,6 +5,7 @@ mod fixture;
 mod support;
 
 mod discovery;
+mod keychain;
 mod reach;
 mod renewal;
 mod secrets;
