@@ -2,8 +2,9 @@
 # `mcp-auth token <server>` with a stored grant, two builds side by side in one
 # run: what a keychain change costs (or saves) a program that asks for a token
 # before each of its requests. Both binaries read the very same keychain items
-# and server list (one sign-in, made by the first), in interleaved rounds, so
-# drift on the machine falls on both columns alike.
+# and server list (one sign-in, made by BEFORE: the newer build must read what
+# the older one stored), in interleaved rounds, so drift on the machine falls
+# on both columns alike.
 #
 #   scripts/with-keyring bench/keychain.sh BEFORE_BIN AFTER_BIN [ROUNDS] [RUNS_PER_ROUND]
 #
@@ -35,7 +36,7 @@ done
 [[ -n "$port" ]] || { cat "$tmp/server.err" >&2; say "the server did not start"; exit 1; }
 url="http://127.0.0.1:$port/mcp"
 
-"$after" login "$url" --browser http --timeout 30 >"$tmp/login.json"
+"$before" login "$url" --browser http --timeout 30 >"$tmp/login.json"
 name="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"])' "$tmp/login.json")"
 first="$("$before" token "$name")"
 [[ "$first" == "$("$after" token "$name")" ]] || { say "the two builds read different tokens"; exit 1; }

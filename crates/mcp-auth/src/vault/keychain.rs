@@ -26,7 +26,7 @@
 //! the store finds them by `service` and `username`, updates them in place and
 //! deletes them (`tests/it/keychain.rs` writes one the old way and checks).
 
-use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use keyring_core::{CredentialStore, Entry, Error as StoreError};
@@ -93,18 +93,32 @@ fn with_store<T>(op: &dyn Fn(&Arc<CredentialStore>) -> keyring_core::Result<T>) 
     }
 }
 
-/// Run `op` on the store from a thread of its own and wait at most
-/// [`PROMPT_WAIT`]. A thread left waiting on a prompt keeps the store's lock,
-/// so the operations after it wait their own bound too, until the person
-/// answers the prompt.
+/// A job for the keychain's thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The process's keychain thread, started at first use: every operation runs
+/// there, so that the caller can stop waiting (a thread stuck on a prompt
+/// cannot be interrupted, only left).
+fn keychain_thread() -> Result<&'static mpsc::Sender<Job>> {
+    static THREAD: OnceLock<std::io::Result<mpsc::Sender<Job>>> = OnceLock::new();
+    THREAD
+        .get_or_init(|| {
+            let (jobs, queue) = mpsc::channel::<Job>();
+            std::thread::Builder::new().name("keychain".into()).spawn(move || queue.into_iter().for_each(|job| job())).map(|_| jobs)
+        })
+        .as_ref()
+        .map_err(|e| unavailable(format!("the keychain could not be reached ({e})")))
+}
+
+/// Run `op` on the store on the keychain's thread and wait at most
+/// [`PROMPT_WAIT`]. Operations queued behind one that waits on a prompt wait
+/// their own bound too, until the person answers the prompt.
 fn bounded<T: Send + 'static>(op: impl Fn(&Arc<CredentialStore>) -> keyring_core::Result<T> + Send + 'static) -> Result<T> {
     let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("keychain".into())
-        .spawn(move || {
-            let _ = tx.send(with_store(&op).map_err(explain));
-        })
-        .map_err(|e| unavailable(format!("the keychain could not be reached ({e})")))?;
+    let job: Job = Box::new(move || {
+        let _ = tx.send(with_store(&op).map_err(explain));
+    });
+    keychain_thread()?.send(job).map_err(|_| unavailable("the keychain's thread has stopped".into()))?;
     match rx.recv_timeout(PROMPT_WAIT) {
         Ok(result) => result,
         Err(mpsc::RecvTimeoutError::Timeout) => Err(unavailable(format!(
