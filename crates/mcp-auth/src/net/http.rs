@@ -108,6 +108,9 @@ pub enum Body<'a> {
     Json(&'a serde_json::Value),
     /// JSON text sent exactly as given (the bridge relays messages unchanged).
     RawJson(&'a [u8]),
+    /// A body already encoded, its content type among the caller's headers
+    /// (the `oauth2` crate's requests, `oauth::carrier`).
+    Encoded(&'a [u8]),
 }
 
 #[derive(Clone)]
@@ -314,6 +317,7 @@ impl HttpClient {
             }
             Body::Json(value) => request.header(CONTENT_TYPE, "application/json").body(serde_json::to_vec(value).unwrap_or_default()),
             Body::RawJson(bytes) => request.header(CONTENT_TYPE, "application/json").body(bytes.to_vec()),
+            Body::Encoded(bytes) => request.body(bytes.to_vec()),
         };
         request.send().await.map_err(|e| self.map_error(url, e))
     }

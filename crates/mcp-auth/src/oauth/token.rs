@@ -1,6 +1,18 @@
-//! The token endpoint: authorization-code exchange, refresh, and revocation
-//! (RFC 6749 §4.1.3/§6, RFC 7009), with the client authentication method the
-//! registration chose.
+//! The token endpoint: authorization-code exchange, refresh, client
+//! credentials, the JWT bearer grant and revocation (RFC 6749 §4.1.3/§6/§4.4,
+//! RFC 7523, RFC 7009), with the client authentication method the registration
+//! chose.
+//!
+//! Who builds which request. The `oauth2` crate builds the standard grants
+//! (the code exchange with its PKCE verifier, refresh, client credentials) and
+//! the client's `client_secret_basic`/`client_secret_post` authentication,
+//! sent through the engine's HTTP client by `oauth::carrier`; this file adds
+//! what `oauth2` has no place for (`resource`, a fresh `private_key_jwt`
+//! assertion, the DPoP nonce retry) and reads the answer. The engine's own
+//! form stays for what `oauth2` does not carry: the JWT bearer grant (not in
+//! `oauth2`), the device grant's requests (`oauth::device`), and revocation
+//! (`oauth2` refuses a revocation endpoint that is not https, and a server on
+//! this computer is served over plain http).
 //!
 //! None of these requests follows a redirect (a 302 from a token endpoint is an
 //! attack or a misconfiguration, and following it would replay the code or the
@@ -9,14 +21,22 @@
 //! absent or odd `expires_in`, no refresh token). Error messages carry the OAuth
 //! error code and status, never a request body.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
+use oauth2::{
+    AuthType, AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardRevocableToken, TokenUrl,
+};
 use reqwest::Method;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::net::http::{Body, Fetched, HttpClient};
 use crate::oauth::account;
+use crate::oauth::carrier::{Answer, Carrier};
 use crate::oauth::dpop;
 use crate::oauth::grant::{expiry_from, Clock, Grant};
 use crate::oauth::jwt::{self, SigningKey};
@@ -65,17 +85,8 @@ impl TokenEndpoint<'_> {
         resource: Option<&str>,
         clock: &dyn Clock,
     ) -> Result<TokenResponse> {
-        let mut form: Vec<(&str, &str)> = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.expose()),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", verifier.expose()),
-        ];
-        if let Some(r) = resource {
-            form.push(("resource", r));
-        }
-        let fetched = self.post(http, form).await?;
-        self.read(&fetched, clock.now())
+        let request = Standard::Code { code, verifier, redirect_uri, resource };
+        self.read_answer(self.send_standard(http, &request).await?, clock.now())
     }
 
     /// The client credentials grant (RFC 6749 §4.4): the client itself, no person.
@@ -86,12 +97,8 @@ impl TokenEndpoint<'_> {
         resource: &str,
         clock: &dyn Clock,
     ) -> Result<TokenResponse> {
-        let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials"), ("resource", resource)];
-        if let Some(s) = scope {
-            form.push(("scope", s));
-        }
-        let fetched = self.post(http, form).await?;
-        self.read(&fetched, clock.now())
+        let request = Standard::ClientCredentials { scope, resource };
+        self.read_answer(self.send_standard(http, &request).await?, clock.now())
     }
 
     /// The JWT bearer grant (RFC 7523 §2.1): `assertion` (a workload's token,
@@ -116,11 +123,9 @@ impl TokenEndpoint<'_> {
     /// Refresh. A new refresh token replaces the old; none returned keeps the old.
     pub async fn refresh(&self, http: &HttpClient, grant: &Grant, clock: &dyn Clock) -> Result<Grant> {
         let refresh = grant.refresh_token.as_ref().ok_or(Error::InvalidGrant { description: Some("no refresh token is stored".into()) })?;
-        let form: Vec<(&str, &str)> =
-            vec![("grant_type", "refresh_token"), ("refresh_token", refresh.expose()), ("resource", grant.resource.as_str())];
-        let fetched = self.post(http, form).await?;
+        let request = Standard::Refresh { refresh_token: refresh, resource: &grant.resource };
         let now = clock.now();
-        let response = self.read(&fetched, now)?;
+        let response = self.read_answer(self.send_standard(http, &request).await?, now)?;
         let mut next = grant.clone();
         next.access_token = response.access_token;
         next.token_type = response.token_type;
@@ -167,17 +172,139 @@ impl TokenEndpoint<'_> {
         // A server that wants a DPoP nonce says so once (§8): the request is
         // made again with it, with a new proof and a new client assertion.
         let first = self.post_once(http, form.clone()).await?;
-        let retry = self.dpop.is_some()
-            && first.status == reqwest::StatusCode::BAD_REQUEST
-            && dpop::remember_nonce(self.url, &first.headers)
-            && dpop::asks_for_nonce(&[], &first.body);
-        if !retry {
-            if self.dpop.is_some() {
-                dpop::remember_nonce(self.url, &first.headers);
-            }
+        if !self.asks_for_a_nonce(&first) {
             return Ok(first);
         }
         self.post_once(http, form).await
+    }
+
+    /// Whether the server wants a DPoP nonce (§8: a 400 `use_dpop_nonce`
+    /// with the nonce in a header), remembering any nonce it sent either way.
+    /// Asked once: the request is then made again with a new proof (and a new
+    /// client assertion).
+    fn asks_for_a_nonce(&self, answer: &Fetched) -> bool {
+        if self.dpop.is_none() {
+            return false;
+        }
+        let remembered = dpop::remember_nonce(self.url, &answer.headers);
+        remembered && answer.status == reqwest::StatusCode::BAD_REQUEST && dpop::asks_for_nonce(&[], &answer.body)
+    }
+
+    /// A standard request, built by `oauth2` and sent by the carrier, asked
+    /// again once if the server wants a DPoP nonce.
+    async fn send_standard(&self, http: &HttpClient, request: &Standard<'_>) -> Result<Sent> {
+        let first = self.send_standard_once(http, request).await?;
+        if !self.asks_for_a_nonce(&first.answer) {
+            return Ok(first);
+        }
+        self.send_standard_once(http, request).await
+    }
+
+    async fn send_standard_once(&self, http: &HttpClient, request: &Standard<'_>) -> Result<Sent> {
+        let carrier = Carrier::new(http, self.dpop);
+        let client = self.oauth_client()?;
+        // What oauth2 has no place for: the id beside Basic credentials (RFC
+        // 6749 allows it; some servers, the MCP Python SDK's, require it), and
+        // RFC 7523 §2.2's assertion, made fresh for each request.
+        let mut extra: Vec<(&str, String)> = Vec::new();
+        if self.client.token_endpoint_auth_method == AuthMethod::ClientSecretBasic && self.client.client_secret.is_some() {
+            extra.push(("client_id", self.client.client_id.clone()));
+        }
+        let assertion = self.client_assertion()?;
+        if let Some(a) = &assertion {
+            extra.push(("client_assertion_type", JWT_BEARER_ASSERTION.into()));
+            extra.push(("client_assertion", a.expose().to_owned()));
+        }
+        let parsed = match *request {
+            Standard::Code { code, verifier, redirect_uri, resource } => {
+                let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|_| Error::InvalidInput("the redirect URI is not a URL".into()))?;
+                let mut r = client
+                    .exchange_code(AuthorizationCode::new(code.expose().to_owned()))
+                    .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()))
+                    .set_redirect_uri(Cow::Owned(redirect));
+                if let Some(resource) = resource {
+                    r = r.add_extra_param("resource", resource);
+                }
+                for (k, v) in extra {
+                    r = r.add_extra_param(k, v);
+                }
+                r.request_async(&carrier).await
+            }
+            Standard::Refresh { refresh_token, resource } => {
+                let token = RefreshToken::new(refresh_token.expose().to_owned());
+                let mut r = client.exchange_refresh_token(&token).add_extra_param("resource", resource);
+                for (k, v) in extra {
+                    r = r.add_extra_param(k, v);
+                }
+                r.request_async(&carrier).await
+            }
+            Standard::ClientCredentials { scope, resource } => {
+                let mut r = client
+                    .exchange_client_credentials()
+                    .add_scopes(scope.unwrap_or_default().split_whitespace().map(|s| Scope::new(s.to_owned())))
+                    .add_extra_param("resource", resource);
+                for (k, v) in extra {
+                    r = r.add_extra_param(k, v);
+                }
+                r.request_async(&carrier).await
+            }
+        };
+        let answer = carrier.take_answer();
+        match (parsed, answer) {
+            (Err(RequestTokenError::Request(e)), _) => Err(e),
+            (parsed, Some(answer)) => Ok(Sent { parsed: parsed.ok(), answer }),
+            // oauth2 refused before anything was sent.
+            (Err(e), None) => Err(Error::TokenEndpoint { status: None, error: format!("the request could not be made ({e})"), description: None }),
+            (Ok(_), None) => Err(Error::TokenEndpoint { status: None, error: "no answer".into(), description: None }),
+        }
+    }
+
+    /// This client as `oauth2` knows it: its id, and its secret sent the way
+    /// it registered (none for a public client or a `private_key_jwt` one,
+    /// whose id then goes in the body).
+    fn oauth_client(&self) -> Result<StandardClient> {
+        let url = TokenUrl::new(self.url.to_owned()).map_err(|_| Error::InvalidInput("the token endpoint is not a URL".into()))?;
+        let client = oauth2::Client::new(ClientId::new(self.client.client_id.clone())).set_token_uri(url);
+        Ok(match (self.client.token_endpoint_auth_method, &self.client.client_secret) {
+            (AuthMethod::ClientSecretBasic, Some(secret)) => {
+                client.set_client_secret(ClientSecret::new(secret.expose().to_owned())).set_auth_type(AuthType::BasicAuth)
+            }
+            (AuthMethod::ClientSecretPost, Some(secret)) => {
+                client.set_client_secret(ClientSecret::new(secret.expose().to_owned())).set_auth_type(AuthType::RequestBody)
+            }
+            _ => client.set_auth_type(AuthType::RequestBody),
+        })
+    }
+
+    /// RFC 7523 §2.2: a `private_key_jwt` client proves itself with a fresh
+    /// signed assertion on every request.
+    fn client_assertion(&self) -> Result<Option<Secret>> {
+        match (&self.client.token_endpoint_auth_method, &self.client.private_key) {
+            (AuthMethod::PrivateKeyJwt, Some(key)) => {
+                let key = SigningKey::from_pem(&key.pem, key.alg)?;
+                jwt::client_assertion(&key, &self.client.client_id, &self.client.issuer, wall_clock()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Read what a standard request brought back. What `oauth2` could not
+    /// read is said from the answer itself: the OAuth error with its status,
+    /// or a success that is not JSON.
+    fn read_answer(&self, sent: Sent, now: u64) -> Result<TokenResponse> {
+        match sent.parsed {
+            Some(answer) => self.checked(parse_token_json(&answer.json, now)?),
+            None if sent.answer.status.is_success() => Err(Error::TokenEndpoint {
+                status: Some(sent.answer.status.as_u16()),
+                error: if serde_json::from_slice::<Value>(&sent.answer.body).is_err() {
+                    "the answer is not JSON".into()
+                } else {
+                    format!("the answer is not a token answer (content type {})", sent.answer.content_type())
+                },
+                description: None,
+            }),
+            None => Err(token_error(&sent.answer)),
+        }
     }
 
     async fn post_once(&self, http: &HttpClient, mut form: Vec<(&str, &str)>) -> Result<Fetched> {
@@ -199,14 +326,7 @@ impl TokenEndpoint<'_> {
             _ if client.client_id.is_empty() => {}
             _ => form.push(("client_id", &client.client_id)),
         }
-        // RFC 7523 §2.2: the client proves itself with a fresh signed assertion.
-        let assertion = match (&client.token_endpoint_auth_method, &client.private_key) {
-            (AuthMethod::PrivateKeyJwt, Some(key)) => {
-                let key = SigningKey::from_pem(&key.pem, key.alg)?;
-                Some(jwt::client_assertion(&key, &client.client_id, &client.issuer, wall_clock())?)
-            }
-            _ => None,
-        };
+        let assertion = self.client_assertion()?;
         if let Some(a) = &assertion {
             form.push(("client_assertion_type", JWT_BEARER_ASSERTION));
             form.push(("client_assertion", a.expose()));
@@ -228,7 +348,10 @@ impl TokenEndpoint<'_> {
     /// broken); the key the request proved stays with the answer either way
     /// (a Bearer answer to a DPoP request is an unbound access token, §5).
     pub(crate) fn read(&self, fetched: &Fetched, now: u64) -> Result<TokenResponse> {
-        let mut response = parse_token_response(fetched, now)?;
+        self.checked(parse_token_response(fetched, now)?)
+    }
+
+    fn checked(&self, mut response: TokenResponse) -> Result<TokenResponse> {
         if response.token_type.eq_ignore_ascii_case("DPoP") && self.dpop.is_none() {
             return Err(Error::TokenEndpoint {
                 status: None,
@@ -240,6 +363,34 @@ impl TokenEndpoint<'_> {
         Ok(response)
     }
 }
+
+/// The standard requests `oauth2` builds.
+enum Standard<'r> {
+    Code { code: &'r Secret, verifier: &'r Secret, redirect_uri: &'r str, resource: Option<&'r str> },
+    Refresh { refresh_token: &'r Secret, resource: &'r str },
+    ClientCredentials { scope: Option<&'r str>, resource: &'r str },
+}
+
+/// A standard request's answer: what `oauth2` read of it (nothing when it
+/// could not), and the answer itself.
+struct Sent {
+    parsed: Option<Answer>,
+    answer: Fetched,
+}
+
+/// `oauth2`'s client with a token endpoint and the engine's token answer.
+type StandardClient = oauth2::Client<
+    BasicErrorResponse,
+    Answer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
 
 /// RFC 7523's grant type and client assertion type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
