@@ -21,7 +21,12 @@ const contenders = {
 };
 
 /// RSS in KiB of pid and every descendant, from /proc.
-function treeRss(root) {
+// The peak resident set of the process tree: each process's own high-water
+// mark (VmHWM, kept by the kernel), summed, read once after the calls. A
+// sampler polling /proc every few milliseconds from this process would block
+// the client's event loop while the round trips are timed, adding the same
+// milliseconds to both columns.
+function treePeakRss(root) {
   const children = new Map();
   for (const d of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -37,7 +42,7 @@ function treeRss(root) {
   while (stack.length) {
     const pid = stack.pop();
     try {
-      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+      const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
       if (m) total += Number(m[1]);
     } catch { /* gone */ }
     stack.push(...(children.get(pid) ?? []));
@@ -73,8 +78,6 @@ for (const [name, c] of Object.entries(contenders)) {
   }
   const { transport, client } = await session(c);
   await client.connect(transport);
-  let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, treeRss(transport.pid)); }, 10);
   const roundtrip = [];
   for (let i = 0; i < Number(calls); i++) {
     const t0 = performance.now();
@@ -82,8 +85,7 @@ for (const [name, c] of Object.entries(contenders)) {
     roundtrip.push(performance.now() - t0);
     if (r.content[0].text !== "Hello, Ada!") throw new Error(`${name}: wrong answer`);
   }
-  peak = Math.max(peak, treeRss(transport.pid));
-  clearInterval(sampler);
+  const peak = treePeakRss(transport.pid);
   await client.close();
   results[name] = { startup: stats(startup), roundtrip: stats(roundtrip), peak_rss_kib: peak };
   console.error(`${name}: first tools/list ${stats(startup).median_ms.toFixed(1)} ms, tools/call ${stats(roundtrip).median_ms.toFixed(2)} ms, peak RSS ${(peak / 1024).toFixed(1)} MiB`);
