@@ -12,7 +12,12 @@
 //! form stays for what `oauth2` does not carry: the JWT bearer grant (not in
 //! `oauth2`), the device grant's requests (`oauth::device`), and revocation
 //! (`oauth2` refuses a revocation endpoint that is not https, and a server on
-//! this computer is served over plain http).
+//! this computer is served over plain http), and a refresh for a grant with
+//! no client id (where `oauth2` would send an empty one).
+//!
+//! `oauth2`'s values for the code, the verifier, the refresh token and the
+//! client secret are copies that are not wiped on drop, as a [`Secret`] is;
+//! they live for one request, as the encoded form body always did.
 //!
 //! None of these requests follows a redirect (a 302 from a token endpoint is an
 //! attack or a misconfiguration, and following it would replay the code or the
@@ -123,9 +128,16 @@ impl TokenEndpoint<'_> {
     /// Refresh. A new refresh token replaces the old; none returned keeps the old.
     pub async fn refresh(&self, http: &HttpClient, grant: &Grant, clock: &dyn Clock) -> Result<Grant> {
         let refresh = grant.refresh_token.as_ref().ok_or(Error::InvalidGrant { description: Some("no refresh token is stored".into()) })?;
-        let request = Standard::Refresh { refresh_token: refresh, resource: &grant.resource };
         let now = clock.now();
-        let response = self.read_answer(self.send_standard(http, &request).await?, now)?;
+        let response = if self.client.client_id.is_empty() {
+            // A grant obtained with an assertion and no client (RFC 7523 §2.1):
+            // `oauth2` would send an empty `client_id`, which servers refuse.
+            let form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh.expose()), ("resource", grant.resource.as_str())];
+            self.read(&self.post(http, form).await?, now)?
+        } else {
+            let request = Standard::Refresh { refresh_token: refresh, resource: &grant.resource };
+            self.read_answer(self.send_standard(http, &request).await?, now)?
+        };
         let mut next = grant.clone();
         next.access_token = response.access_token;
         next.token_type = response.token_type;
@@ -288,22 +300,15 @@ impl TokenEndpoint<'_> {
         }
     }
 
-    /// Read what a standard request brought back. What `oauth2` could not
-    /// read is said from the answer itself: the OAuth error with its status,
-    /// or a success that is not JSON.
+    /// Read what a standard request brought back. What `oauth2` did not
+    /// read (it takes only a 200 with a JSON content type, where servers
+    /// answer 201 or `text/plain` around good JSON) is read from the answer
+    /// itself, as every answer was before: tokens from any success that is
+    /// JSON, else the OAuth error with its status.
     fn read_answer(&self, sent: Sent, now: u64) -> Result<TokenResponse> {
         match sent.parsed {
             Some(answer) => self.checked(parse_token_json(&answer.json, now)?),
-            None if sent.answer.status.is_success() => Err(Error::TokenEndpoint {
-                status: Some(sent.answer.status.as_u16()),
-                error: if serde_json::from_slice::<Value>(&sent.answer.body).is_err() {
-                    "the answer is not JSON".into()
-                } else {
-                    format!("the answer is not a token answer (content type {})", sent.answer.content_type())
-                },
-                description: None,
-            }),
-            None => Err(token_error(&sent.answer)),
+            None => self.read(&sent.answer, now),
         }
     }
 

@@ -25,7 +25,11 @@
 //! `target = "default"`, `application = "rust-keyring"`) are the same items:
 //! the store finds them by `service` and `username`, updates them in place and
 //! deletes them (`tests/it/keychain.rs` writes one the old way and checks).
+//! The other way does not hold: items this store creates carry `service` and
+//! `username` only, which a build from before the move does not find (after a
+//! downgrade, sign in again).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -112,19 +116,33 @@ fn keychain_thread() -> Result<&'static mpsc::Sender<Job>> {
 
 /// Run `op` on the store on the keychain's thread and wait at most
 /// [`PROMPT_WAIT`]. Operations queued behind one that waits on a prompt wait
-/// their own bound too, until the person answers the prompt.
+/// their own bound too, until the person answers the prompt; one whose caller
+/// stopped waiting before it began is not carried out. (One that had begun,
+/// the one on the prompt, ends when the person answers it: the store's prompt
+/// has no time-out of its own.)
 fn bounded<T: Send + 'static>(op: impl Fn(&Arc<CredentialStore>) -> keyring_core::Result<T> + Send + 'static) -> Result<T> {
     let (tx, rx) = mpsc::channel();
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let skip = abandoned.clone();
     let job: Job = Box::new(move || {
-        let _ = tx.send(with_store(&op).map_err(explain));
+        if skip.load(Ordering::SeqCst) {
+            return;
+        }
+        // A panic in the store fails this operation, not the thread.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| with_store(&op)))
+            .unwrap_or_else(|_| Err(StoreError::PlatformFailure("the keychain's store failed".into())));
+        let _ = tx.send(result.map_err(explain));
     });
     keychain_thread()?.send(job).map_err(|_| unavailable("the keychain's thread has stopped".into()))?;
     match rx.recv_timeout(PROMPT_WAIT) {
         Ok(result) => result,
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(unavailable(format!(
-            "the keychain is locked and did not open within {} seconds (an unlock prompt may be waiting for you)",
-            PROMPT_WAIT.as_secs()
-        ))),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err({
+            abandoned.store(true, Ordering::SeqCst);
+            unavailable(format!(
+                "the keychain is locked and did not open within {} seconds (an unlock prompt may be waiting for you)",
+                PROMPT_WAIT.as_secs()
+            ))
+        }),
         Err(mpsc::RecvTimeoutError::Disconnected) => Err(unavailable("the keychain operation stopped without an answer".into())),
     }
 }

@@ -83,7 +83,8 @@ fn values_stored_before_the_move_are_read_replaced_in_place_and_deleted() {
     vault.set(&short, &Secret::new("new-secret")).unwrap();
     let items = OldClient { service: service.clone() }.items(short.as_str());
     assert_eq!(items, vec![(format!("MCP Auth Manager: {}", short.as_str()), b"new-secret".to_vec())]);
-    // And what the new vault writes, the old reader still reads (a downgrade).
+    // An item replaced in place keeps its old attributes: a build from before
+    // the move still reads it (an item the new store creates, it would not).
     assert_eq!(old.get(&short).unwrap().unwrap().expose(), "new-secret");
 
     assert!(vault.delete(&long).unwrap());

@@ -17,6 +17,26 @@ async fn signed_in(f: &Fixture) -> ServerSession {
     s
 }
 
+/// A good token answer that is not the letter of RFC 6749 §5.1 (a 201, a
+/// `text/plain` content type: servers send both) is still read, as before the
+/// standard grants moved onto `oauth2`, which takes only a 200 with JSON's
+/// content type; a body that is not JSON still is not.
+#[tokio::test]
+async fn row24_a_token_answer_a_server_labels_oddly_is_read() {
+    for (status, content_type) in [(201, "application/json"), (200, "text/plain"), (200, "text/html; charset=utf-8")] {
+        let f = Fixture::start().await;
+        let body = json!({"access_token": "at-odd", "token_type": "Bearer", "expires_in": 3600}).to_string();
+        f.set(|b| b.token_reply = Some(Canned { status, headers: vec![("content-type", content_type.into())], body: body.clone() }));
+        let mut s = session(&f.mcp_url(), ClientConfig::default());
+        let token = s.sign_in(&SpyBrowser::following(), cancel_pair().1).await.map(|g| g.access_token.expose().to_owned());
+        assert_eq!(token.ok().as_deref(), Some("at-odd"), "{status} {content_type}");
+    }
+    let f = Fixture::start().await;
+    f.set(|b| b.token_reply = Some(Canned { status: 200, headers: vec![("content-type", "text/html".into())], body: "<html>".into() }));
+    let err = session(&f.mcp_url(), ClientConfig::default()).sign_in(&SpyBrowser::following(), cancel_pair().1).await.unwrap_err();
+    assert!(matches!(&err, Error::TokenEndpoint { error, .. } if error.contains("not JSON")), "{err}");
+}
+
 #[tokio::test]
 async fn row24_token_answers_without_token_or_type_are_refused() {
     for body in [
