@@ -229,15 +229,19 @@ export async function discover(name: string): Promise<void> {
 /** What the app said of a sign-in before the command that started it had
  *  answered: the browser may fail (or a device code arrive) in the time the
  *  reply takes to reach the page, and the event would otherwise find no flow
- *  to belong to. Taken when the flow is known; a few at most. */
-const early = new Map<string, { noBrowser?: string; code?: DeviceCodeShown }>();
+ *  to belong to. A sign-in can even end first (a browser that follows the
+ *  link at once): then the reply must not set up a flow that nothing would
+ *  ever clear ("Signing in…" until its time-out, over the signed-in server).
+ *  Taken when the flow is known; a few at most. */
+type Early = { noBrowser?: string; code?: DeviceCodeShown; finished?: true };
+const early = new Map<string, Early>();
 
-function keepEarly(flowId: string, said: { noBrowser?: string; code?: DeviceCodeShown }): void {
+function keepEarly(flowId: string, said: Early): void {
   early.set(flowId, { ...early.get(flowId), ...said });
   while (early.size > 16) early.delete(early.keys().next().value as string);
 }
 
-function takeEarly(flowId: string): { noBrowser?: string; code?: DeviceCodeShown } {
+function takeEarly(flowId: string): Early {
   const said = early.get(flowId) ?? {};
   early.delete(flowId);
   return said;
@@ -247,7 +251,9 @@ export async function signIn(name: string): Promise<void> {
   const started = await guard(name, () => api.signIn(name));
   if (started) {
     const said = takeEarly(started.flowId);
-    model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl, startedAt: Date.now(), noBrowser: said.noBrowser });
+    if (!said.finished) {
+      model.flows.set(name, { flowId: started.flowId, authUrl: started.authUrl, startedAt: Date.now(), noBrowser: said.noBrowser });
+    }
   }
   render();
 }
@@ -255,7 +261,10 @@ export async function signIn(name: string): Promise<void> {
 /** Sign in on another device: the code and the page are shown when they arrive. */
 export async function signInOnDevice(name: string): Promise<void> {
   const started = await guard(name, () => api.signInOnDevice(name));
-  if (started) model.deviceFlows.set(name, { flowId: started.flowId, code: takeEarly(started.flowId).code ?? null });
+  if (started) {
+    const said = takeEarly(started.flowId);
+    if (!said.finished) model.deviceFlows.set(name, { flowId: started.flowId, code: said.code ?? null });
+  }
   render();
 }
 
@@ -524,6 +533,8 @@ export function wireEvents(): void {
     for (const p of prompts) await asked(p);
   });
   void events.onSignInFinished(async (e) => {
+    const known = model.flows.get(e.server)?.flowId === e.flowId || model.deviceFlows.get(e.server)?.flowId === e.flowId;
+    if (!known) keepEarly(e.flowId, { finished: true });
     model.flows.delete(e.server);
     model.deviceFlows.delete(e.server);
     model.asks.delete(e.server);
