@@ -19,6 +19,9 @@ const BRIDGE_LIMITS: Limits =
 
 pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64, grant: &GrantArgs) -> ExitCode {
     let result = async {
+        // Refused before anything is kept: a bridge started for a URL adds it
+        // to the list, which a bad flag must not leave behind.
+        let opener = stdio_opener(browser)?;
         let store = Arc::new(Store::open()?);
         let http = HttpClient::new(BRIDGE_LIMITS)?;
         let (kind, private_key) = super::grant::grant_of(grant)?;
@@ -36,7 +39,6 @@ pub async fn bridge(server: &str, browser: BrowserChoice, timeout: u64, grant: &
         if browser == BrowserChoice::Device {
             flow.sign_in_on_another_device(Arc::new(super::session::show_device_code));
         }
-        let opener = stdio_opener(browser)?;
         let program = mcp_auth::caller();
         if !flow.entry().name.is_empty() {
             if let Err(e) = store.record_activity(&flow.entry().name, "bridge_started", &program.name, None, &SystemClock) {

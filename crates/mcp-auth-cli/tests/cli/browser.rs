@@ -81,13 +81,15 @@ async fn a_pasted_address_signs_in_and_others_are_asked_for_again() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// `bridge` and `serve` read the protocol on stdin: no paste there.
+/// `bridge` and `serve` read the protocol on stdin: no paste there, and the
+/// refusal comes before anything is kept (a bridge for a URL adds it to the list).
 #[tokio::test]
 async fn paste_is_refused_where_stdin_carries_the_protocol() {
     for args in [&["bridge", "https://mcp.example/mcp", "--browser", "paste"][..], &["serve", "--browser", "paste"][..]] {
+        let dir = std::env::temp_dir().join(format!("mcp-auth-cli-nopaste-{}", mcp_auth::new_state()));
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
             .args(args)
-            .env("MCP_AUTH_CONFIG_DIR", std::env::temp_dir().join(format!("mcp-auth-cli-nopaste-{}", mcp_auth::new_state())))
+            .env("MCP_AUTH_CONFIG_DIR", &dir)
             .stdin(std::process::Stdio::null())
             .output()
             .await
@@ -98,6 +100,9 @@ async fn paste_is_refused_where_stdin_carries_the_protocol() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let list = std::fs::read_to_string(dir.join("servers.json")).unwrap_or_default();
+        assert!(!list.contains("mcp.example"), "{args:?} kept the server: {list}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
 
