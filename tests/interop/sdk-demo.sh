@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 node=tools/node_modules/node/bin/node
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
+while [ "$AUTH_PORT" = "$MCP_PORT" ]; do AUTH_PORT=$(free_port); done
 # Under the leak scan (scripts/test) every output stays for tests/leak/scan.py.
 ev=$(mktemp -d "${MCP_AUTH_LEAK_DIR:-${TMPDIR:-/tmp}}/interop-sdk-demo.XXXXXX")
 # The demo server's own log stays outside: it prints the bearer tokens it receives.
@@ -17,8 +18,12 @@ MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" \
   tools/node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js --oauth --oauth-strict >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -f "$log"; [ -n "${MCP_AUTH_LEAK_DIR:-}" ] || rm -rf "$ev"' EXIT
-for _ in $(seq 50); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1',$MCP_PORT),0.2)" 2>/dev/null && break; sleep 0.1
+# Both listeners must be up before the first request (node on a loaded machine
+# can take seconds to load the SDK); a server that never comes up is a failure
+# of its own, not a "discover" that fails for no stated reason.
+source tests/interop/lib.sh
+for port in "$MCP_PORT" "$AUTH_PORT"; do
+  wait_port "$port" 300 || { echo "FAIL the SDK demo server did not listen on $port"; tail -5 "$log"; exit 1; }
 done
 url="http://localhost:$MCP_PORT/mcp"
 fails=0; passes=0; n=0

@@ -69,9 +69,15 @@ env "${cimd_env[@]}" ISSUER_PORT=$ISSUER_PORT MCP_PORT=$MCP_PORT MCP2_PORT=$MCP2
   CONF_CLIENT_ID=$CONF_ID CONF_CLIENT_SECRET="$SECRET" CONF_REDIRECT_URI="$CONF_REDIRECT" \
   timeout 900 "$NODE" tests/interop/oidc/server.mjs >"$LOGS/oidc-server.out" 2>"$SLOG" &
 PIDS+=($!)
-for _ in $(seq 150); do grep -q READY "$LOGS/oidc-server.out" 2>/dev/null && break; sleep 0.1; done
+# Up to 60 s for READY (node loading oidc-provider with a cold disk cache takes
+# seconds), and no wait at all once the server has exited.
+for _ in $(seq 600); do
+  grep -q READY "$LOGS/oidc-server.out" 2>/dev/null && break
+  kill -0 "${PIDS[-1]}" 2>/dev/null || break
+  sleep 0.1
+done
 if ! grep -q READY "$LOGS/oidc-server.out" || ! wait_port "$MCP_PORT" 20; then
-  fail "start oidc-provider and the MCP servers"; interop_finish; exit 1
+  fail "start oidc-provider and the MCP servers" "$(tail -c 600 "$SLOG" | tr '\n' ' ')"; interop_finish; exit 1
 fi
 
 # How many provider log lines match an extended regex.
