@@ -34,9 +34,13 @@ fail() { echo "FAIL $1"; [ -z "${2:-}" ] || echo "     $2"; fails=$((fails+1)); 
 
 # --- a signed-in bridge, the SDK's stdio client ------------------------------
 MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
+while [ "$AUTH_PORT" = "$MCP_PORT" ]; do AUTH_PORT=$(free_port); done
 MCP_PORT=$MCP_PORT MCP_AUTH_PORT=$AUTH_PORT "$node" "$demo" --oauth --oauth-strict >"$logs/oauth.log" 2>&1 &
 pids+=($!)
-wait_port "$MCP_PORT" || { echo "the SDK demo server did not start"; exit 1; }
+# Both of its listeners: the first request reads the authorization server's metadata.
+for port in "$MCP_PORT" "$AUTH_PORT"; do
+  wait_port "$port" || { echo "the SDK demo server did not listen on $port"; exit 1; }
+done
 url="http://localhost:$MCP_PORT/mcp"
 
 judge() { # name, python predicate over d, file

@@ -60,6 +60,7 @@ DEFAULTS = {
     "server_name": "Harness MCP server",
     "tools": [{"name": "echo", "description": "Echoes its text."}],
     "expires_in": 3600,
+    "refresh_expires_in": None,  # the lifetime of tokens the refresh grant issues (None: expires_in)
     "refresh": "rotate",      # "rotate", "keep" (same one again), "omit" (none on refresh), "none", "invalid_grant"
     "token_pad": 0,           # make access tokens this many characters longer
     "revoke": "ok",           # "ok", "down" (503); remove the endpoint with "as": {"revocation_endpoint": null}
@@ -371,7 +372,10 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 return self.reply(400, {"error": "unsupported_grant_type"})
         access = self.harness.issue("at") + "x" * int(t.config["token_pad"])
-        out = {"access_token": access, "token_type": "Bearer", "expires_in": t.config["expires_in"], "scope": scope}
+        lifetime = t.config["expires_in"]
+        if grant == "refresh_token" and t.config["refresh_expires_in"] is not None:
+            lifetime = t.config["refresh_expires_in"]
+        out = {"access_token": access, "token_type": "Bearer", "expires_in": lifetime, "scope": scope}
         refresh = None
         if t.config["refresh"] != "none" and not (grant == "refresh_token" and t.config["refresh"] == "omit"):
             if grant == "refresh_token" and t.config["refresh"] == "keep":
