@@ -13,6 +13,19 @@ def free_port():
     return port
 
 
+def free_ports(n):
+    """n distinct free ports: all held open while they are chosen, so that two
+    in a row cannot be the same one."""
+    held = [socket.socket() for _ in range(n)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
 def wait_port(port, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:

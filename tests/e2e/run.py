@@ -32,7 +32,7 @@ from control import Harness  # noqa: E402
 from webdriver import Session, WebDriverError  # noqa: E402
 import wm  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from loopback import free_port, wait_port  # noqa: E402
+from loopback import free_port, free_ports, wait_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 APP = os.environ.get("MCP_AUTH_APP", os.path.join(ROOT, "target", "debug", "mcp-auth-manager"))
@@ -340,7 +340,8 @@ def sdk_flow(app, sdk_url):
     assert "Registered automatically" in s.script("return document.querySelector('.review .technical').textContent;"), review
     shot(s, "06-signed-in.png")
     # The SDK's demo server gives no refresh token: when access ends, said once, no ticking seconds.
-    assert "Ends today at" in review and "you'll sign in again" in review, review
+    # An hour from now: "today", or "tomorrow" in a run's last hour of the day.
+    assert re.search(r"Ends (today|tomorrow) at \d", review) and "you'll sign in again" in review, review
     assert not re.search(r"\d+ ?s\b|\d+ seconds", review), review
     # The token reaches the page only on Reveal, and hides again.
     assert not s.exists(".token")
@@ -1234,7 +1235,7 @@ def clipboard_text():
 
 
 @scenario("Copy: the token reaches the clipboard, marked for password managers, and is gone after the timeout",
-          env_extra={"MCP_AUTH_CLIPBOARD_SECONDS": "3"})
+          env_extra={"MCP_AUTH_CLIPBOARD_SECONDS": "10"})
 def copy_clears(app):
     s = app.s
     s.click_text("button", "Try it with a demo server")
@@ -1246,11 +1247,13 @@ def copy_clears(app):
     mark_secret(token)
     s.click_text(".token-row button", "Hide")
     s.click_text(".token-row button", "Copy")
-    s.wait_text(".notice", "cleared from the clipboard in 3 s")
+    # 10 s: the notice, then xclip's two reads of the app's selection, must fit
+    # inside the time before it clears, on a loaded machine too.
+    s.wait_text(".notice", "cleared from the clipboard in 10 s")
     assert clipboard_text() == token, "the copy is not on the clipboard"
     targets = subprocess.run(["xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"], capture_output=True, timeout=10).stdout.decode()
     assert "x-kde-passwordManagerHint" in targets, targets
-    s.poll("the token is still on the clipboard", lambda: clipboard_text() != token, 10)
+    s.poll("the token is still on the clipboard", lambda: clipboard_text() != token, 20)
 
 
 @scenario("dark theme (the OS prefers dark)", env_extra={"GTK_THEME": "Adwaita:dark"})
@@ -1286,7 +1289,7 @@ def main():
         print(f"no app binary at {APP}")
         return 1
     tmp = tempfile.mkdtemp(prefix="mcp-auth-e2e-")
-    mcp_port, auth_port = free_port(), free_port()
+    mcp_port, auth_port = free_ports(2)
     sdk = subprocess.Popen([NODE, SDK_DEMO, "--oauth", "--oauth-strict"], env=dict(os.environ, MCP_PORT=str(mcp_port), MCP_AUTH_PORT=str(auth_port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # A desktop notification service for the whole run, as a desktop has.
     notes = DbusHost("notify_host.py")

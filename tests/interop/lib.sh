@@ -23,6 +23,15 @@ interop_cleanup() {
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_ports N: N distinct free ports on one line (all held open while chosen,
+# so two calls in a row cannot hand back the same one).
+free_ports() {
+  python3 -c '
+import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
+}
 
 # wait_port PORT [tries]: up to tries x 0.1 s for 127.0.0.1:PORT to accept.
 wait_port() {

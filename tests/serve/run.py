@@ -36,7 +36,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "hostile"))
 from control import Harness  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from loopback import free_port, wait_port  # noqa: E402
+from loopback import free_port, free_ports, wait_port  # noqa: E402
 
 BIN = os.environ["MCP_AUTH_BIN"]
 NODE = os.path.join(ROOT, "tools", "node_modules", "node", "bin", "node")
@@ -228,7 +228,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mcp-auth-serve-")
     private = tempfile.mkdtemp(prefix="mcp-auth-serve-private-")
     evidence = tempfile.mkdtemp(prefix="serve-", dir=LEAK_DIR) if LEAK_DIR else tmp
-    mcp_port, auth_port = free_port(), free_port()
+    mcp_port, auth_port = free_ports(2)
     demo_log = open(os.path.join(private, "demo.log"), "w")  # it prints the tokens it receives
     demo = subprocess.Popen([NODE, SDK_DEMO, "--oauth"], env=dict(os.environ, MCP_PORT=str(mcp_port), MCP_AUTH_PORT=str(auth_port)), stdout=demo_log, stderr=subprocess.STDOUT)
     harness = Harness(tmp)

@@ -18,7 +18,9 @@ SUITE=fastmcp
 interop_init
 
 PY=tools/venv/bin/python
-TTL=${ACCESS_TOKEN_TTL:-5}
+# 15 s: short enough to wait out, long enough that a token the client judged fresh
+# (a margin of half its life) does not expire in flight on a loaded machine.
+TTL=${ACCESS_TOKEN_TTL:-15}
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 URL="$BASE/mcp"

@@ -32,8 +32,10 @@ SUITE=oidc-provider
 . tests/interop/lib.sh
 interop_init
 
-TTL=${ACCESS_TOKEN_TTL:-5}
-ISSUER_PORT=$(free_port); MCP_PORT=$(free_port); MCP2_PORT=$(free_port); REDIRECT_PORT=$(free_port)
+# 15 s: short enough to wait out, long enough that a token the client judged fresh
+# (a margin of half its life) does not expire in flight on a loaded machine.
+TTL=${ACCESS_TOKEN_TTL:-15}
+read -r ISSUER_PORT MCP_PORT MCP2_PORT REDIRECT_PORT CIMD_PORT CIMD_REDIRECT_PORT <<<"$(free_ports 6)"
 ISSUER="http://127.0.0.1:$ISSUER_PORT"
 URL="http://127.0.0.1:$MCP_PORT/mcp"
 URL2="http://127.0.0.1:$MCP2_PORT/mcp"
@@ -45,7 +47,6 @@ SLOG="$LOGS/oidc-server.log"
 
 # (e) a Client ID Metadata Document over https on 127.0.0.1, from a throwaway
 # test CA made here (its keys live in the temp dir and die with it).
-CIMD_PORT=$(free_port); CIMD_REDIRECT_PORT=$(free_port)
 CIMD_URL="https://127.0.0.1:$CIMD_PORT/client.json"
 tls="$LOGS/tls"; mkdir -p "$tls"
 if command -v openssl >/dev/null && (

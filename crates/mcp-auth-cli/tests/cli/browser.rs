@@ -5,12 +5,15 @@ use crate::fixture::Fixture;
 #[tokio::test]
 async fn row22_without_a_browser_the_validated_url_is_printed() {
     let f = Fixture::start().await;
+    let dir = std::env::temp_dir().join(format!("mcp-auth-cli-nobrowser-{}", mcp_auth::new_state()));
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-auth"))
         .args(["login", &f.mcp_url(), "--browser", "system", "--timeout", "1"])
         .env("PATH", "/nonexistent")
+        .env("MCP_AUTH_CONFIG_DIR", &dir)
         .output()
         .await
         .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Could not open a browser"), "{stderr}");
     assert!(stderr.contains(&format!("{}/authorize?", f.base)), "{stderr}");

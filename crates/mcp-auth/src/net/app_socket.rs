@@ -438,12 +438,15 @@ mod tests {
                 tokio::spawn(async move { socket.ask_sign_in("crm", Duration::from_secs(10)).await })
             })
             .collect();
-        for _ in 0..100 {
+        // Bounded (10 s), and checked: a caller that came after the end would
+        // be a new prompt, and the test would fail far from here.
+        for _ in 0..500 {
             if asks.waiters(PromptKind::SignIn, "crm") == 3 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        assert_eq!(asks.waiters(PromptKind::SignIn, "crm"), 3, "the three callers are waiting");
         assert_eq!(asks.waiting(), vec![Asked::new(PromptKind::SignIn, "crm")]);
         assert_eq!(shown.load(Ordering::SeqCst), 1, "one prompt for three callers");
         asks.ended(PromptKind::SignIn, "crm", true);
