@@ -23,8 +23,8 @@ interop_cleanup() {
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# free_ports N: N distinct free ports on one line (all held open while chosen,
-# so two calls in a row cannot hand back the same one).
+# free_ports N: N distinct free ports on one line (all held open while they are
+# chosen, so no two of them can be the same one).
 free_ports() {
   python3 -c '
 import socket, sys

@@ -7,9 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${MCP_AUTH_BIN:?set MCP_AUTH_BIN to the mcp-auth binary}"
 node=tools/node_modules/node/bin/node
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-MCP_PORT=$(free_port); AUTH_PORT=$(free_port)
-while [ "$AUTH_PORT" = "$MCP_PORT" ]; do AUTH_PORT=$(free_port); done
+source tests/interop/lib.sh   # free_ports, wait_port
+read -r MCP_PORT AUTH_PORT <<<"$(free_ports 2)"
 # Under the leak scan (scripts/test) every output stays for tests/leak/scan.py.
 ev=$(mktemp -d "${MCP_AUTH_LEAK_DIR:-${TMPDIR:-/tmp}}/interop-sdk-demo.XXXXXX")
 # The demo server's own log stays outside: it prints the bearer tokens it receives.
@@ -21,7 +20,6 @@ trap 'kill $server 2>/dev/null; rm -f "$log"; [ -n "${MCP_AUTH_LEAK_DIR:-}" ] ||
 # Both listeners must be up before the first request (node on a loaded machine
 # can take seconds to load the SDK); a server that never comes up is a failure
 # of its own, not a "discover" that fails for no stated reason.
-source tests/interop/lib.sh
 for port in "$MCP_PORT" "$AUTH_PORT"; do
   wait_port "$port" 300 || { echo "FAIL the SDK demo server did not listen on $port"; tail -5 "$log"; exit 1; }
 done
